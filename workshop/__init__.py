@@ -1,0 +1,97 @@
+"""workshop: live co-design sessions for a territory's training plan."""
+
+from flask import Flask, redirect, render_template, request, session, url_for
+
+LANGUAGES = ("fr", "en")
+
+# No inline script or style anywhere: everything comes from static/.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; "
+       "form-action 'self'; frame-ancestors 'none'")
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True,
+                template_folder="../templates", static_folder="../static")
+    from workshop import config, db
+    from workshop.extensions import babel, csrf, socketio
+
+    app.config.from_mapping(config.load(app.instance_path))
+    if test_config:
+        app.config.from_mapping(test_config)
+
+    db.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_locale)
+    socketio.init_app(app, async_mode=app.config.get("ASYNC_MODE"),
+                      message_queue=app.config["REDIS_URL"],
+                      cors_allowed_origins=app.config.get("CORS_ORIGINS"))
+
+    from workshop.web import auth, perimetres, seances
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(perimetres.bp)
+    app.register_blueprint(seances.bp)
+
+    from flask_babel import get_locale
+
+    from workshop import cli
+    from workshop.web import current_facilitator
+
+    app.jinja_env.globals.update(current_facilitator=current_facilitator, get_locale=get_locale)
+    cli.register(app)
+    _register_pages(app)
+    return app
+
+
+def _locale() -> str:
+    chosen = session.get("lang")
+    if chosen in LANGUAGES:
+        return chosen
+    return request.accept_languages.best_match(LANGUAGES, default="fr")
+
+
+def _register_pages(app: Flask) -> None:
+    @app.get("/")
+    def home():
+        from workshop.web import current_facilitator
+
+        if current_facilitator():
+            return redirect(url_for("seances.index"))
+        return render_template("home.html")
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        return response
+
+    @app.errorhandler(404)
+    def not_found(_error):
+        return render_template("errors/error.html", status=404,
+                               message="Cette page n'existe pas, ou elle ne vous est pas ouverte."), 404
+
+    @app.errorhandler(405)
+    def not_allowed(_error):
+        return render_template("errors/error.html", status=405,
+                               message="Cette action n'est pas possible ici."), 405
+
+    @app.errorhandler(400)
+    def bad_request(error):
+        # CSRF failures land here: an expired or forged form.
+        return render_template("errors/error.html", status=400,
+                               message="La demande n'a pas pu être traitée : rechargez la page "
+                                       "et réessayez."), 400
+
+    @app.errorhandler(413)
+    def too_large(_error):
+        return render_template("errors/error.html", status=413,
+                               message="Le fichier ou le formulaire envoyé est trop volumineux."), 413
+
+    @app.errorhandler(500)
+    def server_error(_error):
+        return render_template("errors/error.html", status=500,
+                               message="Une erreur inattendue s'est produite ; rien n'a été "
+                                       "enregistré. Réessayez."), 500

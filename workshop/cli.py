@@ -1,0 +1,136 @@
+"""The `workshop` command: thin wrappers over services.
+
+    workshop db upgrade            create or upgrade the database schema
+    workshop seed                  load the territories and the theme catalogue
+    workshop add-facilitator EMAIL add a facilitator account
+    workshop demo                  all of the above plus a demo séance, then serve
+    workshop serve                 serve the app (gevent, WebSocket)
+"""
+
+import os
+import sys
+
+import click
+
+from workshop.domain.rules import Refusal
+
+
+def _app():
+    from workshop import create_app
+
+    return create_app()
+
+
+@click.group()
+def main():
+    """workshop: séances de co-conception des plans de formation."""
+
+
+@main.group()
+def db():
+    """Database schema."""
+
+
+@db.command("upgrade")
+def db_upgrade():
+    """Create or upgrade the schema to the latest migration."""
+    from workshop import migrate
+    from workshop.db import engine
+
+    with _app().app_context():
+        migrate.upgrade(engine())
+        click.echo(f"Schéma à jour ({engine().url.render_as_string()}).")
+
+
+@db.command("revision")
+@click.option("-m", "--message", required=True)
+def db_revision(message):
+    """Autogenerate a migration from the models (read it before committing)."""
+    from workshop import migrate
+    from workshop.db import engine
+
+    with _app().app_context():
+        migrate.revision(engine(), message)
+
+
+@main.command()
+def seed():
+    """Load the reference data (safe to rerun)."""
+    from workshop.db import session_scope
+    from workshop.services import reference
+
+    with _app().app_context(), session_scope() as session:
+        territories = reference.load_territories(session)
+        themes = reference.load_themes(session)
+    click.echo(f"Référentiel : {territories['communes']} communes, {territories['epci']} EPCI, "
+               f"{themes['themes']} thèmes.")
+
+
+@main.command("add-facilitator")
+@click.argument("email")
+@click.option("--name", default="", help="Nom affiché.")
+@click.password_option(help="Mot de passe (8 caractères au moins).")
+def add_facilitator(email, name, password):
+    """Add a facilitator account."""
+    from workshop.db import session_scope
+    from workshop.services import facilitators
+
+    with _app().app_context(), session_scope() as session:
+        result = facilitators.add(session, email, name, password)
+    if isinstance(result, Refusal):
+        raise click.ClickException(result.message)
+    click.echo(f"Compte animateur créé : {result.email}")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--serve/--no-serve", default=True, help="Serve once the demo is ready.")
+def demo(host, port, serve):
+    """Prepare the database, the reference data and a demo séance, then serve."""
+    from workshop import migrate
+    from workshop.db import engine, session_scope
+    from workshop.services import demo as demo_service
+    from workshop.services import reference
+
+    app = _app()
+    with app.app_context():
+        migrate.upgrade(engine())
+        with session_scope() as session:
+            reference.load_territories(session)
+            reference.load_themes(session)
+            info = demo_service.ensure(session)
+    base = app.config["PUBLIC_URL"] or f"http://{host}:{port}"
+    click.echo("\n".join([
+        "",
+        "  Démo prête :",
+        f"    Animateur    {base}/connexion",
+        f"                 identifiant {info.email}  mot de passe {info.password}",
+        f"    Séance       {base}/seances/{info.seance_id}",
+        f"    Code         {info.join_code}",
+        "",
+    ]))
+    if serve:
+        _exec_server(host, port)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def serve(host, port):
+    """Serve the app with gevent (hundreds of WebSockets in one process)."""
+    _exec_server(host, port)
+
+
+def _exec_server(host: str, port: int) -> None:
+    # gevent must patch the standard library before anything else imports it,
+    # and this process already imported Flask: start a fresh interpreter.
+    code = "from gevent import monkey; monkey.patch_all(); from workshop import server; server.main()"
+    sys.stdout.flush()
+    os.execv(sys.executable, [sys.executable, "-c", code, "--host", host, "--port", str(port)])
+
+
+def register(app) -> None:
+    """Also expose the commands under `flask --app workshop ...`."""
+    for command in main.commands.values():
+        app.cli.add_command(command)

@@ -1,0 +1,47 @@
+"""Settings read from the environment, with defaults for the embedded mode.
+
+The embedded mode is one process on SQLite in the instance folder; every
+setting can be overridden by an environment variable of the same name
+prefixed with ``WORKSHOP_`` (``DATABASE_URL`` is also read bare, as hosting
+platforms set it that way).
+"""
+
+import os
+import secrets
+from pathlib import Path
+
+
+def _secret_key(instance_path: Path) -> str:
+    """Generate the secret key once and keep it, so that restarts keep logins."""
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    # Created readable by the owner only: the key signs every cookie.
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+def load(instance_path: str) -> dict:
+    instance = Path(instance_path)
+    env = os.environ
+    database_url = env.get("WORKSHOP_DATABASE_URL") or env.get("DATABASE_URL")
+    if not database_url:
+        instance.mkdir(parents=True, exist_ok=True)
+        database_url = f"sqlite:///{instance / 'workshop.sqlite3'}"
+    return {
+        "SECRET_KEY": env.get("WORKSHOP_SECRET_KEY") or _secret_key(instance),
+        "DATABASE_URL": database_url,
+        "REDIS_URL": env.get("WORKSHOP_REDIS_URL") or env.get("REDIS_URL") or None,
+        "PUBLIC_URL": env.get("WORKSHOP_PUBLIC_URL", "").rstrip("/") or None,
+        "BABEL_DEFAULT_LOCALE": "fr",
+        "BABEL_DEFAULT_TIMEZONE": "Europe/Paris",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": env.get("WORKSHOP_COOKIE_SECURE", "0") == "1",
+        "WTF_CSRF_TIME_LIMIT": None,
+        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+    }

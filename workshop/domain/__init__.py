@@ -1,0 +1,1 @@
+"""Pure domain rules: no Flask, Socket.IO or database import (a test checks it)."""

@@ -1,0 +1,77 @@
+"""Refusals are values: a rule returns None when it holds, or a Refusal.
+
+The message is in French, ready for the facilitator or the phone; the code is
+stable, for tests, logs and the socket protocol.
+"""
+
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from workshop.domain.text import normalise
+
+
+@dataclass(frozen=True)
+class Refusal:
+    code: str
+    message: str
+    field: str | None = None
+
+    def __bool__(self) -> bool:  # a refusal is always truthy, even without a message
+        return True
+
+
+def non_empty_perimeter(member_count: int) -> Refusal | None:
+    if member_count < 1:
+        return Refusal("perimetre_vide", "Un périmètre doit compter au moins une collectivité.")
+    return None
+
+
+def coordinator_in_perimeter(coordinator_id: int | None, member_ids: Collection[int]) -> Refusal | None:
+    if coordinator_id is not None and coordinator_id not in member_ids:
+        return Refusal(
+            "coordinatrice_hors_perimetre",
+            "La collectivité coordinatrice doit faire partie du périmètre.",
+            "coordinator_id",
+        )
+    return None
+
+
+def not_already_member(name: str, collectivite_id: int, member_ids: Collection[int]) -> Refusal | None:
+    if collectivite_id in member_ids:
+        return Refusal("collectivite_en_double", f"{name} fait déjà partie du périmètre.")
+    return None
+
+
+def unique_name_in_perimeter(name: str, member_names: Collection[str]) -> Refusal | None:
+    """A collectivité added by hand must not repeat a member's name (accents and case aside)."""
+    key = normalise(name)
+    if any(normalise(other) == key for other in member_names):
+        return Refusal(
+            "collectivite_en_double",
+            f"Une collectivité nommée « {name.strip()} » fait déjà partie du périmètre.",
+            "name",
+        )
+    return None
+
+
+def removable_member(
+    collectivite_id: int, coordinator_id: int | None, member_count: int
+) -> Refusal | None:
+    if collectivite_id == coordinator_id:
+        return Refusal(
+            "retrait_coordinatrice",
+            "C'est la collectivité coordinatrice : désignez-en d'abord une autre.",
+        )
+    if member_count <= 1:
+        return non_empty_perimeter(0)
+    return None
+
+
+def dot_settings(dot_budget: int, max_dots_per_need: int) -> Refusal | None:
+    if max_dots_per_need > dot_budget:
+        return Refusal(
+            "gommettes_incoherentes",
+            "Le nombre maximal de gommettes par besoin ne peut pas dépasser le budget.",
+            "max_dots_per_need",
+        )
+    return None

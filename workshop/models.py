@@ -1,0 +1,215 @@
+"""The table models of the whole domain (DOMAIN.md).
+
+Input and output shapes live in schemas.py, so that a form or a socket
+payload can never set a column it should not. French domain words are kept
+where English would lose the meaning (collectivite, perimetre, seance): the
+glossary is in docs/glossary.md.
+"""
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import JSON, CheckConstraint, Column, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    """Aware UTC: SQLModel stores it as UTC and gives it back aware."""
+    return datetime.now(UTC)
+
+
+# --- Territories and perimeters ---------------------------------------------
+
+
+class Collectivite(SQLModel, table=True):
+    """A local authority: a commune, an EPCI, or one added by hand (CCAS, syndicat)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    # INSEE code for a commune, SIREN for an EPCI; none for one added by hand.
+    code: str | None = Field(default=None, max_length=20, unique=True)
+    name: str = Field(max_length=200)
+    kind: str = Field(max_length=20, index=True)  # see domain.territories.KINDS
+    departement: str | None = Field(default=None, max_length=3)
+    postcodes: str = Field(default="", max_length=200)  # space separated
+    population: int | None = None
+    epci_type: str | None = Field(default=None, max_length=10)  # CC, CA, CU, METRO
+    # Lower-case, accent-free name and postcodes: what a search box matches.
+    search_key: str = Field(default="", max_length=400, index=True)
+    created_by_id: int | None = Field(default=None, foreign_key="facilitator.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class EpciMember(SQLModel, table=True):
+    """A commune's membership of an EPCI (from the reference data's `membres`)."""
+
+    epci_id: int = Field(foreign_key="collectivite.id", primary_key=True)
+    commune_id: int = Field(foreign_key="collectivite.id", primary_key=True, index=True)
+
+
+class Perimetre(SQLModel, table=True):
+    """The group of collectivités a séance works for."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    owner_id: int = Field(foreign_key="facilitator.id", index=True)
+    coordinator_id: int | None = Field(default=None, foreign_key="collectivite.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class PerimetreMember(SQLModel, table=True):
+    perimetre_id: int = Field(foreign_key="perimetre.id", primary_key=True)
+    collectivite_id: int = Field(foreign_key="collectivite.id", primary_key=True, index=True)
+    added_at: datetime = Field(default_factory=utcnow)
+
+
+# --- Reference catalogue ----------------------------------------------------
+
+
+class Theme(SQLModel, table=True):
+    """A training theme of the catalogue (seeds/themes.toml)."""
+
+    __table_args__ = (
+        CheckConstraint("threshold >= 1 AND max_group >= threshold", name="ck_theme_groups"),
+        CheckConstraint("financing IN ('cotisation', 'payant')", name="ck_theme_financing"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=60, unique=True)
+    name: str = Field(max_length=200)
+    domain: str = Field(max_length=100)
+    threshold: int = 15
+    max_group: int = 20
+    days: int = 1
+    financing: str = Field(default="cotisation", max_length=20)
+    financing_reason: str = Field(default="", max_length=300)
+    recurrence_years: int = 0
+    poolable: bool = True
+    synonyms: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    active: bool = True
+
+
+# --- People -----------------------------------------------------------------
+
+
+class Facilitator(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, unique=True)
+    name: str = Field(max_length=200)
+    password_hash: str = Field(max_length=300)
+    active: bool = True
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+# --- The séance and what happens in it --------------------------------------
+
+
+class Seance(SQLModel, table=True):
+    """A co-design session (named in French: `session` means too much here)."""
+
+    __table_args__ = (
+        CheckConstraint("dot_budget >= 1", name="ck_seance_budget"),
+        CheckConstraint("max_dots_per_need >= 1", name="ck_seance_max_dots"),
+        CheckConstraint("horizon_years >= 1", name="ck_seance_horizon"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    perimetre_id: int = Field(foreign_key="perimetre.id", index=True)
+    owner_id: int = Field(foreign_key="facilitator.id", index=True)
+    title: str = Field(max_length=200)
+    held_on: date
+    horizon_start: int  # first calendar year of the plan
+    horizon_years: int = 3
+    dot_budget: int = 5
+    max_dots_per_need: int = 3
+    weighting: str = Field(default="participant", max_length=20)  # or "collectivite"
+    tallies_visible: bool = False
+    phase: str = Field(default="accueil", max_length=20)  # see domain.phases
+    join_code: str = Field(max_length=12, unique=True)
+    screen_token: str = Field(max_length=64, unique=True)
+    timer_ends_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    closed_at: datetime | None = None
+
+
+class Participant(SQLModel, table=True):
+    """Someone in the room, without an account, speaking for one collectivité."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    seance_id: int = Field(foreign_key="seance.id", index=True)
+    collectivite_id: int = Field(foreign_key="collectivite.id", index=True)
+    role: str = Field(max_length=30)  # see domain.roles
+    # The secret a phone keeps to come back as itself after a reload.
+    token: str = Field(max_length=64, unique=True)
+    display_name: str | None = Field(default=None, max_length=100)
+    # Entered by the facilitator for someone without a phone.
+    is_proxy: bool = False
+    joined_at: datetime = Field(default_factory=utcnow)
+    last_seen_at: datetime | None = None
+    # Personal identity purged after the retention period; results stay.
+    anonymised_at: datetime | None = None
+
+
+class Need(SQLModel, table=True):
+    """A training need on the board. Never deleted: hidden or merged instead."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    seance_id: int = Field(foreign_key="seance.id", index=True)
+    theme_id: int = Field(foreign_key="theme.id")
+    title: str = Field(max_length=200)
+    details: str = Field(default="", max_length=2000)
+    source: str = Field(default="participant", max_length=20)  # participant, facilitator, import
+    author_id: int | None = Field(default=None, foreign_key="participant.id")
+    hidden: bool = False
+    merged_into_id: int | None = Field(default=None, foreign_key="need.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Demand(SQLModel, table=True):
+    """How many agents of one collectivité need one need, for one year.
+
+    One figure per collectivité, need and year: a second participant of the
+    same collectivité updates it, it does not add to it.
+    """
+
+    __table_args__ = (
+        UniqueConstraint("need_id", "collectivite_id", "year", name="uq_demand"),
+        CheckConstraint("agents >= 0", name="ck_demand_agents"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    need_id: int = Field(foreign_key="need.id", index=True)
+    collectivite_id: int = Field(foreign_key="collectivite.id", index=True)
+    year: int
+    agents: int
+    updated_by_id: int | None = Field(default=None, foreign_key="participant.id")
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Vote(SQLModel, table=True):
+    """The dots one participant has put on one need."""
+
+    __table_args__ = (
+        UniqueConstraint("participant_id", "need_id", name="uq_vote"),
+        CheckConstraint("dots >= 0", name="ck_vote_dots"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    seance_id: int = Field(foreign_key="seance.id", index=True)
+    participant_id: int = Field(foreign_key="participant.id", index=True)
+    need_id: int = Field(foreign_key="need.id", index=True)
+    dots: int
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Event(SQLModel, table=True):
+    """The append-only log of every accepted action (replay, audit, export).
+
+    The migration adds triggers that refuse UPDATE and DELETE on this table.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    seance_id: int | None = Field(default=None, foreign_key="seance.id", index=True)
+    perimetre_id: int | None = Field(default=None, foreign_key="perimetre.id", index=True)
+    at: datetime = Field(default_factory=utcnow)
+    kind: str = Field(max_length=60)
+    actor: str = Field(max_length=60)  # "facilitator:3", "participant:12", "system"
+    payload: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

@@ -1,0 +1,97 @@
+"""Input models: what a form or a socket payload may set, and nothing more.
+
+`parse()` turns raw input into a model, or into French messages per field:
+the same function checks forms now and socket payloads later.
+"""
+
+from datetime import date
+from typing import Annotated, ClassVar, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+class Input(BaseModel):
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+    # Messages for one field and error type, where the generic one says too little.
+    messages: ClassVar[dict[tuple[str, str], str]] = {}
+
+
+class Login(Input):
+    email: Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, max_length=254)]
+    password: Annotated[str, StringConstraints(max_length=1000)]
+
+
+class PerimetreCreate(Input):
+    name: Text
+    epci_codes: list[Annotated[str, StringConstraints(max_length=20)]] = Field(
+        min_length=1, max_length=50)
+    messages = {("epci_codes", "too_short"): "Choisissez au moins une intercommunalité."}
+
+
+class HandCollectivite(Input):
+    name: Text
+    kind: Literal["ccas", "syndicat", "autre"]
+
+
+class MemberRef(Input):
+    collectivite_id: int = Field(ge=1)
+
+
+class EpciRef(Input):
+    epci_code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
+
+
+class SeanceCreate(Input):
+    perimetre_id: int = Field(ge=1)
+    title: Text
+    held_on: date
+    horizon_start: int = Field(ge=2000, le=2100)
+    horizon_years: int = Field(ge=1, le=10)
+    dot_budget: int = Field(ge=1, le=50)
+    max_dots_per_need: int = Field(ge=1, le=50)
+    weighting: Literal["participant", "collectivite"] = "participant"
+
+
+M = TypeVar("M", bound=Input)
+
+_MESSAGES = {
+    "missing": "Ce champ est obligatoire.",
+    "string_too_short": "Ce champ est obligatoire.",
+    "string_too_long": "Texte trop long ({max_length} caractères au plus).",
+    "int_parsing": "Entrez un nombre entier.",
+    "int_type": "Entrez un nombre entier.",
+    "int_from_float": "Entrez un nombre entier.",
+    "greater_than_equal": "La valeur doit être au moins {ge}.",
+    "less_than_equal": "La valeur doit être au plus {le}.",
+    "date_parsing": "Entrez une date valide.",
+    "date_from_datetime_parsing": "Entrez une date valide.",
+    "date_type": "Entrez une date valide.",
+    "literal_error": "Choix invalide.",
+    "too_long": "Trop d'éléments ({max_length} au plus).",
+    "list_type": "Choix invalide.",
+    "string_type": "Texte attendu.",
+}
+
+
+def parse(model: type[M], data) -> tuple[M | None, dict[str, str]]:
+    """(model, {}) when the input is valid, else (None, {field: French message})."""
+    try:
+        return model.model_validate(data), {}
+    except ValidationError as error:
+        errors: dict[str, str] = {}
+        for item in error.errors():
+            field = str(item["loc"][0]) if item["loc"] else "_"
+            template = model.messages.get((field, item["type"])) or \
+                _MESSAGES.get(item["type"], "Valeur invalide.")
+            errors.setdefault(field, template.format(**(item.get("ctx") or {})))
+        return None, errors
+
+
+def form_data(form, lists: tuple[str, ...] = ()) -> dict:
+    """A werkzeug MultiDict as a plain dict, with the named fields as lists."""
+    data = {key: form.get(key) for key in form if key not in lists}
+    for key in lists:
+        data[key] = form.getlist(key)
+    return data

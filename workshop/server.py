@@ -1,0 +1,27 @@
+"""The production-grade server: gevent's WSGI server with WebSocket support.
+
+Started by `workshop serve` in a fresh interpreter that has already run
+gevent's monkey patching (see cli._exec_server).
+"""
+
+import argparse
+import logging
+import signal
+import sys
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="workshop serve")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=5000)
+    args = parser.parse_args(argv if argv is not None else sys.argv[1:])
+
+    from workshop import create_app
+    from workshop.extensions import socketio
+
+    app = create_app({"ASYNC_MODE": "gevent"})
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # A clean exit on SIGTERM, so that `kill` from a test or systemd flushes logs.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    print(f"workshop: écoute sur http://{args.host}:{args.port}", flush=True)
+    socketio.run(app, host=args.host, port=args.port, log_output=False)

@@ -1,0 +1,47 @@
+"""Facilitator accounts: creation and password check."""
+
+from sqlmodel import Session, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from workshop.domain.rules import Refusal
+from workshop.models import Facilitator
+from workshop.services import events
+
+MIN_PASSWORD = 8
+# Checked against when the e-mail is unknown, so that both failures take as long.
+_DUMMY_HASH = generate_password_hash("not a password")
+WRONG_LOGIN = Refusal("identifiants_incorrects", "Adresse e-mail ou mot de passe incorrect.")
+
+
+def add(db: Session, email: str, name: str, password: str) -> Facilitator | Refusal:
+    email = email.strip().lower()
+    if "@" not in email:
+        return Refusal("email_invalide", "Adresse e-mail invalide.", "email")
+    if len(password) < MIN_PASSWORD:
+        return Refusal(
+            "mot_de_passe_court",
+            f"Le mot de passe doit compter au moins {MIN_PASSWORD} caractères.",
+            "password",
+        )
+    if db.exec(select(Facilitator).where(Facilitator.email == email)).first():
+        return Refusal("email_pris", "Un compte existe déjà pour cette adresse.", "email")
+    # scrypt, werkzeug's default: memory-hard, salted.
+    facilitator = Facilitator(email=email, name=name.strip() or email,
+                              password_hash=generate_password_hash(password))
+    db.add(facilitator)
+    db.flush()
+    events.record(db, "facilitator.added", "system", facilitator_id=facilitator.id)
+    db.commit()
+    return facilitator
+
+
+def authenticate(db: Session, email: str, password: str) -> Facilitator | Refusal:
+    facilitator = db.exec(
+        select(Facilitator).where(Facilitator.email == email.strip().lower())
+    ).first()
+    if facilitator is None or not facilitator.active:
+        check_password_hash(_DUMMY_HASH, password)
+        return WRONG_LOGIN
+    if not check_password_hash(facilitator.password_hash, password):
+        return WRONG_LOGIN
+    return facilitator

@@ -1,0 +1,35 @@
+"""HTTP blueprints. A view parses, calls one service, renders a page or its partial."""
+
+from functools import wraps
+
+from flask import g, redirect, render_template, request, session, url_for
+
+from workshop.db import get_session
+from workshop.models import Facilitator
+
+
+def current_facilitator() -> Facilitator | None:
+    if "facilitator" not in g:
+        facilitator_id = session.get("facilitator_id")
+        facilitator = get_session().get(Facilitator, facilitator_id) if facilitator_id else None
+        g.facilitator = facilitator if facilitator and facilitator.active else None
+    return g.facilitator
+
+
+def login_required(view):
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if current_facilitator() is None:
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def is_htmx() -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def page_or_partial(page: str, partial: str, status: int = 200, **context):
+    """The whole page, or only its partial when htmx asks: one template for both."""
+    return render_template(partial if is_htmx() else page, **context), status

@@ -1,0 +1,43 @@
+"""Facilitator login and logout."""
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, redirect, render_template, request, session, url_for
+
+from workshop.db import get_session
+from workshop.domain.rules import Refusal
+from workshop.schemas import Login, parse
+from workshop.services import facilitators
+
+bp = Blueprint("auth", __name__)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site: never an open redirect."""
+    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+        return target
+    return url_for("seances.index")
+
+
+@bp.route("/connexion", methods=["GET", "POST"])
+def login():
+    error = None
+    if request.method == "POST":
+        data, errors = parse(Login, request.form)
+        result = facilitators.authenticate(get_session(), data.email, data.password) if data \
+            else facilitators.WRONG_LOGIN
+        if not isinstance(result, Refusal):
+            session.clear()
+            session["facilitator_id"] = result.id
+            session.permanent = True
+            return redirect(_safe_next(request.args.get("next")))
+        error = result.message
+    status = 401 if error else 200
+    return render_template("auth/login.html", error=error,
+                           email=request.form.get("email", "")), status
+
+
+@bp.post("/deconnexion")
+def logout():
+    session.clear()
+    return redirect(url_for("auth.login"))

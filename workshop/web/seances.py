@@ -1,0 +1,69 @@
+"""Séances: the facilitator's list, creation, and the séance page."""
+
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+
+from workshop.db import get_session
+from workshop.domain import codes
+from workshop.domain.phases import LABELS as PHASE_LABELS
+from workshop.domain.rules import Refusal
+from workshop.schemas import SeanceCreate, parse
+from workshop.services import perimetres, seances
+from workshop.web import current_facilitator, login_required
+
+bp = Blueprint("seances", __name__, url_prefix="/seances")
+
+
+@bp.context_processor
+def labels():
+    return {"PHASE_LABELS": PHASE_LABELS, "display_code": codes.display}
+
+
+@bp.get("/")
+@login_required
+def index():
+    rows = seances.owned(get_session(), current_facilitator().id)
+    return render_template("seances/index.html", rows=rows)
+
+
+def _defaults() -> dict:
+    today = date.today()
+    return {"title": "", "held_on": today.isoformat(), "horizon_start": today.year + 1,
+            "horizon_years": 3, "dot_budget": 5, "max_dots_per_need": 3,
+            "weighting": "participant",
+            "perimetre_id": request.args.get("perimetre", type=int)}
+
+
+@bp.route("/nouvelle", methods=["GET", "POST"])
+@login_required
+def new():
+    db = get_session()
+    owner_id = current_facilitator().id
+    values, errors = _defaults(), {}
+    if request.method == "POST":
+        values = {**values, **request.form.to_dict()}
+        data, errors = parse(SeanceCreate, request.form)
+        if data:
+            result = seances.create(db, owner_id, data)
+            if not isinstance(result, Refusal):
+                flash(f"Séance « {result.title} » créée.", "success")
+                return redirect(url_for(".detail", seance_id=result.id))
+            errors = {result.field or "_": result.message}
+    return render_template("seances/new.html", values=values, errors=errors,
+                           perimetres=perimetres.owned(db, owner_id)), 422 if errors else 200
+
+
+@bp.get("/<int:seance_id>")
+@login_required
+def detail(seance_id: int):
+    db = get_session()
+    seance = seances.get_owned(db, seance_id, current_facilitator().id)
+    if seance is None:
+        abort(404)
+    perimetre = perimetres.get_owned(db, seance.perimetre_id, current_facilitator().id)
+    members = perimetres.members(db, perimetre.id)
+    return render_template("seances/detail.html", seance=seance, perimetre=perimetre,
+                           member_count=len(members),
+                           coordinator=next((m for m in members
+                                             if m.id == perimetre.coordinator_id), None))
