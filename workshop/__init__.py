@@ -1,6 +1,6 @@
 """workshop: live co-design sessions for a territory's training plan."""
 
-from flask import Flask, redirect, render_template, request, session, url_for
+from flask import Flask, has_request_context, redirect, render_template, request, session, url_for
 
 LANGUAGES = ("fr", "en")
 
@@ -27,24 +27,33 @@ def create_app(test_config: dict | None = None) -> Flask:
                       message_queue=app.config["REDIS_URL"],
                       cors_allowed_origins=app.config.get("CORS_ORIGINS"))
 
-    from workshop.web import auth, perimetres, seances
+    from workshop import live
+    from workshop.web import auth, perimetres, phone, pilotage, screen, seances
 
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(perimetres.bp)
-    app.register_blueprint(seances.bp)
+    for blueprint in (auth.bp, perimetres.bp, seances.bp, pilotage.bp, phone.bp, screen.bp):
+        app.register_blueprint(blueprint)
+    live.init_app(app)
 
     from flask_babel import get_locale
 
     from workshop import cli
+    from workshop.domain import codes, phases, territories
     from workshop.web import current_facilitator
 
-    app.jinja_env.globals.update(current_facilitator=current_facilitator, get_locale=get_locale)
+    # Labels every template may need, also when rendered for a socket push (no blueprint).
+    app.jinja_env.globals.update(
+        current_facilitator=current_facilitator, get_locale=get_locale,
+        PHASES=phases.PHASES, PHASE_LABELS=phases.LABELS, KINDS=territories.KINDS,
+        HAND_KINDS=territories.HAND_KINDS, EPCI_TYPES=territories.EPCI_TYPES,
+        ROLES=territories.ROLES, display_code=codes.display)
     cli.register(app)
     _register_pages(app)
     return app
 
 
 def _locale() -> str:
+    if not has_request_context():  # a render for a socket push: the default language
+        return "fr"
     chosen = session.get("lang")
     if chosen in LANGUAGES:
         return chosen

@@ -54,6 +54,49 @@ class SeanceCreate(Input):
     weighting: Literal["participant", "collectivite"] = "participant"
 
 
+class SeanceSettings(Input):
+    dot_budget: int = Field(ge=1, le=50)
+    max_dots_per_need: int = Field(ge=1, le=50)
+    weighting: Literal["participant", "collectivite"]
+    tallies_visible: bool = False
+
+
+class Join(Input):
+    collectivite_id: int = Field(ge=1)
+    role: Annotated[str, StringConstraints(max_length=30)]
+
+
+class NeedInput(Input):
+    theme_id: int = Field(ge=1)
+    title: Text
+    details: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
+
+
+class DemandInput(Input):
+    need_id: int = Field(ge=1)
+    year: int = Field(ge=2000, le=2100)
+    agents: int = Field(ge=0, le=5000)
+
+
+class VoteInput(Input):
+    need_id: int = Field(ge=1)
+    dots: int = Field(ge=0, le=50)
+
+
+class MergeInput(Input):
+    target_id: int = Field(ge=1)
+    source_id: int = Field(ge=1)
+    messages = {("source_id", "missing"): "Choisissez le besoin à regrouper."}
+
+
+class TimerInput(Input):
+    minutes: int = Field(ge=0, le=240)
+
+
+class PhaseInput(Input):
+    phase: Literal["accueil", "recueil", "regroupement", "vote", "resultats", "plan"]
+
+
 M = TypeVar("M", bound=Input)
 
 _MESSAGES = {
@@ -72,6 +115,9 @@ _MESSAGES = {
     "too_long": "Trop d'éléments ({max_length} au plus).",
     "list_type": "Choix invalide.",
     "string_type": "Texte attendu.",
+    "bool_parsing": "Choix invalide.",
+    "model_type": "Données invalides.",
+    "dict_type": "Données invalides.",
 }
 
 

@@ -75,3 +75,57 @@ def dot_settings(dot_budget: int, max_dots_per_need: int) -> Refusal | None:
             "max_dots_per_need",
         )
     return None
+
+
+MAX_AGENTS = 5000  # more than any collectivité of the Nord employs for one training
+
+
+def vote(
+    allocation: dict[int, int], need_id: int, dots: int, budget: int, max_per_need: int
+) -> Refusal | None:
+    """Set one participant's dots on one need to `dots`, within the budget and the cap.
+
+    `allocation` is the participant's current dots per need. A need that holds
+    more than the cap after a merge may keep or lower its dots, never raise them.
+    """
+    current = allocation.get(need_id, 0)
+    if dots < 0:
+        return Refusal("gommettes_negatives", "Le nombre de gommettes ne peut pas être négatif.")
+    if dots > max_per_need and dots > current:
+        return Refusal(
+            "gommettes_max_besoin",
+            f"Au plus {max_per_need} gommette{'s' if max_per_need > 1 else ''} sur un même besoin.",
+        )
+    spent_elsewhere = sum(allocation.values()) - current
+    if spent_elsewhere + dots > budget:
+        left = max(budget - spent_elsewhere - current, 0)
+        return Refusal(
+            "budget_epuise",
+            f"Budget dépassé : il vous reste {left} gommette{'s' if left > 1 else ''}.",
+        )
+    return None
+
+
+def demand(agents: int, year: int, horizon: range) -> Refusal | None:
+    if agents < 0:
+        return Refusal("effectif_negatif", "Le nombre d'agents ne peut pas être négatif.", "agents")
+    if agents > MAX_AGENTS:
+        return Refusal("effectif_trop_grand", f"Au plus {MAX_AGENTS} agents par besoin.", "agents")
+    if year not in horizon:
+        return Refusal(
+            "annee_hors_horizon",
+            f"Choisissez une année entre {horizon.start} et {horizon.stop - 1}.",
+            "year",
+        )
+    return None
+
+
+def mergeable(target_id: int, source_id: int, target_merged: bool, source_merged: bool,
+              same_seance: bool) -> Refusal | None:
+    if target_id == source_id:
+        return Refusal("fusion_identique", "Choisissez deux besoins différents à regrouper.")
+    if not same_seance:
+        return Refusal("besoin_inconnu", "Besoin inconnu.")
+    if target_merged or source_merged:
+        return Refusal("deja_regroupe", "Ce besoin a déjà été regroupé avec un autre.")
+    return None

@@ -1,15 +1,16 @@
-"""Séances: creation and listing (the live part comes with the live session)."""
+"""Séances: creation, listing, and the facilitator's controls (phase, settings, timer)."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from workshop.domain import codes, rules
+from workshop.domain import codes, phases, rules
 from workshop.domain.rules import Refusal
-from workshop.models import Participant, Perimetre, Seance
-from workshop.schemas import SeanceCreate
+from workshop.models import Participant, Perimetre, Seance, utcnow
+from workshop.schemas import SeanceCreate, SeanceSettings
 from workshop.services import events, perimetres
 
 
@@ -57,3 +58,61 @@ def owned(db: Session, owner_id: int) -> list[SeanceRow]:
 def get_owned(db: Session, seance_id: int, owner_id: int) -> Seance | None:
     seance = db.get(Seance, seance_id)
     return seance if seance and seance.owner_id == owner_id else None
+
+
+def by_join_code(db: Session, code: str) -> Seance | None:
+    return db.exec(select(Seance).where(Seance.join_code == code)).first()
+
+
+def by_screen_token(db: Session, token: str) -> Seance | None:
+    if not token or len(token) > 64:
+        return None
+    return db.exec(select(Seance).where(Seance.screen_token == token)).first()
+
+
+def set_phase(db: Session, seance: Seance, phase: str, actor_id: int) -> Seance | Refusal:
+    refusal = phases.check_phase(phase)
+    if refusal:
+        return refusal
+    previous, seance.phase, seance.timer_ends_at = seance.phase, phase, None
+    db.add(seance)
+    events.record(db, "seance.phase", events.facilitator_actor(actor_id), seance_id=seance.id,
+                  phase=phase, previous=previous)
+    db.commit()
+    return seance
+
+
+def update_settings(db: Session, seance: Seance, data: SeanceSettings,
+                    actor_id: int) -> Seance | Refusal:
+    """Dot budget, cap per need, weighting, tallies shown; votes already cast stay as they are."""
+    refusal = rules.dot_settings(data.dot_budget, data.max_dots_per_need)
+    if refusal:
+        return refusal
+    changes = {k: v for k, v in data.model_dump().items() if getattr(seance, k) != v}
+    for key, value in changes.items():
+        setattr(seance, key, value)
+    db.add(seance)
+    if changes:
+        events.record(db, "seance.settings", events.facilitator_actor(actor_id),
+                      seance_id=seance.id, **changes)
+    db.commit()
+    return seance
+
+
+def set_timer(db: Session, seance: Seance, minutes: int, actor_id: int) -> Seance:
+    """Start a countdown for the current phase (0 stops it)."""
+    seance.timer_ends_at = utcnow() + timedelta(minutes=minutes) if minutes > 0 else None
+    db.add(seance)
+    events.record(db, "seance.timer", events.facilitator_actor(actor_id), seance_id=seance.id,
+                  minutes=minutes)
+    db.commit()
+    return seance
+
+
+def set_closed(db: Session, seance: Seance, closed: bool, actor_id: int) -> Seance:
+    seance.closed_at = utcnow() if closed else None
+    db.add(seance)
+    events.record(db, "seance.closed" if closed else "seance.reopened",
+                  events.facilitator_actor(actor_id), seance_id=seance.id)
+    db.commit()
+    return seance

@@ -6,17 +6,11 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 
 from workshop.db import get_session
 from workshop.domain.rules import Refusal
-from workshop.domain.territories import EPCI_TYPES, HAND_KINDS, KINDS
 from workshop.schemas import EpciRef, HandCollectivite, MemberRef, PerimetreCreate, form_data, parse
 from workshop.services import perimetres
 from workshop.web import current_facilitator, is_htmx, login_required, page_or_partial
 
 bp = Blueprint("perimetres", __name__, url_prefix="/perimetres")
-
-
-@bp.context_processor
-def labels():
-    return {"KINDS": KINDS, "EPCI_TYPES": EPCI_TYPES, "HAND_KINDS": HAND_KINDS}
 
 
 def _owned_or_404(perimetre_id: int):

@@ -5,19 +5,12 @@ from datetime import date
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from workshop.db import get_session
-from workshop.domain import codes
-from workshop.domain.phases import LABELS as PHASE_LABELS
 from workshop.domain.rules import Refusal
 from workshop.schemas import SeanceCreate, parse
 from workshop.services import perimetres, seances
 from workshop.web import current_facilitator, login_required
 
 bp = Blueprint("seances", __name__, url_prefix="/seances")
-
-
-@bp.context_processor
-def labels():
-    return {"PHASE_LABELS": PHASE_LABELS, "display_code": codes.display}
 
 
 @bp.get("/")

@@ -1,0 +1,96 @@
+/* The only custom script: connects to the live server, hands pushed HTML to htmx,
+   sends the actions marked data-live over the socket, counts down timers.
+   The page says who it is in <body data-live='{"seance": 3}'> (or screen/facilitator). */
+(function () {
+  "use strict";
+  var body = document.body;
+  var auth = JSON.parse(body.getAttribute("data-live") || "{}");
+  auth.fresh = true; // the page was just rendered: no need to resend it all
+  var status = document.getElementById("live-status");
+  var message = document.getElementById("live-message");
+  var texts = JSON.parse(body.getAttribute("data-texts") || "{}");
+
+  function say(text, kind) {
+    if (!message) return;
+    message.textContent = text;
+    message.className = "live-message " + (kind || "info");
+  }
+  function setOnline(online, text) {
+    body.classList.toggle("offline", !online);
+    if (status) status.textContent = online ? "" : text;
+  }
+  function swap(html) {
+    htmx.swap(document.body, html, { swapStyle: "none" });
+  }
+
+  var socket = io({ auth: function (cb) { cb(auth); } });
+  socket.on("connect", function () {
+    auth.fresh = false; // any later connect is a reconnection: the server resends the board
+    setOnline(true);
+  });
+  socket.on("disconnect", function () {
+    setOnline(false, texts.offline || "Connexion perdue : reconnexion en cours…");
+  });
+  socket.on("connect_error", function (error) {
+    var refused = error && error.data && error.data.message;
+    setOnline(false, refused || texts.offline || "Connexion perdue : reconnexion en cours…");
+  });
+  socket.on("html", swap);
+
+  function send(event, payload, element) {
+    if (!socket.connected) {
+      say(texts.notSent || "Hors connexion : rien n'a été envoyé, réessayez dans un instant.", "error");
+      return;
+    }
+    element.setAttribute("aria-busy", "true");
+    socket.timeout(10000).emit(event, payload, function (error, ack) {
+      element.removeAttribute("aria-busy");
+      if (error) {
+        say(texts.noAnswer || "Pas de réponse du serveur : réessayez.", "error");
+      } else if (!ack.ok) {
+        say(ack.message, "error");
+      } else {
+        if (ack.html) swap(ack.html);
+        if (element.tagName === "FORM" && element.hasAttribute("data-reset")) element.reset();
+        say(element.getAttribute("data-done") || "", "success");
+      }
+    });
+  }
+
+  document.addEventListener("click", function (e) {
+    var button = e.target.closest("button[data-live]");
+    if (!button || button.disabled) return;
+    e.preventDefault();
+    var payload = {};
+    Object.keys(button.dataset).forEach(function (key) {
+      if (key !== "live" && key !== "done") payload[key.replace(/[A-Z]/g, function (c) { return "_" + c.toLowerCase(); })] = button.dataset[key];
+    });
+    send(button.getAttribute("data-live"), payload, button);
+  });
+  document.addEventListener("submit", function (e) {
+    var form = e.target.closest("form[data-live]");
+    if (!form) return;
+    e.preventDefault();
+    var payload = {};
+    new FormData(form).forEach(function (value, key) { payload[key] = value; });
+    send(form.getAttribute("data-live"), payload, form);
+  });
+
+  // htmx forms marked data-reset empty themselves once the server accepted them.
+  document.addEventListener("htmx:afterRequest", function (e) {
+    var form = e.detail.elt;
+    if (e.detail.successful && form.tagName === "FORM" && form.hasAttribute("data-reset")) form.reset();
+  });
+
+  function tick() {
+    var now = Date.now();
+    document.querySelectorAll("[data-countdown]").forEach(function (el) {
+      var left = Math.max(0, Math.round((Date.parse(el.getAttribute("data-countdown")) - now) / 1000));
+      var text = Math.floor(left / 60) + ":" + String(left % 60).padStart(2, "0");
+      if (el.textContent !== text) el.textContent = text;
+      el.classList.toggle("ending", left <= 30);
+    });
+  }
+  tick();
+  setInterval(tick, 1000);
+})();

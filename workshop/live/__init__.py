@@ -1,0 +1,49 @@
+"""Socket.IO: who connects, and what phones may send. The protocol is in docs/protocol.md.
+
+One connect handler tells the three audiences apart by their `auth` payload:
+`{"screen": token}` for a projector, `{"facilitator": seance_id}` for the
+facilitator's page (with its login cookie), and otherwise a phone, known by
+its participant token (`{"token": ...}` or the cookie the join page set).
+"""
+
+import logging
+
+from flask import request
+from flask_socketio import ConnectionRefusedError
+
+from workshop.extensions import socketio
+from workshop.live import facilitators, phones, screens
+from workshop.live.broadcast import broadcaster
+from workshop.live.connections import connections
+
+log = logging.getLogger(__name__)
+
+
+def init_app(app) -> None:
+    broadcaster.init_app(app)
+
+    @socketio.on("connect")
+    def connect(auth=None):
+        auth = auth if isinstance(auth, dict) else {}
+        if "screen" in auth:
+            refusal = screens.connect(auth)
+        elif "facilitator" in auth:
+            refusal = facilitators.connect(auth)
+        else:
+            refusal = phones.connect(auth)
+        if refusal:
+            raise ConnectionRefusedError({"code": refusal.code, "message": refusal.message})
+
+    @socketio.on("disconnect")
+    def disconnect(*_args):
+        who = connections.drop(request.sid)
+        if who is not None:
+            broadcaster.people(who.seance_id)
+
+    @socketio.on_error_default
+    def on_error(error):
+        log.exception("socket event failed: %s", error)
+        return {"ok": False, "code": "erreur_serveur",
+                "message": "Erreur inattendue : rien n'a été enregistré. Réessayez."}
+
+    phones.register()

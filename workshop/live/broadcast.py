@@ -1,0 +1,190 @@
+"""The one broadcaster: what changed in a séance reaches each audience as HTML fragments.
+
+Store, then tell: the services have committed before anything here runs.
+Fragments are the same partials the pages render first, marked for an
+out-of-band swap (`hx-swap-oob`); the browser hands them to htmx.
+
+Counting changes (votes, agents) are coalesced: a séance marked dirty is
+flushed once per FLUSH_SECONDS at most, so a burst of 200 votes is a handful
+of renders, not 200 per screen. Structural changes (a need added, hidden,
+merged) and phase changes go out at once: they are rare and people wait for
+them.
+
+Rooms: `s{id}:screen` (projector), `s{id}:fac` (facilitator), `s{id}:phones`,
+`s{id}:c{collectivite}` (phones of one collectivité), `p{participant}`.
+"""
+
+import logging
+import time
+
+from flask import render_template
+
+from workshop.db import session_scope
+from workshop.extensions import socketio
+from workshop.live.connections import connections
+from workshop.models import Seance
+from workshop.services import board as board_service
+
+log = logging.getLogger(__name__)
+FLUSH_SECONDS = 0.15
+EVENT = "html"
+
+
+def screen_room(seance_id: int) -> str:
+    return f"s{seance_id}:screen"
+
+
+def facilitator_room(seance_id: int) -> str:
+    return f"s{seance_id}:fac"
+
+
+def phones_room(seance_id: int) -> str:
+    return f"s{seance_id}:phones"
+
+
+def collectivite_room(seance_id: int, collectivite_id: int) -> str:
+    return f"s{seance_id}:c{collectivite_id}"
+
+
+def participant_room(participant_id: int) -> str:
+    return f"p{participant_id}"
+
+
+class Broadcaster:
+    def __init__(self) -> None:
+        self.app = None
+        self._dirty: dict[int, set[int]] = {}  # seance -> needs whose counts changed
+        self._scheduled: set[int] = set()
+
+    def init_app(self, app) -> None:
+        self.app = app
+
+    def _rendering(self):
+        """A request context of its own: partials build their action URLs with url_for."""
+        return self.app.test_request_context("/")
+
+    # --- coalesced --------------------------------------------------------------
+
+    def counts(self, seance_id: int, *need_ids: int) -> None:
+        """Agents or dots changed: screens, facilitator and phones catch up within a flush."""
+        self._dirty.setdefault(seance_id, set()).update(need_ids)
+        if seance_id not in self._scheduled:
+            self._scheduled.add(seance_id)
+            socketio.start_background_task(self._flush_later, seance_id)
+
+    def _flush_later(self, seance_id: int) -> None:
+        socketio.sleep(FLUSH_SECONDS)
+        self._scheduled.discard(seance_id)
+        need_ids = self._dirty.pop(seance_id, set())
+        try:
+            self.flush(seance_id, need_ids)
+        except Exception:  # a failed render must not kill the next ones
+            log.exception("flush failed for séance %s", seance_id)
+
+    def flush(self, seance_id: int, need_ids: set[int]) -> None:
+        started = time.perf_counter()
+        with self._rendering(), session_scope() as db:
+            seance = db.get(Seance, seance_id)
+            board = board_service.snapshot(db, seance)
+            self._emit(screen_room(seance_id),
+                       render_template("screen/_board.html", board=board, oob=True))
+            self._emit(facilitator_room(seance_id),
+                       render_template("pilotage/_board.html", board=board, oob=True,
+                                       online=connections.online(seance_id)))
+            views = [v for v in board.needs if v.need.id in need_ids]
+            if views:
+                self._emit(phones_room(seance_id),
+                           render_template("live/_infos.html", views=views, seance=seance))
+        log.debug("flush séance %s: %.1f ms", seance_id, (time.perf_counter() - started) * 1000)
+
+    # --- at once ----------------------------------------------------------------
+
+    def need_added(self, seance_id: int, need_id: int) -> None:
+        with self._rendering(), session_scope() as db:
+            seance = db.get(Seance, seance_id)
+            view = _view(db, seance, need_id)
+            html = render_template("live/_need_card.html", view=view, seance=seance,
+                                   audience="phone", mine=None, oob="beforeend:#needs")
+        self._emit(phones_room(seance_id), html)
+        self.counts(seance_id)
+
+    def need_changed(self, seance_id: int, need_id: int) -> None:
+        self.counts(seance_id, need_id)
+
+    def need_removed(self, seance_id: int, need_id: int) -> None:
+        self._emit(phones_room(seance_id), f'<div id="need-{need_id}" hx-swap-oob="delete"></div>')
+        self.counts(seance_id)
+
+    def need_restored(self, seance_id: int, need_id: int) -> None:
+        """A hidden need comes back: the card for all, then each one's own figures on it."""
+        self.need_added(seance_id, need_id)
+        self.personal(seance_id, need_id)
+
+    def merged(self, seance_id: int, source_id: int, target_id: int) -> None:
+        self.need_removed(seance_id, source_id)
+        self.personal(seance_id, target_id)
+        self.counts(seance_id, target_id)
+
+    def personal(self, seance_id: int, need_id: int) -> None:
+        """Each phone's own dots and its collectivité's agents on one need, to whom they concern."""
+        with self._rendering(), session_scope() as db:
+            seance = db.get(Seance, seance_id)
+            view = _view(db, seance, need_id)
+            sent: set[int] = set()
+            for participant in board_service.concerned(db, need_id):
+                mine = board_service.mine(db, seance, participant)
+                html = render_template("phone/_personal.html", view=view, seance=seance,
+                                       mine=mine, oob=True)
+                self._emit(participant_room(participant.id), html)
+                sent.add(participant.collectivite_id)
+            for collectivite_id in board_service.declaring(db, need_id) - sent:
+                ours = board_service.ours(db, seance, collectivite_id)
+                html = render_template("phone/_need_ours.html", view=view, seance=seance,
+                                       ours=ours.get(need_id, {}), oob=True)
+                self._emit(collectivite_room(seance_id, collectivite_id), html)
+
+    def ours(self, seance_id: int, collectivite_id: int, need_id: int) -> None:
+        """A collectivité's figure changed: every phone of that collectivité shows it."""
+        with self._rendering(), session_scope() as db:
+            seance = db.get(Seance, seance_id)
+            view = _view(db, seance, need_id)
+            ours = board_service.ours(db, seance, collectivite_id)
+            html = render_template("phone/_need_ours.html", view=view, seance=seance,
+                                   ours=ours.get(need_id, {}), oob=True)
+        self._emit(collectivite_room(seance_id, collectivite_id), html)
+        self.counts(seance_id, need_id)
+
+    def phase(self, seance_id: int) -> None:
+        """Phase, timer, tallies shown or not, budget: the phones' banner and every count."""
+        with self._rendering(), session_scope() as db:
+            seance = db.get(Seance, seance_id)
+            self._emit(phones_room(seance_id),
+                       render_template("phone/_phase.html", seance=seance, oob=True))
+            self._emit(screen_room(seance_id),
+                       render_template("screen/_header.html", seance=seance, oob=True))
+            participants = db.exec(board_service.participants_of(seance_id)).all()
+            for participant in participants:
+                mine = board_service.mine(db, seance, participant)
+                self._emit(participant_room(participant.id),
+                           render_template("phone/_budget.html", seance=seance, mine=mine,
+                                           oob=True))
+            all_needs = {v.need.id for v in board_service.snapshot(db, seance).needs}
+        self.counts(seance_id, *all_needs)
+
+    def people(self, seance_id: int) -> None:
+        """Someone joined or (dis)connected: the screen's and facilitator's counts."""
+        self.counts(seance_id)
+
+    def _emit(self, room: str, html: str) -> None:
+        socketio.emit(EVENT, html, to=room)
+
+
+def _view(db, seance: Seance, need_id: int) -> board_service.NeedView:
+    board = board_service.snapshot(db, seance)
+    for view in board.needs + board.hidden:
+        if view.need.id == need_id:
+            return view
+    raise LookupError(need_id)
+
+
+broadcaster = Broadcaster()

@@ -1,0 +1,28 @@
+"""The facilitator's page: admitted by the login cookie, for their own séances only.
+
+The facilitator acts over HTTP (htmx forms); the socket only brings the
+live board back to their page.
+"""
+
+from flask import request
+from flask_socketio import join_room
+
+from workshop.db import get_session
+from workshop.domain.rules import Refusal
+from workshop.live.broadcast import facilitator_room
+from workshop.live.connections import Identity, connections
+from workshop.services import seances
+from workshop.web import current_facilitator
+
+
+def connect(auth: dict) -> Refusal | None:
+    facilitator = current_facilitator()
+    seance_id = auth.get("facilitator")
+    if facilitator is None or not isinstance(seance_id, int):
+        return Refusal("non_connecte", "Connectez-vous comme animateur.")
+    seance = seances.get_owned(get_session(), seance_id, facilitator.id)
+    if seance is None:
+        return Refusal("seance_inconnue", "Séance inconnue.")
+    connections.add(request.sid, Identity("facilitator", seance.id))
+    join_room(facilitator_room(seance.id))
+    return None

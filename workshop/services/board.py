@@ -1,0 +1,354 @@
+"""The board of a séance: needs, declared agents and dots.
+
+Every write here is one transaction with its event-log row; the live layer
+broadcasts only after it returns. One place applies a vote: `vote()`.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from workshop.domain import phases, rules, tally, thresholds
+from workshop.domain.rules import Refusal
+from workshop.models import Collectivite, Demand, Need, Participant, Seance, Theme, Vote, utcnow
+from workshop.services import events
+
+TITLE_MAX = 200
+DETAILS_MAX = 2000
+
+
+def _actor(participant: Participant | None, facilitator_id: int | None) -> str:
+    if participant is not None:
+        return f"participant:{participant.id}"
+    return events.facilitator_actor(facilitator_id)
+
+
+def open_need(db: Session, seance: Seance, need_id: int) -> Need | Refusal:
+    """A need of this séance that still takes agents and dots (not merged, not hidden)."""
+    need = db.get(Need, need_id)
+    if need is None or need.seance_id != seance.id:
+        return Refusal("besoin_inconnu", "Ce besoin n'existe pas dans cette séance.")
+    if need.merged_into_id is not None:
+        return Refusal("besoin_regroupe", "Ce besoin a été regroupé avec un autre : "
+                                          "votez et déclarez sur le besoin regroupé.")
+    if need.hidden:
+        return Refusal("besoin_masque", "Ce besoin a été retiré du tableau par l'animateur.")
+    return need
+
+
+# --- writes -------------------------------------------------------------------
+
+
+def add_need(db: Session, seance: Seance, theme_id: int, title: str, details: str = "", *,
+             participant: Participant | None = None, facilitator_id: int | None = None,
+             source: str = "participant") -> Need | Refusal:
+    if participant is not None and not participant.is_proxy:
+        refusal = phases.allows(seance.phase, "add_need", seance.closed_at is not None)
+        if refusal:
+            return refusal
+    theme = db.get(Theme, theme_id)
+    if theme is None or not theme.active:
+        return Refusal("theme_inconnu", "Choisissez un thème du catalogue.", "theme_id")
+    title = " ".join(title.split())
+    if not title:
+        return Refusal("titre_vide", "Donnez un titre au besoin.", "title")
+    need = Need(seance_id=seance.id, theme_id=theme.id, title=title[:TITLE_MAX],
+                details=details.strip()[:DETAILS_MAX], source=source,
+                author_id=participant.id if participant else None)
+    db.add(need)
+    db.flush()
+    events.record(db, "need.added", _actor(participant, facilitator_id), seance_id=seance.id,
+                  need_id=need.id, theme_id=theme.id, title=need.title, source=source)
+    db.commit()
+    return need
+
+
+def declare(db: Session, seance: Seance, participant: Participant, need_id: int, year: int,
+            agents: int) -> Demand | Refusal:
+    """One figure per collectivité, need and year: a colleague's entry replaces it."""
+    refusal = (phases.allows(seance.phase, "declare", seance.closed_at is not None)
+               if not participant.is_proxy else None) \
+        or rules.demand(agents, year, horizon(seance))
+    if refusal:
+        return refusal
+    need = open_need(db, seance, need_id)
+    if isinstance(need, Refusal):
+        return need
+    row = db.exec(select(Demand).where(
+        Demand.need_id == need.id, Demand.collectivite_id == participant.collectivite_id,
+        Demand.year == year).with_for_update()).first()
+    previous = row.agents if row else None
+    if row is None:
+        row = Demand(need_id=need.id, collectivite_id=participant.collectivite_id, year=year,
+                     agents=agents)
+    row.agents, row.updated_by_id, row.updated_at = agents, participant.id, utcnow()
+    db.add(row)
+    events.record(db, "demand.declared", f"participant:{participant.id}", seance_id=seance.id,
+                  need_id=need.id, collectivite_id=participant.collectivite_id, year=year,
+                  agents=agents, previous=previous)
+    db.commit()
+    return row
+
+
+@dataclass
+class VoteResult:
+    need_id: int
+    dots: int
+    allocation: dict[int, int]
+    left: int
+
+
+def vote(db: Session, seance: Seance, participant: Participant, need_id: int,
+         dots: int) -> VoteResult | Refusal:
+    """Set the participant's dots on a need; the only place a vote is applied."""
+    refusal = phases.allows(seance.phase, "vote", seance.closed_at is not None)
+    if refusal:
+        return refusal
+    need = open_need(db, seance, need_id)
+    if isinstance(need, Refusal):
+        return need
+    # Serialise one participant's votes (PostgreSQL); SQLite serialises all writers anyway.
+    db.exec(select(Participant.id).where(Participant.id == participant.id).with_for_update())
+    rows = {v.need_id: v for v in db.exec(select(Vote).where(Vote.participant_id == participant.id))}
+    allocation = {n: v.dots for n, v in rows.items()}
+    refusal = rules.vote(allocation, need.id, dots, seance.dot_budget, seance.max_dots_per_need)
+    if refusal:
+        db.rollback()
+        return refusal
+    row = rows.get(need.id) or Vote(seance_id=seance.id, participant_id=participant.id,
+                                    need_id=need.id, dots=0)
+    previous = row.dots
+    row.dots, row.updated_at = dots, utcnow()
+    db.add(row)
+    events.record(db, "vote.set", f"participant:{participant.id}", seance_id=seance.id,
+                  need_id=need.id, dots=dots, previous=previous)
+    db.commit()
+    allocation[need.id] = dots
+    return VoteResult(need.id, dots, allocation, seance.dot_budget - sum(allocation.values()))
+
+
+@dataclass
+class MergeResult:
+    target: Need
+    source: Need
+    participants: list[int]  # whose dots moved
+    collectivites: list[int]  # whose agents moved
+
+
+def merge(db: Session, seance: Seance, target_id: int, source_id: int,
+          facilitator_id: int) -> MergeResult | Refusal:
+    """Merge a duplicate into a need: its agents and dots add up on the target.
+
+    The source stays in the database, marked merged; the moved figures are in
+    the event so that the merge can be audited.
+    """
+    target, source = db.get(Need, target_id), db.get(Need, source_id)
+    if target is None or source is None:
+        return Refusal("besoin_inconnu", "Besoin inconnu.")
+    refusal = rules.mergeable(target.id, source.id, target.merged_into_id is not None,
+                              source.merged_into_id is not None,
+                              target.seance_id == source.seance_id == seance.id)
+    if refusal:
+        return refusal
+    moved_votes: dict[int, int] = {}
+    target_votes = {v.participant_id: v for v in db.exec(select(Vote).where(Vote.need_id == target.id))}
+    for v in db.exec(select(Vote).where(Vote.need_id == source.id, Vote.dots > 0)):
+        into = target_votes.get(v.participant_id) or Vote(
+            seance_id=seance.id, participant_id=v.participant_id, need_id=target.id, dots=0)
+        into.dots += v.dots
+        moved_votes[v.participant_id] = v.dots
+        v.dots = 0
+        db.add_all([into, v])
+    moved_demand: list[dict] = []
+    target_demand = {(d.collectivite_id, d.year): d
+                     for d in db.exec(select(Demand).where(Demand.need_id == target.id))}
+    for d in db.exec(select(Demand).where(Demand.need_id == source.id, Demand.agents > 0)):
+        into = target_demand.get((d.collectivite_id, d.year)) or Demand(
+            need_id=target.id, collectivite_id=d.collectivite_id, year=d.year, agents=0)
+        into.agents += d.agents
+        moved_demand.append({"collectivite_id": d.collectivite_id, "year": d.year,
+                             "agents": d.agents})
+        d.agents = 0
+        db.add_all([into, d])
+    source.merged_into_id = target.id
+    db.add(source)
+    events.record(db, "need.merged", events.facilitator_actor(facilitator_id),
+                  seance_id=seance.id, target_id=target.id, source_id=source.id,
+                  votes={str(k): v for k, v in moved_votes.items()}, demand=moved_demand)
+    db.commit()
+    return MergeResult(target, source, sorted(moved_votes),
+                       sorted({d["collectivite_id"] for d in moved_demand}))
+
+
+def edit(db: Session, seance: Seance, need_id: int, title: str, theme_id: int, details: str,
+         facilitator_id: int) -> Need | Refusal:
+    need = db.get(Need, need_id)
+    if need is None or need.seance_id != seance.id:
+        return Refusal("besoin_inconnu", "Besoin inconnu.")
+    theme = db.get(Theme, theme_id)
+    title = " ".join(title.split())
+    if theme is None:
+        return Refusal("theme_inconnu", "Choisissez un thème du catalogue.", "theme_id")
+    if not title:
+        return Refusal("titre_vide", "Donnez un titre au besoin.", "title")
+    before = {"title": need.title, "theme_id": need.theme_id, "details": need.details}
+    need.title, need.theme_id, need.details = title[:TITLE_MAX], theme.id, details.strip()[:DETAILS_MAX]
+    db.add(need)
+    events.record(db, "need.edited", events.facilitator_actor(facilitator_id), seance_id=seance.id,
+                  need_id=need.id, before=before,
+                  after={"title": need.title, "theme_id": need.theme_id, "details": need.details})
+    db.commit()
+    return need
+
+
+def set_hidden(db: Session, seance: Seance, need_id: int, hidden: bool,
+               facilitator_id: int) -> Need | Refusal:
+    need = db.get(Need, need_id)
+    if need is None or need.seance_id != seance.id or need.merged_into_id is not None:
+        return Refusal("besoin_inconnu", "Besoin inconnu.")
+    need.hidden = hidden
+    db.add(need)
+    events.record(db, "need.hidden" if hidden else "need.shown",
+                  events.facilitator_actor(facilitator_id), seance_id=seance.id, need_id=need.id)
+    db.commit()
+    return need
+
+
+# --- reads ----------------------------------------------------------------------
+
+
+def horizon(seance: Seance) -> range:
+    return range(seance.horizon_start, seance.horizon_start + seance.horizon_years)
+
+
+@dataclass
+class NeedView:
+    need: Need
+    theme: Theme
+    by_year: dict[int, int]
+    collectivites: int  # how many declared agents
+    status: thresholds.Status
+    rank: int = 0
+    score: str = "0"
+    dots: int = 0
+    voters: int = 0
+    ratio: float = 0.0  # dots against the best need's, for the bars
+
+
+@dataclass(frozen=True)
+class People:
+    collectivite_id: int
+    name: str
+    count: int
+
+
+@dataclass
+class Board:
+    seance: Seance
+    needs: list[NeedView]  # visible, ranked in vote and later phases, else oldest first
+    hidden: list[NeedView]
+    merged: list[tuple[Need, Need]]  # (source, target)
+    people: list[People] = field(default_factory=list)  # who joined, most first
+
+    @property
+    def ranked(self) -> list[NeedView]:
+        return sorted(self.needs, key=lambda v: v.rank)
+
+    @property
+    def participants(self) -> int:
+        return sum(p.count for p in self.people)
+
+
+def snapshot(db: Session, seance: Seance) -> Board:
+    """The whole board in four queries, for the screen, the facilitator and the JSON state."""
+    rows = db.exec(select(Need, Theme).join(Theme).where(Need.seance_id == seance.id)
+                   .order_by(Need.id)).all()
+    demand_rows = db.exec(select(Demand.need_id, Demand.collectivite_id, Demand.year, Demand.agents)
+                          .join(Need).where(Need.seance_id == seance.id, Demand.agents > 0)).all()
+    ballots = [tally.Ballot(pid, cid, nid, dots) for pid, cid, nid, dots in db.exec(
+        select(Vote.participant_id, Participant.collectivite_id, Vote.need_id, Vote.dots)
+        .join(Participant).where(Vote.seance_id == seance.id, Vote.dots > 0))]
+    people = [People(cid, name, n) for cid, name, n in db.exec(
+        select(Collectivite.id, Collectivite.name, func.count(Participant.id))
+        .join(Participant, Participant.collectivite_id == Collectivite.id)
+        .where(Participant.seance_id == seance.id, Participant.is_proxy.is_(False))
+        .group_by(Collectivite.id, Collectivite.name))]
+    people.sort(key=lambda p: (-p.count, p.name))
+
+    by_year: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    sharing: dict[int, set[int]] = defaultdict(set)
+    for need_id, collectivite_id, year, agents in demand_rows:
+        by_year[need_id][year] += agents
+        sharing[need_id].add(collectivite_id)
+    views = {need.id: NeedView(need, theme, dict(by_year[need.id]), len(sharing[need.id]),
+                               thresholds.status(by_year[need.id], theme.threshold))
+             for need, theme in rows}
+    visible = [n for n, theme in rows if not n.hidden and n.merged_into_id is None]
+    ranking = tally.rank([n.id for n in visible], [b for b in ballots if b.need_id in views],
+                         seance.weighting, {n: v.status.total for n, v in views.items()},
+                         {n: len(s) for n, s in sharing.items()})
+    top = max((r.score for r in ranking), default=0) or 1
+    for r in ranking:
+        view = views[r.need_id]
+        view.rank, view.score, view.dots, view.voters = r.rank, tally.display_score(r.score), \
+            r.dots, r.voters
+        view.ratio = float(r.score / top)
+    ordered = [views[n.id] for n in visible]
+    if phases.PHASES.index(seance.phase) >= phases.PHASES.index("vote") and seance.tallies_visible:
+        ordered.sort(key=lambda v: v.rank)
+    return Board(
+        seance=seance,
+        needs=ordered,
+        hidden=[views[n.id] for n, _ in rows if n.hidden and n.merged_into_id is None],
+        merged=[(n, views[n.merged_into_id].need) for n, _ in rows if n.merged_into_id],
+        people=people,
+    )
+
+
+@dataclass
+class Mine:
+    """What one phone shows of its own: its dots, and its collectivité's agents."""
+
+    allocation: dict[int, int]
+    ours: dict[int, dict[int, int]]  # need -> year -> agents
+    left: int
+
+
+def mine(db: Session, seance: Seance, participant: Participant) -> Mine:
+    allocation = dict(db.exec(select(Vote.need_id, Vote.dots)
+                              .where(Vote.participant_id == participant.id, Vote.dots > 0)).all())
+    return Mine(allocation, ours(db, seance, participant.collectivite_id),
+                seance.dot_budget - sum(allocation.values()))
+
+
+def ours(db: Session, seance: Seance, collectivite_id: int) -> dict[int, dict[int, int]]:
+    """A collectivité's declared agents: need -> year -> agents."""
+    result: dict[int, dict[int, int]] = defaultdict(dict)
+    for need_id, year, agents in db.exec(
+            select(Demand.need_id, Demand.year, Demand.agents).join(Need)
+            .where(Need.seance_id == seance.id, Demand.collectivite_id == collectivite_id,
+                   Demand.agents > 0)):
+        result[need_id][year] = agents
+    return dict(result)
+
+
+def concerned(db: Session, need_id: int) -> list[Participant]:
+    """Participants with dots on a need."""
+    return list(db.exec(select(Participant).join(Vote)
+                        .where(Vote.need_id == need_id, Vote.dots > 0)))
+
+
+def declaring(db: Session, need_id: int) -> set[int]:
+    """Collectivités with agents declared on a need."""
+    return set(db.exec(select(Demand.collectivite_id)
+                       .where(Demand.need_id == need_id, Demand.agents > 0)))
+
+
+def participants_of(seance_id: int):
+    return select(Participant).where(Participant.seance_id == seance_id)
+
+
+def themes(db: Session) -> list[Theme]:
+    return list(db.exec(select(Theme).where(Theme.active).order_by(Theme.domain, Theme.name)))

@@ -1,0 +1,68 @@
+"""People in the room: join without an account, come back with a token, proxies."""
+
+from sqlmodel import Session, select
+
+from workshop.domain import codes
+from workshop.domain.rules import Refusal
+from workshop.domain.territories import ROLES
+from workshop.models import Collectivite, Participant, Seance, utcnow
+from workshop.services import events, perimetres
+
+
+def join(db: Session, seance: Seance, collectivite_id: int, role: str,
+         display_name: str | None = None) -> Participant | Refusal:
+    if seance.closed_at is not None:
+        return Refusal("seance_close", "Cette séance est close.")
+    if collectivite_id not in perimetres.member_ids(db, seance.perimetre_id):
+        return Refusal("collectivite_hors_perimetre",
+                       "Choisissez une collectivité du périmètre de la séance.", "collectivite_id")
+    if role not in ROLES:
+        return Refusal("role_inconnu", "Choisissez votre fonction dans la liste.", "role")
+    participant = Participant(seance_id=seance.id, collectivite_id=collectivite_id, role=role,
+                              token=codes.new_secret(), display_name=display_name or None,
+                              last_seen_at=utcnow())
+    db.add(participant)
+    db.flush()
+    events.record(db, "participant.joined", f"participant:{participant.id}", seance_id=seance.id,
+                  collectivite_id=collectivite_id, role=role)
+    db.commit()
+    return participant
+
+
+def proxy(db: Session, seance: Seance, collectivite_id: int,
+          facilitator_id: int) -> Participant | Refusal:
+    """The facilitator's stand-in for a collectivité without a phone: one per collectivité."""
+    existing = db.exec(select(Participant).where(
+        Participant.seance_id == seance.id, Participant.collectivite_id == collectivite_id,
+        Participant.is_proxy)).first()
+    if existing:
+        return existing
+    if collectivite_id not in perimetres.member_ids(db, seance.perimetre_id):
+        return Refusal("collectivite_hors_perimetre",
+                       "Choisissez une collectivité du périmètre de la séance.", "collectivite_id")
+    participant = Participant(seance_id=seance.id, collectivite_id=collectivite_id, role="autre",
+                              token=codes.new_secret(), is_proxy=True,
+                              display_name="Saisie par l'animateur")
+    db.add(participant)
+    db.flush()
+    events.record(db, "participant.proxy_created", events.facilitator_actor(facilitator_id),
+                  seance_id=seance.id, participant_id=participant.id,
+                  collectivite_id=collectivite_id)
+    db.commit()
+    return participant
+
+
+def by_token(db: Session, token: str | None) -> Participant | None:
+    if not token or len(token) > 64:
+        return None
+    return db.exec(select(Participant).where(Participant.token == token)).first()
+
+
+def collectivite(db: Session, participant: Participant) -> Collectivite:
+    return db.get(Collectivite, participant.collectivite_id)
+
+
+def seen(db: Session, participant: Participant) -> None:
+    participant.last_seen_at = utcnow()
+    db.add(participant)
+    db.commit()

@@ -1,0 +1,216 @@
+"""The facilitator's live control of a séance: phases, settings, moderation, proxies.
+
+Each action is a thin htmx POST: parse, call one service, tell the broadcaster,
+return the partial it changed.
+"""
+
+from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
+
+from workshop.db import get_session
+from workshop.domain.phases import LABELS as PHASE_LABELS
+from workshop.domain.rules import Refusal
+from workshop.live.broadcast import broadcaster
+from workshop.live.connections import connections
+from workshop.schemas import (
+    MemberRef,
+    MergeInput,
+    NeedInput,
+    PhaseInput,
+    SeanceSettings,
+    TimerInput,
+    parse,
+)
+from workshop.services import board, participants, perimetres, seances
+from workshop.services import state as state_service
+from workshop.web import current_facilitator, login_required
+from workshop.web.phone import remember
+from workshop.web.screen import join_urls
+
+bp = Blueprint("pilotage", __name__, url_prefix="/seances/<int:seance_id>")
+
+
+def _seance(seance_id: int):
+    seance = seances.get_owned(get_session(), seance_id, current_facilitator().id)
+    if seance is None:
+        abort(404)
+    return seance
+
+
+def _me() -> int:
+    return current_facilitator().id
+
+
+def board_context(seance, **extra) -> dict:
+    db = get_session()
+    return {"seance": seance, "board": board.snapshot(db, seance),
+            "online": connections.online(seance.id), **extra}
+
+
+def _board(seance, result=None, done: str = ""):
+    refused = isinstance(result, Refusal)
+    context = board_context(seance, refusal=result if refused else None,
+                            notice=None if refused else done)
+    return render_template("pilotage/_board.html", **context), 422 if refused else 200
+
+
+def _controls(seance, result=None, done: str = ""):
+    refused = isinstance(result, Refusal)
+    return render_template("pilotage/_controls.html", seance=seance,
+                           refusal=result if refused else None,
+                           notice=None if refused else done), 422 if refused else 200
+
+
+@bp.get("/pilotage")
+@login_required
+def page(seance_id: int):
+    seance = _seance(seance_id)
+    db = get_session()
+    url, short = join_urls(seance.join_code)
+    return render_template("pilotage/page.html", **board_context(seance), join_url=url,
+                           short_url=short, themes=board.themes(db),
+                           members=perimetres.members(db, seance.perimetre_id))
+
+
+@bp.get("/etat.json")
+@login_required
+def state(seance_id: int):
+    """The séance's full state, for scripts and load tests (docs/protocol.md)."""
+    return jsonify(state_service.seance_state(get_session(), _seance(seance_id)))
+
+
+@bp.post("/phase")
+@login_required
+def phase(seance_id: int):
+    seance = _seance(seance_id)
+    data, errors = parse(PhaseInput, request.form)
+    result = seances.set_phase(get_session(), seance, data.phase, _me()) if data else \
+        Refusal("phase_inconnue", "Phase inconnue.")
+    if not isinstance(result, Refusal):
+        broadcaster.phase(seance.id)
+    return _controls(seance, result, f"Phase : {PHASE_LABELS.get(seance.phase)}.")
+
+
+@bp.post("/reglages")
+@login_required
+def settings(seance_id: int):
+    seance = _seance(seance_id)
+    data, errors = parse(SeanceSettings, request.form)
+    result = seances.update_settings(get_session(), seance, data, _me()) if data else \
+        Refusal("saisie_invalide", " ".join(errors.values()))
+    if not isinstance(result, Refusal):
+        broadcaster.phase(seance.id)
+    return _controls(seance, result, "Réglages enregistrés.")
+
+
+@bp.post("/minuteur")
+@login_required
+def timer(seance_id: int):
+    seance = _seance(seance_id)
+    data, errors = parse(TimerInput, request.form)
+    result = seances.set_timer(get_session(), seance, data.minutes, _me()) if data else \
+        Refusal("saisie_invalide", "Durée invalide (0 à 240 minutes).")
+    if not isinstance(result, Refusal):
+        broadcaster.phase(seance.id)
+    return _controls(seance, result, "Minuteur lancé." if data and data.minutes else "Minuteur arrêté.")
+
+
+@bp.post("/cloture")
+@login_required
+def close(seance_id: int):
+    seance = _seance(seance_id)
+    closed = request.form.get("closed") == "1"
+    seances.set_closed(get_session(), seance, closed, _me())
+    broadcaster.phase(seance.id)
+    return _controls(seance, None, "Séance close." if closed else "Séance rouverte.")
+
+
+@bp.post("/besoins")
+@login_required
+def add_need(seance_id: int):
+    seance = _seance(seance_id)
+    data, errors = parse(NeedInput, request.form)
+    result = board.add_need(get_session(), seance, data.theme_id, data.title, data.details,
+                            facilitator_id=_me(), source="facilitator") if data else \
+        Refusal("saisie_invalide", " ".join(errors.values()))
+    if not isinstance(result, Refusal):
+        broadcaster.need_added(seance.id, result.id)
+    return _board(seance, result, "Besoin ajouté.")
+
+
+@bp.get("/regrouper")
+@login_required
+def merge_form(seance_id: int):
+    seance = _seance(seance_id)
+    needs = board.snapshot(get_session(), seance).needs
+    return render_template("pilotage/_panel.html", seance=seance, need=None, needs=needs)
+
+
+@bp.get("/besoins/<int:need_id>/modifier")
+@login_required
+def edit_form(seance_id: int, need_id: int):
+    seance = _seance(seance_id)
+    need = board.open_need(get_session(), seance, need_id)
+    if isinstance(need, Refusal):
+        abort(404)
+    return render_template("pilotage/_panel.html", seance=seance, need=need,
+                           themes=board.themes(get_session()))
+
+
+@bp.post("/besoins/<int:need_id>")
+@login_required
+def edit(seance_id: int, need_id: int):
+    seance = _seance(seance_id)
+    data, errors = parse(NeedInput, request.form)
+    result = board.edit(get_session(), seance, need_id, data.title, data.theme_id, data.details,
+                        _me()) if data else Refusal("saisie_invalide", " ".join(errors.values()))
+    if not isinstance(result, Refusal):
+        broadcaster.need_changed(seance.id, need_id)
+    return _board(seance, result, "Besoin modifié.")
+
+
+@bp.post("/besoins/<int:need_id>/masquer")
+@login_required
+def hide(seance_id: int, need_id: int):
+    seance = _seance(seance_id)
+    result = board.set_hidden(get_session(), seance, need_id, True, _me())
+    if not isinstance(result, Refusal):
+        broadcaster.need_removed(seance.id, need_id)
+    return _board(seance, result, "Besoin masqué : il reste dans l'historique.")
+
+
+@bp.post("/besoins/<int:need_id>/afficher")
+@login_required
+def show(seance_id: int, need_id: int):
+    seance = _seance(seance_id)
+    result = board.set_hidden(get_session(), seance, need_id, False, _me())
+    if not isinstance(result, Refusal):
+        broadcaster.need_restored(seance.id, need_id)
+    return _board(seance, result, "Besoin remis au tableau.")
+
+
+@bp.post("/regrouper")
+@login_required
+def merge(seance_id: int):
+    seance = _seance(seance_id)
+    data, errors = parse(MergeInput, request.form)
+    result = board.merge(get_session(), seance, data.target_id, data.source_id, _me()) if data \
+        else Refusal("saisie_invalide", "Choisissez les deux besoins à regrouper.")
+    if not isinstance(result, Refusal):
+        broadcaster.merged(seance.id, result.source.id, result.target.id)
+    return _board(seance, result, "Besoins regroupés : agents et gommettes additionnés.")
+
+
+@bp.post("/procuration")
+@login_required
+def proxy(seance_id: int):
+    """Enter needs, agents and dots for a collectivité whose people have no phone."""
+    seance = _seance(seance_id)
+    data, _ = parse(MemberRef, request.form)
+    result = participants.proxy(get_session(), seance, data.collectivite_id, _me()) if data \
+        else Refusal("collectivite_hors_perimetre", "Choisissez une collectivité du périmètre.")
+    if isinstance(result, Refusal):
+        return _board(seance, result)
+    broadcaster.people(seance.id)
+    response = redirect(url_for("phone.seance", code=seance.join_code))
+    remember(response, seance.id, result.token)
+    return response

@@ -1,0 +1,37 @@
+"""The projected screen: a read-only view opened through a secret link of its own."""
+
+from functools import lru_cache
+
+import segno
+from flask import Blueprint, abort, current_app, render_template, request
+
+from workshop.db import get_session
+from workshop.domain import codes
+from workshop.services import board, seances
+
+bp = Blueprint("screen", __name__, url_prefix="/ecran")
+
+
+@lru_cache(maxsize=256)
+def qr_svg(url: str) -> str:
+    """The QR code, drawn server-side as inline SVG (no script, no image request)."""
+    return segno.make(url, error="m").svg_inline(scale=8, border=2, dark="#000", light="#fff",
+                                                 omitsize=True)
+
+
+def join_urls(code: str) -> tuple[str, str]:
+    """(the URL in the QR code, the short address to read aloud)."""
+    base = current_app.config["PUBLIC_URL"] or request.host_url.rstrip("/")
+    return f"{base}/j/{code}", f"{base.split('://', 1)[-1]}/j"
+
+
+@bp.get("/<token>")
+def show(token: str):
+    db = get_session()
+    seance = seances.by_screen_token(db, token)
+    if seance is None:
+        abort(404)
+    url, short = join_urls(seance.join_code)
+    return render_template("screen/screen.html", seance=seance, board=board.snapshot(db, seance),
+                           qr=qr_svg(url), join_url=url, short_url=short,
+                           code=codes.display(seance.join_code))
