@@ -5,15 +5,23 @@ migrations and loaders a user runs), then copied for each test.
 """
 
 import os
+import re
 import shutil
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
+import requests
 from sqlmodel import Session
 
 from tests import factories
 from workshop import create_app, migrate
 from workshop.db import make_engine
-from workshop.services import reference
+from workshop.services import perimetres, reference
 
 
 def require(kind: str) -> bool:
@@ -74,3 +82,93 @@ def logged_in(client, facilitator):
                                                "password": factories.PASSWORD})
     assert response.status_code == 302
     return client
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class FacilitatorHttp:
+    """A logged-in facilitator speaking HTTP as their browser does (CSRF token included)."""
+
+    def __init__(self, base: str, email: str, password: str) -> None:
+        self.base, self.http = base, requests.Session()
+        page = self.http.get(base + "/connexion").text
+        self.csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        response = self.http.post(base + "/connexion", allow_redirects=False,
+                                  data={"email": email, "password": password, "csrf_token": self.csrf})
+        assert response.status_code == 302, response.text
+        # Logging in starts a new session: the pages carry the new CSRF token.
+        page = self.http.get(base + "/seances/").text
+        self.csrf = re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)
+
+    def post(self, path: str, **data) -> requests.Response:
+        return self.http.post(self.base + path, data=data,
+                              headers={"X-CSRFToken": self.csrf, "HX-Request": "true"})
+
+    def state(self, seance_id: int) -> dict:
+        return self.http.get(f"{self.base}/seances/{seance_id}/etat.json").json()
+
+
+@dataclass
+class LiveServer:
+    url: str
+    email: str
+    password: str
+    log: Path
+    database_url: str
+    seance_id: int
+    join_code: str
+    screen_token: str
+    members: list[int]  # collectivité ids of the séance's perimeter
+
+    def facilitator(self) -> FacilitatorHttp:
+        return FacilitatorHttp(self.url, self.email, self.password)
+
+    def join(self, collectivite_id: int, role: str = "elu") -> str:
+        """A participant joins through the JSON door; returns their token."""
+        response = requests.post(f"{self.url}/j/{self.join_code}/participants",
+                                 json={"collectivite_id": collectivite_id, "role": role})
+        assert response.status_code == 200, response.text
+        return response.json()["token"]
+
+
+@pytest.fixture
+def live_server(template_db, tmp_path):
+    """`python -m workshop serve` on a free port, a fresh database, a perimeter and a séance."""
+    path = tmp_path / "live.sqlite3"
+    shutil.copyfile(template_db, path)
+    url = f"sqlite:///{path}"
+    engine = make_engine(url)
+    with Session(engine, expire_on_commit=False) as db:
+        facilitator = factories.facilitator(db, "camille@example.fr")
+        perimetre = factories.perimetre(db, facilitator)
+        seance = factories.seance(db, facilitator, perimetre)
+        members = [m.id for m in perimetres.members(db, perimetre.id)]
+    engine.dispose()
+
+    port = free_port()
+    env = {**os.environ, "WORKSHOP_DATABASE_URL": url, "WORKSHOP_SECRET_KEY": "live-test"}
+    log_path = tmp_path / "server.log"
+    log = open(log_path, "w")  # noqa: SIM115 - closed below
+    process = subprocess.Popen([sys.executable, "-m", "workshop", "serve", "--port", str(port)],
+                               env=env, stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                log.close()
+                raise RuntimeError("server did not start:\n" + log_path.read_text()) from None
+            time.sleep(0.1)
+    yield LiveServer(f"http://127.0.0.1:{port}", facilitator.email, factories.PASSWORD, log_path,
+                     url, seance.id, seance.join_code, seance.screen_token, members)
+    process.terminate()
+    process.wait(timeout=10)
+    log.close()
+    text = log_path.read_text()
+    assert "Traceback" not in text, text

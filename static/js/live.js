@@ -32,7 +32,7 @@
     setOnline(false, texts.offline || "Connexion perdue : reconnexion en cours…");
   });
   socket.on("connect_error", function (error) {
-    var refused = error && error.data && error.data.message;
+    var refused = error && error.data && error.message; // a refusal from the server, in French
     setOnline(false, refused || texts.offline || "Connexion perdue : reconnexion en cours…");
   });
   socket.on("html", swap);

@@ -1,19 +1,11 @@
-"""A real server (the `workshop serve` a user runs) and a real Chromium driven by Playwright."""
+"""A real Chromium driven by Playwright (the live server fixture is in tests/conftest.py)."""
 
 import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
-from sqlmodel import Session
 
-from tests import factories
 from tests.conftest import require
-from workshop.db import make_engine
 
 CHROMIUM = os.environ.get("WORKSHOP_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
@@ -21,51 +13,6 @@ ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--disable-dev-shm-usage"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def live_server(template_db, tmp_path):
-    """The app served by `python -m workshop serve` on a free port, with a fresh database."""
-    path = tmp_path / "live.sqlite3"
-    shutil.copyfile(template_db, path)
-    url = f"sqlite:///{path}"
-    engine = make_engine(url)
-    with Session(engine, expire_on_commit=False) as db:
-        facilitator = factories.facilitator(db, "camille@example.fr")
-    engine.dispose()
-
-    port = free_port()
-    env = {**os.environ, "WORKSHOP_DATABASE_URL": url, "WORKSHOP_SECRET_KEY": "browser-test"}
-    log = open(tmp_path / "server.log", "w")  # noqa: SIM115 - closed below
-    process = subprocess.Popen([sys.executable, "-m", "workshop", "serve", "--port", str(port)],
-                               env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                log.close()
-                output = (tmp_path / "server.log").read_text()
-                raise RuntimeError("server did not start:\n" + output) from None
-            time.sleep(0.1)
-    server = type("LiveServer", (), {"url": base, "email": facilitator.email,
-                                     "password": factories.PASSWORD, "log": tmp_path / "server.log",
-                                     "database_url": url})
-    yield server
-    process.terminate()
-    process.wait(timeout=10)
-    log.close()
-    text = (tmp_path / "server.log").read_text()
-    assert "Traceback" not in text, text
 
 
 @pytest.fixture(scope="session")

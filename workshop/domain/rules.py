@@ -86,7 +86,8 @@ def vote(
     """Set one participant's dots on one need to `dots`, within the budget and the cap.
 
     `allocation` is the participant's current dots per need. A need that holds
-    more than the cap after a merge may keep or lower its dots, never raise them.
+    more than the cap after a merge may keep or lower its dots, never raise them;
+    likewise when the budget was cut below what is already spent.
     """
     current = allocation.get(need_id, 0)
     if dots < 0:
@@ -97,7 +98,7 @@ def vote(
             f"Au plus {max_per_need} gommette{'s' if max_per_need > 1 else ''} sur un même besoin.",
         )
     spent_elsewhere = sum(allocation.values()) - current
-    if spent_elsewhere + dots > budget:
+    if spent_elsewhere + dots > budget and dots > current:
         left = max(budget - spent_elsewhere - current, 0)
         return Refusal(
             "budget_epuise",

@@ -32,7 +32,8 @@ def init_app(app) -> None:
         else:
             refusal = phones.connect(auth)
         if refusal:
-            raise ConnectionRefusedError({"code": refusal.code, "message": refusal.message})
+            # The client gets {"message": ..., "data": {"code": ...}}.
+            raise ConnectionRefusedError(refusal.message, {"code": refusal.code})
 
     @socketio.on("disconnect")
     def disconnect(*_args):

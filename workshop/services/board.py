@@ -38,14 +38,22 @@ def open_need(db: Session, seance: Seance, need_id: int) -> Need | Refusal:
     return need
 
 
+def _participant_may(seance: Seance, participant: Participant, action: str) -> Refusal | None:
+    """Phase rules bind participants; a proxy is exempt from them, not from a closed séance."""
+    closed = seance.closed_at is not None
+    if participant.is_proxy and not closed:
+        return None
+    return phases.allows(seance.phase, action, closed)
+
+
 # --- writes -------------------------------------------------------------------
 
 
 def add_need(db: Session, seance: Seance, theme_id: int, title: str, details: str = "", *,
              participant: Participant | None = None, facilitator_id: int | None = None,
              source: str = "participant") -> Need | Refusal:
-    if participant is not None and not participant.is_proxy:
-        refusal = phases.allows(seance.phase, "add_need", seance.closed_at is not None)
+    if participant is not None:
+        refusal = _participant_may(seance, participant, "add_need")
         if refusal:
             return refusal
     theme = db.get(Theme, theme_id)
@@ -68,8 +76,7 @@ def add_need(db: Session, seance: Seance, theme_id: int, title: str, details: st
 def declare(db: Session, seance: Seance, participant: Participant, need_id: int, year: int,
             agents: int) -> Demand | Refusal:
     """One figure per collectivité, need and year: a colleague's entry replaces it."""
-    refusal = (phases.allows(seance.phase, "declare", seance.closed_at is not None)
-               if not participant.is_proxy else None) \
+    refusal = _participant_may(seance, participant, "declare") \
         or rules.demand(agents, year, horizon(seance))
     if refusal:
         return refusal

@@ -1,0 +1,229 @@
+"""The live protocol with real Socket.IO clients against the real server (docs/protocol.md)."""
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import socketio
+
+HTML_WAIT = 5  # seconds: generous for a loaded CI machine; the product target is < 1 s
+
+
+class Phone:
+    """A participant's phone: a real python-socketio client holding its token."""
+
+    def __init__(self, server, collectivite_id: int, token: str | None = None):
+        self.token = token or server.join(collectivite_id)
+        self.html: list[str] = []
+        self.client = socketio.Client(reconnection=False)
+        self.client.on("html", self.html.append)
+        self.client.connect(server.url, auth={"token": self.token, "fresh": True},
+                            transports=["websocket"], wait_timeout=10)
+
+    def call(self, event: str, payload) -> dict:
+        return self.client.call(event, payload, timeout=10)
+
+    def close(self):
+        self.client.disconnect()
+
+
+class Screen:
+    def __init__(self, server, token: str | None = None):
+        self.html: list[str] = []
+        self.client = socketio.Client(reconnection=False)
+        self.client.on("html", self.html.append)
+        self.client.connect(server.url, auth={"screen": token or server.screen_token},
+                            transports=["websocket"], wait_timeout=10)
+
+    def wait_for(self, text: str, timeout: float = HTML_WAIT) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for html in reversed(self.html):
+                if text in html:
+                    return html
+            time.sleep(0.02)
+        raise AssertionError(f"the screen never showed {text!r}; last: {self.html[-1:]}")
+
+
+@pytest.fixture
+def room(live_server):
+    """A facilitator, a screen and helpers; everything closed afterwards."""
+    opened = []
+
+    class Room:
+        server = live_server
+        facilitator = live_server.facilitator()
+
+        def phone(self, collectivite_id=None, token=None):
+            phone = Phone(live_server, collectivite_id or live_server.members[1], token)
+            opened.append(phone)
+            return phone
+
+        def screen(self):
+            screen = Screen(live_server)
+            opened.append(screen)
+            return screen
+
+        def phase(self, phase):
+            assert self.facilitator.post(f"/seances/{live_server.seance_id}/phase",
+                                         phase=phase).status_code == 200
+
+        def state(self):
+            return self.facilitator.state(live_server.seance_id)
+
+    yield Room()
+    for client in opened:
+        client.client.disconnect()
+
+
+def theme_id(room) -> int:
+    page = room.facilitator.http.get(f"{room.server.url}/seances/{room.server.seance_id}/pilotage").text
+    import re
+
+    return int(re.search(r'<option value="(\d+)">', page.split('id="fac-theme"')[1]).group(1))
+
+
+def refusal_of(server, auth: dict) -> dict:
+    client, refusals = socketio.Client(reconnection=False), []
+    client.on("connect_error", refusals.append)
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        client.connect(server.url, auth=auth, transports=["websocket"], wait_timeout=5)
+    return refusals[0]
+
+
+def test_connections_need_a_token_or_the_screen_secret(live_server):
+    assert refusal_of(live_server, {"token": "forged"}) == {
+        "message": "Rejoignez d'abord la séance avec son code.",
+        "data": {"code": "participant_inconnu"}}
+    assert refusal_of(live_server, {"screen": "forged"})["message"] == "Lien d'écran invalide."
+    assert refusal_of(live_server, {"facilitator": live_server.seance_id})["data"] == \
+        {"code": "non_connecte"}
+
+
+def test_a_round_from_phone_to_screen(room):
+    screen = room.screen()
+    orchies, cysoing = room.server.members[1], room.server.members[2]
+    alice, bob, chloe = room.phone(orchies), room.phone(orchies), room.phone(cysoing)
+    theme = theme_id(room)
+
+    early = alice.call("add_need", {"theme_id": theme, "title": "Trop tôt"})
+    assert early == {"ok": False, "code": "phase_add_need",
+                     "message": "Les besoins s'ajoutent pendant la phase « Recueil des besoins »."}
+
+    room.phase("recueil")
+    added = alice.call("add_need", {"theme_id": theme, "title": "Gestion des conflits"})
+    assert added["ok"]
+    need = added["need_id"]
+    screen.wait_for("Gestion des conflits")
+
+    assert alice.call("declare", {"need_id": need, "year": 2027, "agents": 4})["ok"]
+    assert bob.call("declare", {"need_id": need, "year": 2027, "agents": 6})["ok"]  # same town: replaces
+    assert chloe.call("declare", {"need_id": need, "year": 2028, "agents": 3})["ok"]
+    screen.wait_for("9 agents")
+    [state_need] = room.state()["needs"]
+    assert state_need["agents_by_year"] == {"2027": 6, "2028": 3}
+    assert state_need["collectivites"] == 2
+
+    room.phase("vote")
+    ack = alice.call("vote", {"need_id": need, "dots": 3})
+    assert ack["ok"] and ack["left"] == 2
+    assert 'id="budget"' in ack["html"] and f'id="need-{need}-mine"' in ack["html"]
+    assert alice.call("vote", {"need_id": need, "dots": 4})["code"] == "gommettes_max_besoin"
+    assert chloe.call("vote", {"need_id": need, "dots": 2})["ok"]
+    assert room.state()["needs"][0]["dots"] == 5
+
+    # Tallies hidden until revealed: the screen shows no dots, then shows them.
+    assert "5 gommettes" not in screen.html[-1]
+    assert room.facilitator.post(f"/seances/{room.server.seance_id}/reglages", dot_budget=5,
+                                 max_dots_per_need=3, weighting="participant",
+                                 tallies_visible="true").status_code == 200
+    screen.wait_for("5 gommettes")
+
+
+def test_bad_payloads_get_french_refusals_and_change_nothing(room):
+    room.phase("vote")
+    phone = room.phone()
+    for payload in (None, "x", [], {"need_id": "abc", "dots": 1}, {"need_id": 1},
+                    {"need_id": 1, "dots": -1}, {"need_id": 10**12, "dots": 1}):
+        ack = phone.call("vote", payload)
+        assert ack["ok"] is False and ack["message"], payload
+    assert phone.call("vote", {"need_id": 99999, "dots": 1})["message"] == \
+        "Ce besoin n'existe pas dans cette séance."
+    assert phone.call("declare", {"need_id": 1, "year": 1990, "agents": 3})["ok"] is False
+    assert room.state()["totals"]["dots"] == 0
+
+
+def test_concurrent_votes_of_one_participant_never_exceed_the_budget(room):
+    room.phase("recueil")
+    first = room.phone()
+    needs = [first.call("add_need", {"theme_id": theme_id(room), "title": f"Besoin {i}"})["need_id"]
+             for i in range(4)]
+    room.phase("vote")
+    # Three sockets of the same participant (three tabs) race to spend 3 dots on each of 4 needs.
+    tabs = [first] + [room.phone(token=first.token) for _ in range(2)]
+    calls = [(tab, need) for need in needs for tab in tabs]
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        acks = list(pool.map(lambda c: c[0].call("vote", {"need_id": c[1], "dots": 3}), calls))
+    accepted = [a for a in acks if a["ok"]]
+    assert all(a["code"] == "budget_epuise" for a in acks if not a["ok"])
+    state = room.state()
+    spent = sum(v["dots"] for v in state["votes"])
+    assert spent <= 5
+    assert spent == 3 * len({a["need_id"] for a in accepted})  # each accepted need holds 3 dots
+
+
+def test_fifty_phones_voting_at_once_end_with_exact_totals(room):
+    screen = room.screen()
+    room.phase("recueil")
+    phones = [room.phone(room.server.members[i % 30 + 1]) for i in range(50)]
+    needs = [phones[0].call("add_need", {"theme_id": theme_id(room), "title": f"Thème {i}"})["need_id"]
+             for i in range(3)]
+    room.phase("vote")
+    barrier = threading.Barrier(len(phones))
+
+    def vote(index_phone):
+        index, phone = index_phone
+        barrier.wait()
+        acks = [phone.call("vote", {"need_id": needs[(index + k) % 3], "dots": 1 + k})
+                for k in range(2)]  # 1 then 2 dots: 3 of 5
+        return sum(a["dots"] for a in acks if a["ok"])
+
+    with ThreadPoolExecutor(max_workers=len(phones)) as pool:
+        acknowledged = sum(pool.map(vote, enumerate(phones)))
+    assert acknowledged == 50 * 3
+    state = room.state()
+    assert state["totals"]["dots"] == 150
+    assert sum(n["dots"] for n in state["needs"]) == 150
+    per_need = {n["id"]: n["dots"] for n in state["needs"]}
+    assert room.facilitator.post(f"/seances/{room.server.seance_id}/reglages", dot_budget=5,
+                                 max_dots_per_need=3, weighting="participant",
+                                 tallies_visible="true").status_code == 200
+    for count in per_need.values():
+        screen.wait_for(f"{count} gommettes")
+
+
+def test_a_phone_that_reconnects_catches_up(room):
+    room.phase("recueil")
+    phone = room.phone()
+    need = phone.call("add_need", {"theme_id": theme_id(room), "title": "Bureautique"})["need_id"]
+    room.phase("vote")
+    assert phone.call("vote", {"need_id": need, "dots": 2})["ok"]
+    phone.close()
+
+    other = room.phone(room.server.members[5])
+    assert other.call("vote", {"need_id": need, "dots": 1})["ok"]
+    room.phase("resultats")
+
+    back = room.phone(token=phone.token)  # same person, new socket (page reload or network back)
+    back.client.disconnect()
+    back.client = socketio.Client(reconnection=False)
+    back.client.on("html", back.html.append)
+    back.client.connect(room.server.url, auth={"token": phone.token}, transports=["websocket"])
+    deadline = time.monotonic() + HTML_WAIT
+    while not any('id="board"' in h for h in back.html) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    board = next(h for h in back.html if 'id="board"' in h)
+    assert 'data-phase="resultats"' in board
+    assert "2 gommettes" in board  # their own dots came back with them
+    assert "3 gommettes restantes" in board
