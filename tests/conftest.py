@@ -168,7 +168,13 @@ def live_server(template_db, tmp_path):
     yield LiveServer(f"http://127.0.0.1:{port}", facilitator.email, factories.PASSWORD, log_path,
                      url, seance.id, seance.join_code, seance.screen_token, members)
     process.terminate()
-    process.wait(timeout=10)
-    log.close()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        raise AssertionError("the server did not stop within 10 s of SIGTERM") from None
+    finally:
+        log.close()
     text = log_path.read_text()
     assert "Traceback" not in text, text

@@ -31,3 +31,77 @@ def seance(db, owner, perimetre_, **overrides):
     values = dict(perimetre_id=perimetre_.id, title="Séance test", held_on=date(2026, 12, 1),
                   horizon_start=2027, horizon_years=3, dot_budget=5, max_dots_per_need=3)
     return ok(seances.create(db, owner.id, SeanceCreate(**{**values, **overrides})))
+
+
+# --- The live board (through the services, as phones and the facilitator do) ---
+
+
+def collectivite_id(db, seance_, name_or_id) -> int:
+    """A collectivité of the séance's perimeter, by id or by exact name."""
+    from workshop.services import perimetres as _perimetres
+
+    members = _perimetres.members(db, seance_.perimetre_id)
+    if isinstance(name_or_id, int):
+        assert name_or_id in {m.id for m in members}, name_or_id
+        return name_or_id
+    [found] = [m.id for m in members if m.name == name_or_id]
+    return found
+
+
+def outsider_id(db, name="Lille") -> int:
+    """A collectivité of the reference data outside the Pévèle perimeter."""
+    from sqlmodel import select
+
+    from workshop.models import Collectivite
+
+    return db.exec(select(Collectivite.id).where(Collectivite.name == name,
+                                                 Collectivite.kind == "commune")).one()
+
+
+def participant(db, seance_, collectivite="Orchies", role="elu"):
+    from workshop.services import participants as _participants
+
+    return ok(_participants.join(db, seance_, collectivite_id(db, seance_, collectivite), role))
+
+
+def proxy(db, seance_, collectivite="Orchies"):
+    from workshop.services import participants as _participants
+
+    return ok(_participants.proxy(db, seance_, collectivite_id(db, seance_, collectivite),
+                                  seance_.owner_id))
+
+
+def theme(db, code="mgt-encadrement-proximite"):
+    from sqlmodel import select
+
+    from workshop.models import Theme
+
+    return db.exec(select(Theme).where(Theme.code == code)).one()
+
+
+def need(db, seance_, title="Accueil des usagers difficiles", theme_code="acc-accueil-public",
+         by=None, details=""):
+    """A need added by a participant (`by`) or, without one, by the séance's facilitator."""
+    from workshop.services import board as _board
+
+    theme_id = theme(db, theme_code).id
+    if by is None:
+        return ok(_board.add_need(db, seance_, theme_id, title, details,
+                                  facilitator_id=seance_.owner_id, source="facilitator"))
+    return ok(_board.add_need(db, seance_, theme_id, title, details, participant=by))
+
+
+def phase(db, seance_, name):
+    return ok(seances.set_phase(db, seance_, name, seance_.owner_id))
+
+
+def events(db, seance_, kind=None):
+    """The séance's event log, oldest first (only `kind` when given)."""
+    from sqlmodel import select
+
+    from workshop.models import Event
+
+    query = select(Event).where(Event.seance_id == seance_.id)
+    if kind is not None:
+        query = query.where(Event.kind == kind)
+    return list(db.exec(query.order_by(Event.id)))

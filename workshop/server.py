@@ -21,7 +21,10 @@ def main(argv: list[str] | None = None) -> None:
 
     app = create_app({"ASYNC_MODE": "gevent"})
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    # A clean exit on SIGTERM, so that `kill` from a test or systemd flushes logs.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    # A clean exit on SIGTERM (systemd, a test): stop accepting, close the sockets, return.
+    import gevent
+
+    gevent.signal_handler(signal.SIGTERM, socketio.stop)
+    gevent.signal_handler(signal.SIGINT, socketio.stop)
     print(f"workshop: écoute sur http://{args.host}:{args.port}", flush=True)
     socketio.run(app, host=args.host, port=args.port, log_output=False)

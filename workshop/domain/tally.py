@@ -68,7 +68,7 @@ def rank(
     age = {need_id: i for i, need_id in enumerate(need_ids)}
     ordered = sorted(
         need_ids,
-        key=lambda n: (-score.get(n, 0), -sharing.get(n, 0), -demand.get(n, 0), age[n]),
+        key=lambda n: (-score.get(n, 0), -demand.get(n, 0), -sharing.get(n, 0), age[n]),
     )
     return [
         Ranked(n, i + 1, score.get(n, Fraction(0)), dots.get(n, 0), len(voters.get(n, ())))

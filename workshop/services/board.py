@@ -40,6 +40,8 @@ def open_need(db: Session, seance: Seance, need_id: int) -> Need | Refusal:
 
 def _participant_may(seance: Seance, participant: Participant, action: str) -> Refusal | None:
     """Phase rules bind participants; a proxy is exempt from them, not from a closed séance."""
+    if participant.seance_id != seance.id:
+        return Refusal("participant_inconnu", "Rejoignez d'abord la séance avec son code.")
     closed = seance.closed_at is not None
     if participant.is_proxy and not closed:
         return None
@@ -56,6 +58,8 @@ def add_need(db: Session, seance: Seance, theme_id: int, title: str, details: st
         refusal = _participant_may(seance, participant, "add_need")
         if refusal:
             return refusal
+    elif seance.closed_at is not None:
+        return phases.allows(seance.phase, "add_need", closed=True)
     theme = db.get(Theme, theme_id)
     if theme is None or not theme.active:
         return Refusal("theme_inconnu", "Choisissez un thème du catalogue.", "theme_id")
@@ -109,8 +113,13 @@ class VoteResult:
 
 def vote(db: Session, seance: Seance, participant: Participant, need_id: int,
          dots: int) -> VoteResult | Refusal:
-    """Set the participant's dots on a need; the only place a vote is applied."""
-    refusal = phases.allows(seance.phase, "vote", seance.closed_at is not None)
+    """Set the participant's dots on a need; the only place a vote is applied.
+
+    Dots on a need the facilitator hid are released: they no longer count
+    against the budget (they count again if the need comes back).
+    """
+    refusal = _participant_may(seance, participant, "vote") if not participant.is_proxy \
+        else phases.allows(seance.phase, "vote", seance.closed_at is not None)
     if refusal:
         return refusal
     need = open_need(db, seance, need_id)
@@ -118,7 +127,8 @@ def vote(db: Session, seance: Seance, participant: Participant, need_id: int,
         return need
     # Serialise one participant's votes (PostgreSQL); SQLite serialises all writers anyway.
     db.exec(select(Participant.id).where(Participant.id == participant.id).with_for_update())
-    rows = {v.need_id: v for v in db.exec(select(Vote).where(Vote.participant_id == participant.id))}
+    rows = {v.need_id: v for v in db.exec(
+        select(Vote).join(Need).where(Vote.participant_id == participant.id, Need.hidden.is_(False)))}
     allocation = {n: v.dots for n, v in rows.items()}
     refusal = rules.vote(allocation, need.id, dots, seance.dot_budget, seance.max_dots_per_need)
     if refusal:
@@ -133,7 +143,7 @@ def vote(db: Session, seance: Seance, participant: Participant, need_id: int,
                   need_id=need.id, dots=dots, previous=previous)
     db.commit()
     allocation[need.id] = dots
-    return VoteResult(need.id, dots, allocation, seance.dot_budget - sum(allocation.values()))
+    return VoteResult(need.id, dots, allocation, max(seance.dot_budget - sum(allocation.values()), 0))
 
 
 @dataclass
@@ -159,6 +169,8 @@ def merge(db: Session, seance: Seance, target_id: int, source_id: int,
                               target.seance_id == source.seance_id == seance.id)
     if refusal:
         return refusal
+    if target.hidden or source.hidden:
+        return Refusal("besoin_masque", "Remettez d'abord ce besoin au tableau pour le regrouper.")
     moved_votes: dict[int, int] = {}
     target_votes = {v.participant_id: v for v in db.exec(select(Vote).where(Vote.need_id == target.id))}
     for v in db.exec(select(Vote).where(Vote.need_id == source.id, Vote.dots > 0)):
@@ -192,11 +204,11 @@ def merge(db: Session, seance: Seance, target_id: int, source_id: int,
 def edit(db: Session, seance: Seance, need_id: int, title: str, theme_id: int, details: str,
          facilitator_id: int) -> Need | Refusal:
     need = db.get(Need, need_id)
-    if need is None or need.seance_id != seance.id:
+    if need is None or need.seance_id != seance.id or need.merged_into_id is not None:
         return Refusal("besoin_inconnu", "Besoin inconnu.")
     theme = db.get(Theme, theme_id)
     title = " ".join(title.split())
-    if theme is None:
+    if theme is None or not theme.active:
         return Refusal("theme_inconnu", "Choisissez un thème du catalogue.", "theme_id")
     if not title:
         return Refusal("titre_vide", "Donnez un titre au besoin.", "title")
@@ -293,7 +305,8 @@ def snapshot(db: Session, seance: Seance) -> Board:
                                thresholds.status(by_year[need.id], theme.threshold))
              for need, theme in rows}
     visible = [n for n, theme in rows if not n.hidden and n.merged_into_id is None]
-    ranking = tally.rank([n.id for n in visible], [b for b in ballots if b.need_id in views],
+    visible_ids = {n.id for n in visible}
+    ranking = tally.rank([n.id for n in visible], [b for b in ballots if b.need_id in visible_ids],
                          seance.weighting, {n: v.status.total for n, v in views.items()},
                          {n: len(s) for n, s in sharing.items()})
     top = max((r.score for r in ranking), default=0) or 1
@@ -324,10 +337,11 @@ class Mine:
 
 
 def mine(db: Session, seance: Seance, participant: Participant) -> Mine:
-    allocation = dict(db.exec(select(Vote.need_id, Vote.dots)
-                              .where(Vote.participant_id == participant.id, Vote.dots > 0)).all())
+    allocation = dict(db.exec(select(Vote.need_id, Vote.dots).join(Need)
+                              .where(Vote.participant_id == participant.id, Vote.dots > 0,
+                                     Need.hidden.is_(False))).all())
     return Mine(allocation, ours(db, seance, participant.collectivite_id),
-                seance.dot_budget - sum(allocation.values()))
+                max(seance.dot_budget - sum(allocation.values()), 0))
 
 
 def ours(db: Session, seance: Seance, collectivite_id: int) -> dict[int, dict[int, int]]:

@@ -32,6 +32,8 @@ def join(db: Session, seance: Seance, collectivite_id: int, role: str,
 def proxy(db: Session, seance: Seance, collectivite_id: int,
           facilitator_id: int) -> Participant | Refusal:
     """The facilitator's stand-in for a collectivité without a phone: one per collectivité."""
+    if seance.closed_at is not None:
+        return Refusal("seance_close", "Cette séance est close.")
     existing = db.exec(select(Participant).where(
         Participant.seance_id == seance.id, Participant.collectivite_id == collectivite_id,
         Participant.is_proxy)).first()

@@ -47,10 +47,12 @@ def board_context(seance, **extra) -> dict:
 
 
 def _board(seance, result=None, done: str = ""):
+    """The refreshed board, and the outcome in the notice area beside it (out of band)."""
     refused = isinstance(result, Refusal)
-    context = board_context(seance, refusal=result if refused else None,
-                            notice=None if refused else done)
-    return render_template("pilotage/_board.html", **context), 422 if refused else 200
+    html = render_template("pilotage/_board.html", **board_context(seance)) + render_template(
+        "pilotage/_notice.html", oob=True, refusal=result if refused else None,
+        notice=None if refused else done)
+    return html, 422 if refused else 200
 
 
 def _controls(seance, result=None, done: str = ""):

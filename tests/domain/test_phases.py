@@ -1,0 +1,62 @@
+import pytest
+
+from workshop.domain import phases
+
+ACTIONS = ("add_need", "declare", "vote")
+OPEN = {
+    "add_need": {"recueil"},
+    "declare": {"recueil", "regroupement", "vote"},
+    "vote": {"vote"},
+}
+
+
+def test_the_six_phases_in_order_each_with_a_french_label():
+    assert phases.PHASES == ("accueil", "recueil", "regroupement", "vote", "resultats", "plan")
+    assert phases.LABELS["recueil"] == "Recueil des besoins"
+    assert phases.LABELS["resultats"] == "Résultats"
+    assert set(phases.LABELS) == set(phases.PHASES)
+
+
+@pytest.mark.parametrize("phase", phases.PHASES)
+@pytest.mark.parametrize("action", ACTIONS)
+def test_what_a_participant_may_do_in_each_phase(phase, action):
+    refusal = phases.allows(phase, action)
+    if phase in OPEN[action]:
+        assert refusal is None
+    else:
+        assert refusal.code == f"phase_{action}"
+        assert refusal.message
+
+
+def test_refusals_say_when_the_action_is_open():
+    assert phases.allows("accueil", "add_need").message == \
+        "Les besoins s'ajoutent pendant la phase « Recueil des besoins »."
+    assert phases.allows("resultats", "declare").message == \
+        "Les effectifs se déclarent pendant le recueil, le regroupement ou le vote."
+    assert phases.allows("recueil", "vote").message == "Le vote n'est pas ouvert."
+
+
+@pytest.mark.parametrize("phase", phases.PHASES)
+@pytest.mark.parametrize("action", ACTIONS)
+def test_a_closed_seance_refuses_everything(phase, action):
+    refusal = phases.allows(phase, action, closed=True)
+    assert refusal.code == "seance_close"
+    assert refusal.message == "La séance est close : elle n'accepte plus de contribution."
+
+
+def test_check_phase():
+    for phase in phases.PHASES:
+        assert phases.check_phase(phase) is None
+    for bad in ("", "Vote", "fin", "plan "):
+        refusal = phases.check_phase(bad)
+        assert refusal.code == "phase_inconnue" and refusal.message == "Phase inconnue."
+
+
+def test_next_and_previous_phase():
+    assert phases.next_phase("accueil") == "recueil"
+    assert phases.next_phase("vote") == "resultats"
+    assert phases.next_phase("plan") is None
+    assert phases.previous_phase("accueil") is None
+    assert phases.previous_phase("regroupement") == "recueil"
+    for phase in phases.PHASES[1:]:
+        assert phases.next_phase(phases.previous_phase(phase)) == phase

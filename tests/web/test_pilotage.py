@@ -1,0 +1,296 @@
+from html import unescape
+
+import pytest
+from sqlmodel import select
+
+from tests import factories
+from workshop.domain import codes
+from workshop.models import Need, Participant, Seance
+from workshop.services import board
+
+
+@pytest.fixture
+def seance(db, facilitator):
+    return factories.seance(db, facilitator, factories.perimetre(db, facilitator))
+
+
+def text(response) -> str:
+    return unescape(response.get_data(as_text=True))
+
+
+def fresh(db, seance) -> Seance:
+    db.expire_all()
+    return db.get(Seance, seance.id)
+
+
+def kinds(db, seance):
+    return [e.kind for e in factories.events(db, seance)]
+
+
+SETTINGS = {"dot_budget": "5", "max_dots_per_need": "3", "weighting": "participant",
+            "tallies_visible": "false"}
+
+
+def test_the_pilotage_page(logged_in, seance):
+    response = logged_in.get(f"/seances/{seance.id}/pilotage")
+    assert response.status_code == 200
+    page = text(response)
+    assert seance.title in page and codes.display(seance.join_code) in page
+    assert "Recueil des besoins" in page
+
+
+def test_change_phase(logged_in, db, seance):
+    response = logged_in.post(f"/seances/{seance.id}/phase", data={"phase": "vote"})
+    assert response.status_code == 200
+    assert "Phase : Vote." in text(response)
+    assert fresh(db, seance).phase == "vote"
+    [event] = factories.events(db, seance, "seance.phase")
+    assert event.payload == {"phase": "vote", "previous": "accueil"}
+
+
+def test_an_unknown_phase_is_refused(logged_in, db, seance):
+    response = logged_in.post(f"/seances/{seance.id}/phase", data={"phase": "pause"})
+    assert response.status_code == 422
+    assert "Phase inconnue." in text(response)
+    assert fresh(db, seance).phase == "accueil"
+    assert factories.events(db, seance, "seance.phase") == []
+
+
+def test_save_settings(logged_in, db, seance):
+    response = logged_in.post(f"/seances/{seance.id}/reglages",
+                              data={**SETTINGS, "dot_budget": "8", "weighting": "collectivite"})
+    assert response.status_code == 200 and "Réglages enregistrés." in text(response)
+    stored = fresh(db, seance)
+    assert (stored.dot_budget, stored.max_dots_per_need, stored.weighting) == (8, 3, "collectivite")
+
+
+def test_more_dots_per_need_than_the_budget_is_refused(logged_in, db, seance):
+    response = logged_in.post(f"/seances/{seance.id}/reglages",
+                              data={**SETTINGS, "dot_budget": "2", "max_dots_per_need": "4"})
+    assert response.status_code == 422
+    assert "Le nombre maximal de gommettes par besoin ne peut pas dépasser le budget." in text(response)
+    stored = fresh(db, seance)
+    assert (stored.dot_budget, stored.max_dots_per_need) == (5, 3)
+    assert factories.events(db, seance, "seance.settings") == []
+
+
+def test_invalid_settings_are_refused_in_french(logged_in, db, seance):
+    response = logged_in.post(f"/seances/{seance.id}/reglages",
+                              data={**SETTINGS, "dot_budget": "beaucoup"})
+    assert response.status_code == 422
+    assert "Entrez un nombre entier." in text(response)
+    assert fresh(db, seance).dot_budget == 5
+
+
+def test_reveal_and_hide_the_tallies(logged_in, db, seance):
+    response = logged_in.post(f"/seances/{seance.id}/reglages",
+                              data={**SETTINGS, "tallies_visible": "true"})
+    assert response.status_code == 200
+    assert fresh(db, seance).tallies_visible
+    assert "Masquer les résultats" in text(response)
+    response = logged_in.post(f"/seances/{seance.id}/reglages",
+                              data={**SETTINGS, "tallies_visible": "false"})
+    assert not fresh(db, seance).tallies_visible
+    assert "Révéler les résultats" in text(response)
+
+
+def test_timer_start_and_stop(logged_in, db, seance):
+    response = logged_in.post(f"/seances/{seance.id}/minuteur", data={"minutes": "7"})
+    assert response.status_code == 200 and "Minuteur lancé." in text(response)
+    assert fresh(db, seance).timer_ends_at is not None
+    assert "data-countdown" in text(response)
+    response = logged_in.post(f"/seances/{seance.id}/minuteur", data={"minutes": "0"})
+    assert "Minuteur arrêté." in text(response)
+    assert fresh(db, seance).timer_ends_at is None
+    response = logged_in.post(f"/seances/{seance.id}/minuteur", data={"minutes": "999"})
+    assert response.status_code == 422
+    assert "Durée invalide (0 à 240 minutes)." in text(response)
+    assert [e.payload["minutes"] for e in factories.events(db, seance, "seance.timer")] == [7, 0]
+
+
+def test_close_and_reopen(logged_in, db, seance):
+    response = logged_in.post(f"/seances/{seance.id}/cloture", data={"closed": "1"})
+    assert response.status_code == 200 and "Séance close." in text(response)
+    assert fresh(db, seance).closed_at is not None
+    assert "Rouvrir la séance" in text(response)
+    response = logged_in.post(f"/seances/{seance.id}/cloture", data={"closed": "0"})
+    assert "Séance rouverte." in text(response)
+    assert fresh(db, seance).closed_at is None
+    assert kinds(db, seance)[-2:] == ["seance.closed", "seance.reopened"]
+
+
+def test_add_a_need(logged_in, db, seance, facilitator):
+    theme = factories.theme(db, "hs-caces")
+    response = logged_in.post(f"/seances/{seance.id}/besoins",
+                              data={"theme_id": theme.id, "title": "CACES R489",
+                                    "details": "Chariots"})
+    assert response.status_code == 200
+    assert "Besoin ajouté." in text(response) and "CACES R489" in text(response)
+    need = db.exec(select(Need)).one()
+    assert (need.title, need.details, need.source, need.theme_id) == ("CACES R489", "Chariots",
+                                                                       "facilitator", theme.id)
+    [event] = factories.events(db, seance, "need.added")
+    assert event.actor == f"facilitator:{facilitator.id}"
+
+
+def test_add_a_need_refusals(logged_in, db, seance):
+    missing = logged_in.post(f"/seances/{seance.id}/besoins",
+                             data={"theme_id": factories.theme(db).id, "title": " "})
+    assert missing.status_code == 422 and "Ce champ est obligatoire." in text(missing)
+    unknown = logged_in.post(f"/seances/{seance.id}/besoins",
+                             data={"theme_id": "99999", "title": "Titre"})
+    assert unknown.status_code == 422 and "Choisissez un thème du catalogue." in text(unknown)
+    assert db.exec(select(Need)).all() == []
+
+
+def test_edit_a_need(logged_in, db, seance):
+    need = factories.need(db, seance, "Acceuil")
+    form = logged_in.get(f"/seances/{seance.id}/besoins/{need.id}/modifier")
+    assert form.status_code == 200 and "Acceuil" in text(form)
+    theme = factories.theme(db, "rh-rps")
+    response = logged_in.post(f"/seances/{seance.id}/besoins/{need.id}",
+                              data={"theme_id": theme.id, "title": "Accueil", "details": "x"})
+    assert response.status_code == 200 and "Besoin modifié." in text(response)
+    db.expire_all()
+    assert (db.get(Need, need.id).title, db.get(Need, need.id).theme_id) == ("Accueil", theme.id)
+    unknown = logged_in.post(f"/seances/{seance.id}/besoins/99999",
+                             data={"theme_id": theme.id, "title": "X"})
+    assert unknown.status_code == 422 and "Besoin inconnu." in text(unknown)
+    assert logged_in.get(f"/seances/{seance.id}/besoins/99999/modifier").status_code == 404
+
+
+def test_hide_and_show_a_need(logged_in, db, seance):
+    need = factories.need(db, seance, "Hors sujet")
+    response = logged_in.post(f"/seances/{seance.id}/besoins/{need.id}/masquer")
+    assert response.status_code == 200
+    assert "Besoin masqué : il reste dans l'historique." in text(response)
+    assert "Masqués" in text(response)
+    assert [v.need.id for v in board.snapshot(db, fresh(db, seance)).hidden] == [need.id]
+    response = logged_in.post(f"/seances/{seance.id}/besoins/{need.id}/afficher")
+    assert response.status_code == 200 and "Besoin remis au tableau." in text(response)
+    assert [v.need.id for v in board.snapshot(db, fresh(db, seance)).needs] == [need.id]
+    assert kinds(db, seance)[-2:] == ["need.hidden", "need.shown"]
+    assert logged_in.post(f"/seances/{seance.id}/besoins/99999/masquer").status_code == 422
+
+
+def test_merge_two_needs(logged_in, db, seance):
+    target, source = factories.need(db, seance, "Paie"), factories.need(db, seance, "Paye")
+    form = logged_in.get(f"/seances/{seance.id}/regrouper")
+    assert form.status_code == 200 and "Paie" in text(form) and "Paye" in text(form)
+    response = logged_in.post(f"/seances/{seance.id}/regrouper",
+                              data={"target_id": target.id, "source_id": source.id})
+    assert response.status_code == 200
+    assert "Besoins regroupés : agents et gommettes additionnés." in text(response)
+    assert "« Paye » → « Paie »" in text(response)
+    db.expire_all()
+    assert db.get(Need, source.id).merged_into_id == target.id
+    again = logged_in.post(f"/seances/{seance.id}/regrouper",
+                           data={"target_id": target.id, "source_id": source.id})
+    assert again.status_code == 422
+    assert "Ce besoin a déjà été regroupé avec un autre." in text(again)
+    missing = logged_in.post(f"/seances/{seance.id}/regrouper", data={"target_id": target.id})
+    assert missing.status_code == 422
+    assert "Choisissez les deux besoins à regrouper." in text(missing)
+    assert len(factories.events(db, seance, "need.merged")) == 1
+
+
+def test_proxy_opens_the_phone_page_for_the_collectivite(logged_in, db, seance):
+    bachy = factories.collectivite_id(db, seance, "Bachy")
+    response = logged_in.post(f"/seances/{seance.id}/procuration", data={"collectivite_id": bachy})
+    assert response.status_code == 302
+    assert response.location == f"/j/{seance.join_code}"
+    stand_in = db.exec(select(Participant)).one()
+    assert stand_in.is_proxy and stand_in.collectivite_id == bachy
+    assert logged_in.get_cookie(f"p_{seance.id}").value == stand_in.token
+    page = text(logged_in.get(response.location))
+    assert "Bachy" in page and "saisie par l'animateur" in page
+    again = logged_in.post(f"/seances/{seance.id}/procuration", data={"collectivite_id": bachy})
+    assert again.status_code == 302
+    assert len(db.exec(select(Participant)).all()) == 1
+
+
+def test_proxy_outside_the_perimeter_is_refused(logged_in, db, seance):
+    response = logged_in.post(f"/seances/{seance.id}/procuration",
+                              data={"collectivite_id": factories.outsider_id(db)})
+    assert response.status_code == 422
+    assert "Choisissez une collectivité du périmètre de la séance." in text(response)
+    assert logged_in.get_cookie(f"p_{seance.id}") is None
+    assert db.exec(select(Participant)).all() == []
+
+
+def test_state_json(logged_in, db, seance):
+    orchies, cysoing = (factories.participant(db, seance, n) for n in ("Orchies", "Cysoing"))
+    stand_in = factories.proxy(db, seance, "Bachy")
+    factories.phase(db, seance, "recueil")
+    first, second, hidden = (factories.need(db, seance, t, "hs-sst") for t in ("SST", "Paie", "X"))
+    board.declare(db, seance, orchies, first.id, 2027, 8)
+    board.declare(db, seance, cysoing, first.id, 2028, 4)
+    board.set_hidden(db, seance, hidden.id, True, seance.owner_id)
+    factories.phase(db, seance, "vote")
+    board.vote(db, seance, orchies, second.id, 3)
+    board.vote(db, seance, cysoing, second.id, 1)
+    board.vote(db, seance, cysoing, first.id, 2)
+
+    response = logged_in.get(f"/seances/{seance.id}/etat.json")
+    assert response.status_code == 200
+    state = response.get_json()
+    assert state["version"] == 1
+    assert state["seance"] == {
+        "id": seance.id, "title": "Séance test", "phase": "vote", "join_code": seance.join_code,
+        "held_on": "2026-12-01", "horizon": [2027, 2029], "dot_budget": 5, "max_dots_per_need": 3,
+        "weighting": "participant", "tallies_visible": False, "closed": False,
+        "timer_ends_at": None}
+    assert [(n["id"], n["rank"], n["score"], n["dots"], n["voters"]) for n in state["needs"]] == [
+        (second.id, 1, "4", 4, 2), (first.id, 2, "2", 2, 1)]
+    sst = state["needs"][1]
+    assert sst["agents"] == 12 and sst["agents_by_year"] == {"2027": 8, "2028": 4}
+    assert (sst["threshold"], sst["threshold_reached"], sst["missing"]) == (12, False, 4)
+    assert sst["collectivites"] == 2 and sst["theme"] == "hs-sst" and sst["source"] == "facilitator"
+    assert [n["id"] for n in state["hidden"]] == [hidden.id]
+    assert state["merged"] == []
+    assert sorted((p["id"], p["proxy"]) for p in state["participants"]) == sorted(
+        [(orchies.id, False), (cysoing.id, False), (stand_in.id, True)])
+    assert state["totals"] == {"dots": 6, "participants": 3}
+    assert sorted((v["participant_id"], v["need_id"], v["dots"]) for v in state["votes"]) == sorted(
+        [(orchies.id, second.id, 3), (cysoing.id, second.id, 1), (cysoing.id, first.id, 2)])
+
+
+ROUTES = [
+    ("get", "/pilotage", None),
+    ("get", "/etat.json", None),
+    ("post", "/phase", {"phase": "vote"}),
+    ("post", "/reglages", SETTINGS),
+    ("post", "/minuteur", {"minutes": "5"}),
+    ("post", "/cloture", {"closed": "1"}),
+    ("post", "/besoins", {"theme_id": "THEME", "title": "Intrus"}),
+    ("get", "/regrouper", None),
+    ("get", "/besoins/NEED/modifier", None),
+    ("post", "/besoins/NEED", {"theme_id": "THEME", "title": "Intrus"}),
+    ("post", "/besoins/NEED/masquer", None),
+    ("post", "/besoins/NEED/afficher", None),
+    ("post", "/regrouper", {"target_id": "NEED", "source_id": "OTHER"}),
+    ("post", "/procuration", {"collectivite_id": "MEMBER"}),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "data"), ROUTES)
+def test_another_facilitators_seance_is_not_found(logged_in, db, method, path, data):
+    owner = factories.facilitator(db)
+    theirs = factories.seance(db, owner, factories.perimetre(db, owner))
+    need, other = factories.need(db, theirs, "A"), factories.need(db, theirs, "B")
+    values = {"THEME": factories.theme(db).id, "NEED": need.id, "OTHER": other.id,
+              "MEMBER": factories.collectivite_id(db, theirs, "Orchies")}
+    path = path.replace("NEED", str(need.id))
+    data = {k: values.get(v, v) for k, v in (data or {}).items()}
+    before = kinds(db, theirs)
+    response = getattr(logged_in, method)(f"/seances/{theirs.id}{path}", data=data)
+    assert response.status_code == 404
+    assert kinds(db, theirs) == before
+    assert logged_in.get_cookie(f"p_{theirs.id}") is None
+
+
+@pytest.mark.parametrize(("method", "path", "data"), ROUTES[:4])
+def test_pilotage_needs_a_login(client, db, seance, method, path, data):
+    response = getattr(client, method)(f"/seances/{seance.id}{path}", data=data)
+    assert response.status_code == 302 and response.location.startswith("/connexion")
+    assert kinds(db, seance) == ["seance.created"]

@@ -1,0 +1,60 @@
+import re
+from html import unescape
+
+import pytest
+
+from tests import factories
+from workshop.domain import codes
+from workshop.services import board
+
+
+@pytest.fixture
+def seance(db, facilitator):
+    return factories.seance(db, facilitator, factories.perimetre(db, facilitator))
+
+
+def test_the_screen_shows_the_code_the_short_address_and_a_qr_code(client, seance):
+    response = client.get(f"/ecran/{seance.screen_token}")
+    assert response.status_code == 200
+    page = unescape(response.get_data(as_text=True))
+    assert f'<p class="welcome-code">{codes.display(seance.join_code)}</p>' in page
+    assert '<p class="welcome-url">localhost/j</p>' in page
+    svg = re.search(r'<div class="qr"[^>]*>(.*?)</div>', page, re.S).group(1)
+    assert svg.startswith("<svg") and svg.rstrip().endswith("</svg>") and "<path" in svg
+    assert f"QR code vers http://localhost/j/{seance.join_code}" in page
+    assert "<img" not in page  # drawn inline: no image request
+
+
+def test_the_qr_code_follows_the_public_address(app, client, seance):
+    app.config["PUBLIC_URL"] = "https://atelier.example.fr"
+    page = unescape(client.get(f"/ecran/{seance.screen_token}").get_data(as_text=True))
+    assert '<p class="welcome-url">atelier.example.fr/j</p>' in page
+    assert f"QR code vers https://atelier.example.fr/j/{seance.join_code}" in page
+
+
+def test_two_seances_have_two_qr_codes(client, db, facilitator, seance):
+    other = factories.seance(db, facilitator, factories.perimetre(db, facilitator, name="Autre"))
+    pages = [client.get(f"/ecran/{s.screen_token}").get_data(as_text=True) for s in (seance, other)]
+    qrs = [re.search(r"<svg.*?</svg>", p, re.S).group(0) for p in pages]
+    assert qrs[0] != qrs[1]
+    assert codes.display(other.join_code) in pages[1]
+    assert codes.display(seance.join_code) not in pages[1]
+
+
+def test_the_screen_shows_the_board_and_the_people(client, db, seance):
+    factories.participant(db, seance, "Orchies")
+    factories.participant(db, seance, "Orchies")
+    factories.need(db, seance, "Gestes et postures", "hs-gestes-postures")
+    hidden = factories.need(db, seance, "Hors sujet")
+    board.set_hidden(db, seance, hidden.id, True, seance.owner_id)
+    page = unescape(client.get(f"/ecran/{seance.screen_token}").get_data(as_text=True))
+    assert "Gestes et postures" in page and "Hors sujet" not in page
+    assert "Orchies" in page and "personnes connectées" in page
+
+
+def test_a_wrong_screen_token_is_not_found(client, seance):
+    for token in ("pas-le-bon", seance.screen_token[:-1], seance.join_code,
+                  seance.screen_token + "x" * 64):
+        response = client.get(f"/ecran/{token}")
+        assert response.status_code == 404
+        assert "Cette page n'existe pas" in unescape(response.get_data(as_text=True))
