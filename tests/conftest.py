@@ -112,6 +112,46 @@ class FacilitatorHttp:
         return self.http.get(f"{self.base}/seances/{seance_id}/etat.json").json()
 
 
+class ServerProcess:
+    """`python -m workshop serve` as a user runs it, on a fixed port, with its log."""
+
+    def __init__(self, port: int, database_url: str, log_path: Path) -> None:
+        self.port, self.log_path = port, log_path
+        self.env = {**os.environ, "WORKSHOP_DATABASE_URL": database_url,
+                    "WORKSHOP_SECRET_KEY": "live-test"}
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        log = open(self.log_path, "a")  # noqa: SIM115 - the child keeps its own copy
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "workshop", "serve", "--port", str(self.port)],
+            env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        log.close()
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return
+            except OSError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("server did not start:\n" + self.log_path.read_text()) from None
+                time.sleep(0.1)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            raise AssertionError("the server did not stop within 10 s of SIGTERM") from None
+
+    def kill(self) -> None:
+        """SIGKILL: a crash, no chance to clean up."""
+        self.process.kill()
+        self.process.wait()
+
+
 @dataclass
 class LiveServer:
     url: str
@@ -123,6 +163,7 @@ class LiveServer:
     join_code: str
     screen_token: str
     members: list[int]  # collectivité ids of the séance's perimeter
+    process: ServerProcess
 
     def facilitator(self) -> FacilitatorHttp:
         return FacilitatorHttp(self.url, self.email, self.password)
@@ -137,7 +178,7 @@ class LiveServer:
 
 @pytest.fixture
 def live_server(template_db, tmp_path):
-    """`python -m workshop serve` on a free port, a fresh database, a perimeter and a séance."""
+    """The real server on a free port, a fresh database, a perimeter and a séance."""
     path = tmp_path / "live.sqlite3"
     shutil.copyfile(template_db, path)
     url = f"sqlite:///{path}"
@@ -150,31 +191,11 @@ def live_server(template_db, tmp_path):
     engine.dispose()
 
     port = free_port()
-    env = {**os.environ, "WORKSHOP_DATABASE_URL": url, "WORKSHOP_SECRET_KEY": "live-test"}
-    log_path = tmp_path / "server.log"
-    log = open(log_path, "w")  # noqa: SIM115 - closed below
-    process = subprocess.Popen([sys.executable, "-m", "workshop", "serve", "--port", str(port)],
-                               env=env, stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                log.close()
-                raise RuntimeError("server did not start:\n" + log_path.read_text()) from None
-            time.sleep(0.1)
-    yield LiveServer(f"http://127.0.0.1:{port}", facilitator.email, factories.PASSWORD, log_path,
-                     url, seance.id, seance.join_code, seance.screen_token, members)
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-        raise AssertionError("the server did not stop within 10 s of SIGTERM") from None
-    finally:
-        log.close()
-    text = log_path.read_text()
+    server = ServerProcess(port, url, tmp_path / "server.log")
+    server.start()
+    yield LiveServer(f"http://127.0.0.1:{port}", facilitator.email, factories.PASSWORD,
+                     server.log_path, url, seance.id, seance.join_code, seance.screen_token,
+                     members, server)
+    server.stop()
+    text = server.log_path.read_text()
     assert "Traceback" not in text, text

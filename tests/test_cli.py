@@ -28,7 +28,7 @@ def test_fresh_database_upgrade_seed_facilitator_and_demo(tmp_path):
     assert refused.exit_code != 0 and "Un compte existe déjà" in refused.output
 
     demo = run(["demo", "--no-serve"], env)
-    assert "demo@atelier.test" in demo.output and "Code" in demo.output
+    assert "demo@atelier.test" in demo.output and "/ecran/" in demo.output and "/j/" in demo.output
     run(["demo", "--no-serve"], env)  # twice: still one demo séance
 
     engine = make_engine(url)

@@ -90,6 +90,7 @@ def demo(host, port, serve):
     """Prepare the database, the reference data and a demo séance, then serve."""
     from workshop import migrate
     from workshop.db import engine, session_scope
+    from workshop.domain import codes
     from workshop.services import demo as demo_service
     from workshop.services import reference
 
@@ -106,8 +107,9 @@ def demo(host, port, serve):
         "  Démo prête :",
         f"    Animateur    {base}/connexion",
         f"                 identifiant {info.email}  mot de passe {info.password}",
-        f"    Séance       {base}/seances/{info.seance_id}",
-        f"    Code         {info.join_code}",
+        f"    Pilotage     {base}/seances/{info.seance_id}/pilotage",
+        f"    Écran        {base}/ecran/{info.screen_token}",
+        f"    Téléphone    {base}/j/{info.join_code}   (code {codes.display(info.join_code)})",
         "",
     ]))
     if serve:

@@ -64,7 +64,7 @@ def test_a_whole_seance(browser, live_server):
     anne = join(browser, join_url, "orchies", "Orchies")
     bruno = join(browser, join_url, "59310", "Orchies", role="Secrétaire de mairie")
     chloe = join(browser, join_url, "cysoing", "Cysoing")
-    expect(screen.locator(".people-total")).to_contain_text("3 personnes connectées")
+    expect(screen.locator(".people-total")).to_contain_text("3 participants")
     expect(screen.locator(".people-total")).to_contain_text("2 collectivités")
     screenshot(screen, "screen-accueil")
 

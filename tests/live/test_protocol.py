@@ -227,3 +227,43 @@ def test_a_phone_that_reconnects_catches_up(room):
     assert 'data-phase="resultats"' in board
     assert "2 gommettes" in board  # their own dots came back with them
     assert "3 gommettes restantes" in board
+
+
+def test_a_server_restart_loses_nothing_and_clients_reconnect_alone(room):
+    room.phase("recueil")
+    phone = room.phone()
+    need = phone.call("add_need", {"theme_id": theme_id(room), "title": "Habilitation électrique"})
+    room.phase("vote")
+    assert phone.call("vote", {"need_id": need["need_id"], "dots": 2})["ok"]
+
+    # Clients that reconnect on their own, as static/js/live.js does: "fresh" only the first time.
+    connects = []
+
+    def auth():
+        connects.append(1)
+        return {"token": phone.token, "fresh": len(connects) == 1}
+
+    steady = socketio.Client(reconnection=True, reconnection_delay=0.2, reconnection_delay_max=1)
+    steady_html: list[str] = []
+    steady.on("html", steady_html.append)
+    steady.connect(room.server.url, auth=auth, transports=["websocket"])
+    screen = socketio.Client(reconnection=True, reconnection_delay=0.2, reconnection_delay_max=1)
+    screen_html: list[str] = []
+    screen.on("html", screen_html.append)
+    screen.connect(room.server.url, auth={"screen": room.server.screen_token, "fresh": False},
+                   transports=["websocket"])
+    try:
+        room.server.process.stop()
+        room.server.process.start()
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not (
+                steady.connected and any('id="board"' in h for h in steady_html)):
+            time.sleep(0.1)
+        board = next(h for h in steady_html if 'id="board"' in h)
+        assert "2 gommettes" in board and "3 gommettes restantes" in board
+        assert any("Habilitation électrique" in h for h in screen_html)
+        assert steady.call("vote", {"need_id": need["need_id"], "dots": 3}, timeout=10)["ok"]
+        assert room.state()["totals"]["dots"] == 3
+    finally:
+        steady.disconnect()
+        screen.disconnect()

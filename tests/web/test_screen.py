@@ -49,7 +49,7 @@ def test_the_screen_shows_the_board_and_the_people(client, db, seance):
     board.set_hidden(db, seance, hidden.id, True, seance.owner_id)
     page = unescape(client.get(f"/ecran/{seance.screen_token}").get_data(as_text=True))
     assert "Gestes et postures" in page and "Hors sujet" not in page
-    assert "Orchies" in page and "personnes connectées" in page
+    assert "Orchies" in page and "participants" in page
 
 
 def test_a_wrong_screen_token_is_not_found(client, seance):

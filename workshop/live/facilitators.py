@@ -4,13 +4,14 @@ The facilitator acts over HTTP (htmx forms); the socket only brings the
 live board back to their page.
 """
 
-from flask import request
-from flask_socketio import join_room
+from flask import render_template, request
+from flask_socketio import emit, join_room
 
 from workshop.db import get_session
 from workshop.domain.rules import Refusal
-from workshop.live.broadcast import facilitator_room
+from workshop.live.broadcast import EVENT, facilitator_room
 from workshop.live.connections import Identity, connections
+from workshop.services import board as board_service
 from workshop.services import seances
 from workshop.web import current_facilitator
 
@@ -25,4 +26,8 @@ def connect(auth: dict) -> Refusal | None:
         return Refusal("seance_inconnue", "Séance inconnue.")
     connections.add(request.sid, Identity("facilitator", seance.id))
     join_room(facilitator_room(seance.id))
+    if not auth.get("fresh"):  # a reconnection: catch up at once
+        emit(EVENT, render_template("pilotage/_board.html", oob=True,
+                                    board=board_service.snapshot(get_session(), seance),
+                                    online=connections.online(seance.id)))
     return None

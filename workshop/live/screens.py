@@ -1,12 +1,13 @@
 """The projector: read-only, admitted by the screen link's secret."""
 
-from flask import request
-from flask_socketio import join_room
+from flask import render_template, request
+from flask_socketio import emit, join_room
 
 from workshop.db import get_session
 from workshop.domain.rules import Refusal
-from workshop.live.broadcast import screen_room
+from workshop.live.broadcast import EVENT, screen_room
 from workshop.live.connections import Identity, connections
+from workshop.services import board as board_service
 from workshop.services import seances
 
 
@@ -16,4 +17,8 @@ def connect(auth: dict) -> Refusal | None:
         return Refusal("ecran_inconnu", "Lien d'écran invalide.")
     connections.add(request.sid, Identity("screen", seance.id))
     join_room(screen_room(seance.id))
+    if not auth.get("fresh"):  # a reconnection (network, server restart): catch up at once
+        board = board_service.snapshot(get_session(), seance)
+        emit(EVENT, render_template("screen/_header.html", seance=seance, oob=True)
+             + render_template("screen/_board.html", board=board, oob=True))
     return None

@@ -52,6 +52,8 @@ def _board(seance, result=None, done: str = ""):
     html = render_template("pilotage/_board.html", **board_context(seance)) + render_template(
         "pilotage/_notice.html", oob=True, refusal=result if refused else None,
         notice=None if refused else done)
+    if not refused:  # the edit or merge form has done its work
+        html += '<div id="panel" aria-live="polite" hx-swap-oob="true"></div>'
     return html, 422 if refused else 200
 
 
