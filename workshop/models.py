@@ -126,6 +126,10 @@ class Seance(SQLModel, table=True):
     join_code: str = Field(max_length=12, unique=True)
     screen_token: str = Field(max_length=64, unique=True)
     timer_ends_at: datetime | None = None
+    # Training days the perimeter can host per year, {"2027": 40, ...}; missing years
+    # take DEFAULT_CAPACITY (see services.plan).
+    plan_capacity: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False,
+                                                                       server_default="{}"))
     created_at: datetime = Field(default_factory=utcnow)
     closed_at: datetime | None = None
 
@@ -197,6 +201,20 @@ class Vote(SQLModel, table=True):
     participant_id: int = Field(foreign_key="participant.id", index=True)
     need_id: int = Field(foreign_key="need.id", index=True)
     dots: int
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class PlanAdjustment(SQLModel, table=True):
+    """What the facilitator changed on one line of the plan draft: pin, host, split."""
+
+    __table_args__ = (UniqueConstraint("seance_id", "line_key", name="uq_plan_adjustment"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    seance_id: int = Field(foreign_key="seance.id", index=True)
+    line_key: str = Field(max_length=60)
+    pin_year: int | None = None
+    host_id: int | None = Field(default=None, foreign_key="collectivite.id")
+    split: bool = False
     updated_at: datetime = Field(default_factory=utcnow)
 
 

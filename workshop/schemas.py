@@ -7,7 +7,7 @@ the same function checks forms now and socket payloads later.
 from datetime import date
 from typing import Annotated, ClassVar, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
@@ -95,6 +95,40 @@ class TimerInput(Input):
 
 class PhaseInput(Input):
     phase: Literal["accueil", "recueil", "regroupement", "vote", "resultats", "plan"]
+
+
+LineKey = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+
+
+def _empty_is_none(value):
+    """An empty select option means "none": no pin, the automatic host."""
+    return None if value == "" else value
+
+
+class PinInput(Input):
+    line: LineKey
+    year: int | None = Field(default=None, ge=2000, le=2100)
+    _year = field_validator("year", mode="before")(_empty_is_none)
+
+
+class HostInput(Input):
+    line: LineKey
+    collectivite_id: int | None = Field(default=None, ge=1)
+    _host = field_validator("collectivite_id", mode="before")(_empty_is_none)
+
+
+class LineRef(Input):
+    line: LineKey
+    split: bool = True
+
+
+class CapacityInput(Input):
+    days: dict[int, Annotated[int, Field(ge=0, le=2000)]] = Field(min_length=1, max_length=10)
+
+
+class HorizonInput(Input):
+    horizon_start: int = Field(ge=2000, le=2100)
+    horizon_years: int = Field(ge=1, le=10)
 
 
 M = TypeVar("M", bound=Input)

@@ -28,8 +28,17 @@ class Status:
             return f"Aucun agent déclaré (seuil : {self.threshold})"
         if self.reached:
             return f"Seuil de {self.threshold} atteint en {self.best_year}"
-        s = "s" if self.missing > 1 else ""
-        return f"{self.missing} stagiaire{s} manquant{s} pour atteindre {self.threshold}"
+        return missing_text(self.missing, self.threshold)
+
+
+def missing_text(missing: int, threshold: int) -> str:
+    """'1 stagiaire manquant pour atteindre 15': the board, the plan and the exports say it so."""
+    s = "s" if missing > 1 else ""
+    return f"{missing} stagiaire{s} manquant{s} pour atteindre {threshold}"
+
+
+def trainees(n: int) -> str:
+    return f"{n} stagiaire{'s' if n > 1 else ''}"
 
 
 def status(agents_by_year: dict[int, int], threshold: int) -> Status:

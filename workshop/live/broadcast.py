@@ -24,6 +24,7 @@ from workshop.extensions import socketio
 from workshop.live.connections import connections
 from workshop.models import Seance
 from workshop.services import board as board_service
+from workshop.services import plan as plan_service
 
 log = logging.getLogger(__name__)
 FLUSH_SECONDS = 0.15
@@ -36,6 +37,10 @@ def screen_room(seance_id: int) -> str:
 
 def facilitator_room(seance_id: int) -> str:
     return f"s{seance_id}:fac"
+
+
+def plan_room(seance_id: int) -> str:
+    return f"s{seance_id}:plan"
 
 
 def phones_room(seance_id: int) -> str:
@@ -86,8 +91,7 @@ class Broadcaster:
         with self._rendering(), session_scope() as db:
             seance = db.get(Seance, seance_id)
             board = board_service.snapshot(db, seance)
-            self._emit(screen_room(seance_id),
-                       render_template("screen/_board.html", board=board, oob=True))
+            self._plan(db, seance, board)
             self._emit(facilitator_room(seance_id),
                        render_template("pilotage/_board.html", board=board, oob=True,
                                        online=connections.online(seance_id)))
@@ -96,6 +100,25 @@ class Broadcaster:
                 self._emit(phones_room(seance_id),
                            render_template("live/_infos.html", views=views, seance=seance))
         log.debug("flush séance %s: %.1f ms", seance_id, (time.perf_counter() - started) * 1000)
+
+    def plan(self, seance_id: int) -> None:
+        """The facilitator changed the draft: screens and plan pages re-flow at once."""
+        with self._rendering(), session_scope() as db:
+            seance = db.get(Seance, seance_id)
+            self._plan(db, seance, board_service.snapshot(db, seance))
+
+    def _plan(self, db, seance: Seance, board) -> None:
+        """The screen's board (the plan grid in the plan phase) and the open plan pages."""
+        watching = connections.watching_plan(seance.id)
+        plan = names = None
+        if seance.phase == "plan" or watching:
+            plan, names = plan_service.build(db, seance, board)
+        self._emit(screen_room(seance.id), render_template(
+            "screen/_board.html", board=board, plan=plan, names=names, oob=True))
+        if watching:
+            self._emit(plan_room(seance.id), render_template(
+                "plan/_plan.html", seance=seance, plan=plan, names=names,
+                audience="facilitator", oob=True))
 
     # --- at once ----------------------------------------------------------------
 

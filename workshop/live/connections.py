@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Identity:
-    audience: str  # "phone", "screen", "facilitator"
+    audience: str  # "phone", "screen", "facilitator", "plan" (the facilitator's plan page)
     seance_id: int
     participant_id: int | None = None
     collectivite_id: int | None = None
@@ -37,6 +37,10 @@ class Connections:
     def connected(self, seance_id: int) -> set[int]:
         """Participants with at least one open socket (in this process)."""
         return set(self._phones.get(seance_id, {}))
+
+    def watching_plan(self, seance_id: int) -> bool:
+        return any(i.audience == "plan" and i.seance_id == seance_id
+                   for i in self._by_sid.values())
 
     def online(self, seance_id: int) -> dict[int, int]:
         """Connected participants per collectivité."""

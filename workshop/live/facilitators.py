@@ -9,9 +9,10 @@ from flask_socketio import emit, join_room
 
 from workshop.db import get_session
 from workshop.domain.rules import Refusal
-from workshop.live.broadcast import EVENT, facilitator_room
+from workshop.live.broadcast import EVENT, facilitator_room, plan_room
 from workshop.live.connections import Identity, connections
 from workshop.services import board as board_service
+from workshop.services import plan as plan_service
 from workshop.services import seances
 from workshop.web import current_facilitator
 
@@ -24,6 +25,14 @@ def connect(auth: dict) -> Refusal | None:
     seance = seances.get_owned(get_session(), seance_id, facilitator.id)
     if seance is None:
         return Refusal("seance_inconnue", "Séance inconnue.")
+    if auth.get("view") == "plan":
+        connections.add(request.sid, Identity("plan", seance.id))
+        join_room(plan_room(seance.id))
+        if not auth.get("fresh"):
+            plan, names = plan_service.build(get_session(), seance)
+            emit(EVENT, render_template("plan/_plan.html", seance=seance, plan=plan, names=names,
+                                        audience="facilitator", oob=True))
+        return None
     connections.add(request.sid, Identity("facilitator", seance.id))
     join_room(facilitator_room(seance.id))
     if not auth.get("fresh"):  # a reconnection: catch up at once

@@ -8,6 +8,7 @@ from workshop.domain.rules import Refusal
 from workshop.live.broadcast import EVENT, screen_room
 from workshop.live.connections import Identity, connections
 from workshop.services import board as board_service
+from workshop.services import plan as plan_service
 from workshop.services import seances
 
 
@@ -19,6 +20,9 @@ def connect(auth: dict) -> Refusal | None:
     join_room(screen_room(seance.id))
     if not auth.get("fresh"):  # a reconnection (network, server restart): catch up at once
         board = board_service.snapshot(get_session(), seance)
+        plan, names = plan_service.build(get_session(), seance, board) \
+            if seance.phase == "plan" else (None, None)
         emit(EVENT, render_template("screen/_header.html", seance=seance, oob=True)
-             + render_template("screen/_board.html", board=board, oob=True))
+             + render_template("screen/_board.html", board=board, plan=plan, names=names,
+                               oob=True))
     return None

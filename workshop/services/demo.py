@@ -54,24 +54,24 @@ def ensure(db: Session) -> DemoInfo:
 # (commune, role, [(theme code, title, agents, year offset, dots)])
 ROOM = [
     ("Templeuve-en-Pévèle", "dgs", [
-        ("acc-accueil-public", "Accueil des publics en situation difficile", 6, 0, 3),
+        ("acc-accueil-public", "Accueil des publics en situation difficile", 7, 0, 3),
         ("num-cybersecurite-rgpd", "Cybersécurité et RGPD au quotidien", 4, 1, 2)]),
     ("Orchies", "rh", [
-        ("hs-caces", "CACES R486 nacelles pour les services techniques", 5, 0, 2),
-        ("acc-accueil-public", None, 5, 0, 3)]),
+        ("hs-caces", "CACES R486 nacelles pour les services techniques", 6, 0, 2),
+        ("acc-accueil-public", None, 6, 0, 3)]),
     ("Cysoing", "elu", [
-        ("fin-budget-m57", "Passage à la nomenclature M57", 3, 0, 2),
-        ("hs-caces", None, 3, 0, 1),
-        ("acc-accueil-public", None, 2, 1, 2)]),
+        ("fin-budget-m57", "Passage à la nomenclature M57", 6, 0, 2),
+        ("hs-caces", None, 6, 0, 1),
+        ("acc-accueil-public", None, 4, 1, 2)]),
     ("Phalempin", "secretaire", [
         ("ev-gestion-differenciee", "Gestion différenciée des espaces verts", 4, 1, 3),
-        ("fin-budget-m57", None, 2, 0, 2)]),
+        ("fin-budget-m57", None, 5, 0, 2)]),
     ("Mons-en-Pévèle", "secretaire", [
         ("jur-etat-civil", "État civil : actualités et cas pratiques", 2, 0, 3),
-        ("num-cybersecurite-rgpd", None, 1, 1, 2)]),
+        ("fin-budget-m57", None, 4, 1, 2)]),
     ("CC Pévèle-Carembault", "rh", [
         ("hs-sst", "Sauveteur secouriste du travail (SST)", 12, 0, 2),
-        ("mgt-entretien-professionnel", "Conduire l'entretien professionnel", 8, 0, 3)]),
+        ("mgt-entretien-professionnel", "Conduire l'entretien professionnel", 16, 0, 3)]),
 ]
 
 

@@ -8,6 +8,7 @@ from flask import Blueprint, abort, current_app, render_template, request
 from workshop.db import get_session
 from workshop.domain import codes
 from workshop.services import board, seances
+from workshop.services import plan as plan_service
 
 bp = Blueprint("screen", __name__, url_prefix="/ecran")
 
@@ -32,6 +33,8 @@ def show(token: str):
     if seance is None:
         abort(404)
     url, short = join_urls(seance.join_code)
-    return render_template("screen/screen.html", seance=seance, board=board.snapshot(db, seance),
+    snapshot = board.snapshot(db, seance)
+    plan, names = plan_service.build(db, seance, snapshot) if seance.phase == "plan" else (None, None)
+    return render_template("screen/screen.html", seance=seance, board=snapshot, plan=plan, names=names,
                            qr=qr_svg(url), join_url=url, short_url=short,
                            code=codes.display(seance.join_code))

@@ -1,0 +1,16 @@
+"""The benchmark scripts stay runnable (a few needs, no timing asserted)."""
+
+import runpy
+import sys
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parents[1] / "bench"
+
+
+def test_plan_bench_runs_on_a_small_perimeter(monkeypatch, capsys):
+    monkeypatch.setattr(sys, "argv", ["plan_bench.py", "--collectivites", "20", "--needs", "30",
+                                      "--years", "3", "--runs", "1"])
+    runpy.run_path(str(BENCH / "plan_bench.py"), run_name="__main__")
+    output = capsys.readouterr().out
+    assert "input: 20 collectivités, 30 needs, 3 years" in output
+    assert "build_plan over 1 runs: median" in output

@@ -1,0 +1,79 @@
+import pytest
+
+from tests import factories
+from workshop.services import board
+
+HTMX = {"HX-Request": "true"}
+
+
+@pytest.fixture
+def seance(db, facilitator):
+    seance = factories.seance(db, facilitator, factories.perimetre(db, facilitator))
+    factories.phase(db, seance, "recueil")
+    need = factories.need(db, seance, "Gestion des conflits", "mgt-encadrement-proximite")
+    for name, agents in (("Orchies", 20), ("Cysoing", 15)):
+        board.declare(db, seance, factories.participant(db, seance, name), need.id, 2027, agents)
+    return seance
+
+
+def test_the_plan_page_shows_a_column_per_year(logged_in, seance):
+    page = logged_in.get(f"/seances/{seance.id}/plan/").get_data(as_text=True)
+    for year in (2027, 2028, 2029):
+        assert f'id="year-{year}"' in page
+    assert "Gestion des conflits" in page and "2 groupes" in page and "35 stagiaires" in page
+    assert "financée par la cotisation" in page
+
+
+def test_pin_returns_the_reflowed_plan(logged_in, db, seance):
+    response = logged_in.post(f"/seances/{seance.id}/plan/epingler",
+                              data={"line": f"{_key(db, seance)}", "year": "2029"}, headers=HTMX)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert html.lstrip().startswith('<section id="plan"')
+    assert "épinglée par l&#39;animateur" in html or "épinglée par l'animateur" in html
+    assert 'id="plan-notice" aria-live="polite" hx-swap-oob="true"' in html
+
+
+def test_bad_pins_and_capacities_are_refused_in_french(logged_in, db, seance):
+    key = _key(db, seance)
+    cases = [
+        ("epingler", {"line": key, "year": "1999"}, "La valeur doit être au moins 2000."),
+        ("epingler", {"line": key, "year": "2031"}, "Choisissez une année de l'horizon du plan."),
+        ("epingler", {"line": "", "year": "2028"}, "Ce champ est obligatoire."),
+        ("capacite", {"cap-2027": "beaucoup"}, "Indiquez pour chaque année un nombre de jours"),
+        ("capacite", {"cap-2027": "-3"}, "Indiquez pour chaque année un nombre de jours"),
+        ("horizon", {"horizon_start": "2027", "horizon_years": "40"}, "au plus 10"),
+        ("accueil", {"line": key, "collectivite_id": str(factories.outsider_id(db))},
+         "doit faire partie du périmètre"),
+    ]
+    for action, data, message in cases:
+        response = logged_in.post(f"/seances/{seance.id}/plan/{action}", data=data, headers=HTMX)
+        assert response.status_code == 422, (action, data)
+        assert message in response.get_data(as_text=True).replace("&#39;", "'"), (action, data)
+    db.refresh(seance)
+    assert seance.plan_capacity == {}
+    assert factories.events(db, seance, "plan.pinned") == []
+
+
+def test_capacity_form(logged_in, db, seance):
+    response = logged_in.post(f"/seances/{seance.id}/plan/capacite",
+                              data={"cap-2027": "2", "cap-2028": "30", "cap-2029": "30"},
+                              headers=HTMX)
+    assert response.status_code == 200
+    db.refresh(seance)
+    assert seance.plan_capacity == {"2027": 2, "2028": 30, "2029": 30}
+    assert "2028 : 2027 déjà complète" in response.get_data(as_text=True)
+
+
+def test_another_facilitator_cannot_see_or_touch_the_plan(client, db, seance):
+    other = factories.facilitator(db)
+    client.post("/connexion", data={"email": other.email, "password": factories.PASSWORD})
+    assert client.get(f"/seances/{seance.id}/plan/").status_code == 404
+    for action in ("epingler", "accueil", "scinder", "capacite", "horizon"):
+        assert client.post(f"/seances/{seance.id}/plan/{action}", data={}).status_code == 404
+
+
+def _key(db, seance):
+    from workshop.services import plan as plan_service
+
+    return plan_service.build(db, seance)[0].lines[0].key

@@ -1,0 +1,157 @@
+"""The plan draft of a séance: the engine fed from the board, and the facilitator's adjustments."""
+
+from collections import defaultdict
+
+from sqlmodel import Session, select
+
+from workshop.domain.planning import Line, NeedDemand, Plan, PlanInput, ThemeRule, build_plan
+from workshop.domain.rules import Refusal
+from workshop.models import Demand, Perimetre, PlanAdjustment, Seance, Theme, utcnow
+from workshop.services import board, events, perimetres
+
+DEFAULT_CAPACITY = 40  # training days a year: about two sessions a month outside summer
+MAX_CAPACITY = 2000
+
+
+def years(seance: Seance) -> tuple[int, ...]:
+    return tuple(board.horizon(seance))
+
+
+def capacity(seance: Seance) -> dict[int, int]:
+    stored = seance.plan_capacity or {}
+    return {y: int(stored.get(str(y), DEFAULT_CAPACITY)) for y in years(seance)}
+
+
+def rule(theme: Theme) -> ThemeRule:
+    return ThemeRule(theme.code, theme.name, theme.threshold, theme.max_group, theme.days,
+                     theme.financing, theme.financing_reason, theme.recurrence_years, theme.poolable)
+
+
+def plan_input(db: Session, seance: Seance, snapshot: board.Board | None = None) -> PlanInput:
+    snapshot = snapshot or board.snapshot(db, seance)
+    ranked = snapshot.ranked
+    demand: dict[int, dict[tuple[int, int], int]] = defaultdict(dict)
+    for need_id, collectivite_id, year, agents in db.exec(
+            select(Demand.need_id, Demand.collectivite_id, Demand.year, Demand.agents)
+            .where(Demand.need_id.in_([v.need.id for v in ranked]), Demand.agents > 0)):
+        demand[need_id][(collectivite_id, year)] = agents
+    adjustments = db.exec(select(PlanAdjustment).where(PlanAdjustment.seance_id == seance.id)).all()
+    perimetre = db.get(Perimetre, seance.perimetre_id)
+    names = {m.id: m.name for m in perimetres.members(db, seance.perimetre_id)}
+    return PlanInput(
+        years=years(seance),
+        needs=tuple(NeedDemand(v.need.id, v.need.title, rule(v.theme), demand[v.need.id], v.rank,
+                               v.dots, v.score) for v in ranked),
+        capacity=capacity(seance),
+        coordinator_id=perimetre.coordinator_id,
+        pins={a.line_key: a.pin_year for a in adjustments if a.pin_year is not None},
+        hosts={a.line_key: a.host_id for a in adjustments if a.host_id is not None},
+        splits=frozenset(a.line_key for a in adjustments if a.split),
+        names=names,
+    )
+
+
+def build(db: Session, seance: Seance, snapshot: board.Board | None = None) -> tuple[Plan, dict]:
+    """The plan and the collectivités' names (for hosts and trainees)."""
+    data = plan_input(db, seance, snapshot)
+    return build_plan(data), data.names
+
+
+def _line(plan: Plan, key: str) -> Line | None:
+    return next((line for line in plan.all_lines if line.key == key), None)
+
+
+def _adjustment(db: Session, seance: Seance, key: str) -> PlanAdjustment:
+    row = db.exec(select(PlanAdjustment).where(PlanAdjustment.seance_id == seance.id,
+                                               PlanAdjustment.line_key == key)).first()
+    return row or PlanAdjustment(seance_id=seance.id, line_key=key)
+
+
+def pin(db: Session, seance: Seance, key: str, year: int | None, actor_id: int) -> Line | Refusal:
+    """Pin a line to a year (None unpins it); the rest re-flows around it."""
+    plan, _ = build(db, seance)
+    line = _line(plan, key)
+    if line is None or not line.territorialised:
+        return Refusal("ligne_inconnue", "Cette ligne n'est plus dans le plan : rechargez-le.")
+    if year is not None:
+        if year not in plan.years:
+            return Refusal("annee_hors_horizon", "Choisissez une année de l'horizon du plan.")
+        if year < line.asked_year:
+            return Refusal("avant_demande", f"Cette action est demandée pour {line.asked_year} : "
+                                            f"elle ne peut pas avoir lieu avant.")
+        others = sum(ln.days for ln in plan.in_year(year) if ln.pinned and ln.key != key)
+        if others + line.days > plan.capacity[year]:
+            return Refusal("capacite_depassee",
+                           f"{year} n'a que {plan.capacity[year]} jours de formation, dont "
+                           f"{others} déjà épinglés : augmentez la capacité ou choisissez une "
+                           f"autre année.")
+    row = _adjustment(db, seance, key)
+    row.pin_year, row.updated_at = year, utcnow()
+    db.add(row)
+    events.record(db, "plan.pinned" if year else "plan.unpinned",
+                  events.facilitator_actor(actor_id), seance_id=seance.id, line=key, year=year)
+    db.commit()
+    return line
+
+
+def set_host(db: Session, seance: Seance, key: str, collectivite_id: int | None,
+             actor_id: int) -> Line | Refusal:
+    plan, _ = build(db, seance)
+    line = _line(plan, key)
+    if line is None:
+        return Refusal("ligne_inconnue", "Cette ligne n'est plus dans le plan : rechargez-le.")
+    if collectivite_id is not None and \
+            collectivite_id not in perimetres.member_ids(db, seance.perimetre_id):
+        return Refusal("collectivite_hors_perimetre",
+                       "La collectivité d'accueil doit faire partie du périmètre.")
+    row = _adjustment(db, seance, key)
+    row.host_id, row.updated_at = collectivite_id, utcnow()
+    db.add(row)
+    events.record(db, "plan.host", events.facilitator_actor(actor_id), seance_id=seance.id,
+                  line=key, collectivite_id=collectivite_id)
+    db.commit()
+    return line
+
+
+def set_split(db: Session, seance: Seance, key: str, split: bool, actor_id: int) -> Line | Refusal:
+    """Split a line into one line per group (each can then be pinned), or merge it back."""
+    plan, _ = build(db, seance)
+    base = key.split(":g")[0]
+    line = _line(plan, key) or _line(plan, base)
+    if line is None or not line.territorialised:
+        return Refusal("ligne_inconnue", "Cette ligne n'est plus dans le plan : rechargez-le.")
+    if split and len(line.groups) < 2:
+        return Refusal("un_seul_groupe", "Cette action n'a qu'un groupe : rien à scinder.")
+    row = _adjustment(db, seance, base)
+    row.split, row.updated_at = split, utcnow()
+    db.add(row)
+    events.record(db, "plan.split" if split else "plan.joined",
+                  events.facilitator_actor(actor_id), seance_id=seance.id, line=base)
+    db.commit()
+    return line
+
+
+def set_capacity(db: Session, seance: Seance, days: dict[int, int], actor_id: int) -> Seance | Refusal:
+    for year, value in days.items():
+        if year not in years(seance):
+            return Refusal("annee_hors_horizon", "Choisissez une année de l'horizon du plan.")
+        if not 0 <= value <= MAX_CAPACITY:
+            return Refusal("capacite_invalide",
+                           f"La capacité d'une année va de 0 à {MAX_CAPACITY} jours.")
+    seance.plan_capacity = {**(seance.plan_capacity or {}), **{str(y): d for y, d in days.items()}}
+    db.add(seance)
+    events.record(db, "plan.capacity", events.facilitator_actor(actor_id), seance_id=seance.id,
+                  capacity={str(y): d for y, d in days.items()})
+    db.commit()
+    return seance
+
+
+def set_horizon(db: Session, seance: Seance, start: int, count: int, actor_id: int) -> Seance | Refusal:
+    if not 2000 <= start <= 2100 or not 1 <= count <= 10:
+        return Refusal("horizon_invalide", "L'horizon va de 1 à 10 années, à partir de 2000.")
+    seance.horizon_start, seance.horizon_years = start, count
+    db.add(seance)
+    events.record(db, "plan.horizon", events.facilitator_actor(actor_id), seance_id=seance.id,
+                  start=start, years=count)
+    db.commit()
+    return seance

@@ -1,0 +1,104 @@
+"""The prospective plan: the draft grid, and the facilitator's adjustments (htmx)."""
+
+from flask import Blueprint, abort, render_template, request
+
+from workshop.db import get_session
+from workshop.domain.rules import Refusal
+from workshop.live.broadcast import broadcaster
+from workshop.schemas import CapacityInput, HorizonInput, HostInput, LineRef, PinInput, parse
+from workshop.services import plan as plan_service
+from workshop.services import seances
+from workshop.web import current_facilitator, login_required
+
+bp = Blueprint("plan", __name__, url_prefix="/seances/<int:seance_id>/plan")
+
+
+def _seance(seance_id: int):
+    seance = seances.get_owned(get_session(), seance_id, current_facilitator().id)
+    if seance is None:
+        abort(404)
+    return seance
+
+
+def _context(seance) -> dict:
+    plan, names = plan_service.build(get_session(), seance)
+    return {"seance": seance, "plan": plan, "names": names, "audience": "facilitator"}
+
+
+def _answer(seance, result, done: str, settings: bool = False):
+    """The re-flowed plan, the outcome beside it, and every screen follows."""
+    refused = isinstance(result, Refusal)
+    if not refused:
+        broadcaster.plan(seance.id)
+    context = _context(seance)
+    html = render_template("plan/_plan.html", **context) + render_template(
+        "plan/_notice.html", oob=True, refusal=result if refused else None,
+        notice=None if refused else done)
+    if settings:
+        html += render_template("plan/_settings.html", oob=True, **context)
+    return html, 422 if refused else 200
+
+
+@bp.get("/")
+@login_required
+def page(seance_id: int):
+    return render_template("plan/page.html", **_context(_seance(seance_id)))
+
+
+@bp.post("/epingler")
+@login_required
+def pin(seance_id: int):
+    seance = _seance(seance_id)
+    data, errors = parse(PinInput, request.form)
+    result = plan_service.pin(get_session(), seance, data.line, data.year, current_facilitator().id) \
+        if data else Refusal("saisie_invalide", " ".join(errors.values()))
+    done = "Ligne épinglée : le plan s'est réorganisé autour." if data and data.year \
+        else "Ligne libérée : elle reprend sa place par priorité."
+    return _answer(seance, result, done)
+
+
+@bp.post("/accueil")
+@login_required
+def host(seance_id: int):
+    seance = _seance(seance_id)
+    data, errors = parse(HostInput, request.form)
+    result = plan_service.set_host(get_session(), seance, data.line, data.collectivite_id,
+                                   current_facilitator().id) if data else \
+        Refusal("saisie_invalide", " ".join(errors.values()))
+    return _answer(seance, result, "Collectivité d'accueil modifiée.")
+
+
+@bp.post("/scinder")
+@login_required
+def split(seance_id: int):
+    seance = _seance(seance_id)
+    data, errors = parse(LineRef, request.form)
+    result = plan_service.set_split(get_session(), seance, data.line, data.split,
+                                    current_facilitator().id) if data else \
+        Refusal("saisie_invalide", " ".join(errors.values()))
+    return _answer(seance, result, "Action scindée : un groupe par ligne." if data and data.split
+                   else "Groupes réunis en une seule action.")
+
+
+@bp.post("/capacite")
+@login_required
+def capacity(seance_id: int):
+    seance = _seance(seance_id)
+    data, errors = parse(CapacityInput, {"days": {
+        key.removeprefix("cap-"): value for key, value in request.form.items()
+        if key.startswith("cap-")}})
+    result = plan_service.set_capacity(get_session(), seance, data.days,
+                                       current_facilitator().id) if data else \
+        Refusal("capacite_invalide", "Indiquez pour chaque année un nombre de jours (0 à 2000).")
+    return _answer(seance, result, "Capacité enregistrée : le plan s'est réorganisé.")
+
+
+@bp.post("/horizon")
+@login_required
+def horizon(seance_id: int):
+    seance = _seance(seance_id)
+    data, errors = parse(HorizonInput, request.form)
+    result = plan_service.set_horizon(get_session(), seance, data.horizon_start,
+                                      data.horizon_years, current_facilitator().id) if data else \
+        Refusal("horizon_invalide", " ".join(errors.values()))
+    return _answer(seance, result, "Horizon modifié.", settings=True)
