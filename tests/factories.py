@@ -105,3 +105,38 @@ def events(db, seance_, kind=None):
     if kind is not None:
         query = query.where(Event.kind == kind)
     return list(db.exec(query.order_by(Event.id)))
+
+
+def populated_seance(db, owner, people=12, needs=8, seed=7, **settings):
+    """A séance the way a room leaves it: people of several collectivités, needs, agents, dots.
+
+    Built through the services (join, add_need, declare, vote), with a fixed seed.
+    """
+    import random
+
+    from workshop.services import board as _board
+    from workshop.services import perimetres as _perimetres
+
+    rng = random.Random(seed)
+    seance_ = seance(db, owner, perimetre(db, owner), **settings)
+    members = _perimetres.members(db, seance_.perimetre_id)
+    phase(db, seance_, "recueil")
+    codes = ["mgt-encadrement-proximite", "hs-caces", "fin-budget-m57", "acc-accueil-public",
+             "hs-sst", "num-bureautique", "rh-rps", "ev-gestion-differenciee"]
+    persons = [participant(db, seance_, members[i % len(members)].id,
+                           ["elu", "dgs", "secretaire", "rh", "agent"][i % 5]) for i in range(people)]
+    made = [need(db, seance_, f"Besoin n°{i + 1} : {codes[i % len(codes)]}", codes[i % len(codes)],
+                 by=persons[i % people]) for i in range(needs)]
+    for person in persons:
+        for n in rng.sample(made, k=min(3, len(made))):
+            ok(_board.declare(db, seance_, person, n.id, seance_.horizon_start + rng.randint(0, 1),
+                              rng.randint(2, 9)))
+    phase(db, seance_, "vote")
+    for person in persons:
+        left = seance_.dot_budget
+        for n in rng.sample(made, k=min(3, len(made))):
+            dots = min(rng.randint(1, seance_.max_dots_per_need), left)
+            if dots:
+                ok(_board.vote(db, seance_, person, n.id, dots))
+                left -= dots
+    return seance_

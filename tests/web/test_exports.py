@@ -1,0 +1,71 @@
+import io
+import json
+
+import pytest
+
+from tests import factories
+
+
+@pytest.fixture
+def seance(db, facilitator):
+    return factories.populated_seance(db, facilitator, people=6, needs=4)
+
+
+DOWNLOADS = {
+    "synthese.pdf": "application/pdf",
+    "seance.xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "seance.json": "application/json",
+    "csv/besoins.csv": "text/csv",
+    "csv/iel.csv": "text/csv",
+}
+
+
+def test_every_download_for_its_facilitator(logged_in, seance):
+    for path, mimetype in DOWNLOADS.items():
+        response = logged_in.get(f"/seances/{seance.id}/{path}")
+        assert response.status_code == 200, path
+        assert response.mimetype == mimetype, path
+        assert "attachment" in response.headers["Content-Disposition"], path
+    page = logged_in.get(f"/seances/{seance.id}/synthese").get_data(as_text=True)
+    assert "Synthèse de la séance de co-conception" in page and "<svg" in page
+    assert "<script" not in page  # the charts are drawn on the server
+    assert logged_in.get(f"/seances/{seance.id}/exports").status_code == 200
+
+
+def test_unknown_table_and_foreign_collectivite_are_not_found(logged_in, db, seance):
+    assert logged_in.get(f"/seances/{seance.id}/csv/secrets.csv").status_code == 404
+    outsider = factories.outsider_id(db)
+    assert logged_in.get(f"/seances/{seance.id}/collectivites/{outsider}").status_code == 404
+
+
+def test_collectivite_extract(logged_in, db, seance):
+    orchies = factories.collectivite_id(db, seance, "Orchies")
+    page = logged_in.get(f"/seances/{seance.id}/collectivites/{orchies}").get_data(as_text=True)
+    assert "<h1>Orchies</h1>" in page
+    pdf = logged_in.get(f"/seances/{seance.id}/collectivites/{orchies}?format=pdf")
+    assert pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
+
+
+def test_exports_belong_to_their_facilitator(client, db, seance):
+    other = factories.facilitator(db)
+    client.post("/connexion", data={"email": other.email, "password": factories.PASSWORD})
+    for path in list(DOWNLOADS) + ["synthese", "exports"]:
+        assert client.get(f"/seances/{seance.id}/{path}").status_code == 404, path
+
+
+def test_import_through_the_form(logged_in, seance):
+    exported = logged_in.get(f"/seances/{seance.id}/seance.json").data
+    response = logged_in.post("/seances/importer", data={"fichier": (io.BytesIO(exported), "s.json")},
+                              content_type="multipart/form-data")
+    assert response.status_code == 302
+    assert "importée" in logged_in.get(response.location).get_data(as_text=True)
+
+
+@pytest.mark.parametrize("body, message", [
+    (b"\x00\x01 not json", "pas du JSON lisible"),
+    (json.dumps({"format": "autre"}).encode(), "pas un export de séance valide"),
+])
+def test_bad_imports_are_refused_in_french(logged_in, body, message):
+    response = logged_in.post("/seances/importer", data={"fichier": (io.BytesIO(body), "x.json")},
+                              content_type="multipart/form-data", follow_redirects=True)
+    assert message in response.get_data(as_text=True).replace("&#39;", "'")

@@ -1,0 +1,206 @@
+"""The whole séance as JSON (docs/export-format.md), and its re-import into another instance.
+
+References inside the file are local (`c1`, `p1`, `n1`), never database ids:
+collectivités are matched by their INSEE/SIREN code on import, or created
+when they were added by hand; participants get new secret tokens; the séance
+gets a new join code and screen link.
+"""
+
+import json
+from datetime import date
+from pathlib import Path
+
+import jsonschema
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from workshop.domain import codes
+from workshop.domain.rules import Refusal
+from workshop.domain.text import search_key
+from workshop.models import (
+    Collectivite,
+    Demand,
+    Event,
+    Need,
+    Participant,
+    Perimetre,
+    PerimetreMember,
+    PlanAdjustment,
+    Seance,
+    Theme,
+    Vote,
+    utcnow,
+)
+from workshop.services import events, perimetres
+
+FORMAT, VERSION = "workshop-seance", 1
+SCHEMA = json.loads((Path(__file__).with_name("seance.schema.json")).read_text(encoding="utf-8"))
+
+
+def _line_key(key: str, need_refs: dict[int, str]) -> str:
+    need, _, rest = key.partition(":")
+    ref = need_refs.get(int(need)) if need.isdigit() else need
+    return f"{ref}:{rest}" if rest else ref
+
+
+def dump(db: Session, seance: Seance) -> dict:
+    perimetre = db.get(Perimetre, seance.perimetre_id)
+    members = perimetres.members(db, perimetre.id)
+    c_ref = {m.id: f"c{i}" for i, m in enumerate(members, 1)}
+    people = db.exec(select(Participant).where(Participant.seance_id == seance.id)
+                     .order_by(Participant.id)).all()
+    for person in people:  # a participant whose collectivité left the perimeter afterwards
+        if person.collectivite_id not in c_ref:
+            extra = db.get(Collectivite, person.collectivite_id)
+            members.append(extra)
+            c_ref[extra.id] = f"c{len(c_ref) + 1}"
+    p_ref = {p.id: f"p{i}" for i, p in enumerate(people, 1)}
+    needs = db.exec(select(Need, Theme).join(Theme).where(Need.seance_id == seance.id)
+                    .order_by(Need.id)).all()
+    n_ref = {n.id: f"n{i}" for i, (n, _) in enumerate(needs, 1)}
+    demands = db.exec(select(Demand).join(Need).where(Need.seance_id == seance.id)
+                      .order_by(Demand.need_id, Demand.collectivite_id, Demand.year)).all()
+    votes = db.exec(select(Vote).where(Vote.seance_id == seance.id)
+                    .order_by(Vote.participant_id, Vote.need_id)).all()
+    adjustments = db.exec(select(PlanAdjustment).where(PlanAdjustment.seance_id == seance.id)
+                          .order_by(PlanAdjustment.line_key)).all()
+    log = db.exec(select(Event).where(Event.seance_id == seance.id).order_by(Event.id)).all()
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "exported_at": utcnow().isoformat(),
+        "perimetre": {
+            "name": perimetre.name,
+            "coordinator": c_ref.get(perimetre.coordinator_id),
+            "members": [{"ref": c_ref[m.id], "code": m.code, "name": m.name, "kind": m.kind}
+                        for m in members],
+        },
+        "seance": {
+            "title": seance.title, "held_on": seance.held_on.isoformat(),
+            "horizon_start": seance.horizon_start, "horizon_years": seance.horizon_years,
+            "dot_budget": seance.dot_budget, "max_dots_per_need": seance.max_dots_per_need,
+            "weighting": seance.weighting, "tallies_visible": seance.tallies_visible,
+            "phase": seance.phase, "closed": seance.closed_at is not None,
+            "plan_capacity": {str(k): int(v) for k, v in (seance.plan_capacity or {}).items()},
+        },
+        "participants": [{"ref": p_ref[p.id], "collectivite": c_ref[p.collectivite_id],
+                          "role": p.role, "proxy": p.is_proxy} for p in people],
+        "needs": [{"ref": n_ref[n.id], "theme": t.code, "title": n.title, "details": n.details,
+                   "source": n.source, "author": p_ref.get(n.author_id), "hidden": n.hidden,
+                   "merged_into": n_ref.get(n.merged_into_id)} for n, t in needs],
+        "demands": [{"need": n_ref[d.need_id], "collectivite": c_ref[d.collectivite_id],
+                     "year": d.year, "agents": d.agents} for d in demands],
+        "votes": [{"participant": p_ref[v.participant_id], "need": n_ref[v.need_id],
+                   "dots": v.dots} for v in votes],
+        "plan_adjustments": [{"line": _line_key(a.line_key, n_ref), "pin_year": a.pin_year,
+                              "host": c_ref.get(a.host_id), "split": a.split} for a in adjustments],
+        # The log travels for the record; an import starts a log of its own.
+        "events": [{"at": e.at.isoformat(), "kind": e.kind, "actor": e.actor, "payload": e.payload}
+                   for e in log],
+    }
+
+
+def load(db: Session, data, owner_id: int) -> Seance | Refusal:
+    """Create a séance (and its perimeter) from an export; nothing is written on a refusal."""
+    try:
+        jsonschema.validate(data, SCHEMA)
+    except jsonschema.ValidationError as error:
+        where = "/".join(str(p) for p in error.absolute_path) or "racine"
+        return Refusal("fichier_invalide", f"Ce fichier n'est pas un export de séance valide "
+                                           f"(à l'endroit « {where} »).")
+    refs = _check_refs(data)
+    if refs:
+        return refs
+    themes = {t.code: t for t in db.exec(select(Theme))}
+    unknown = sorted({n["theme"] for n in data["needs"]} - themes.keys())
+    if unknown:
+        return Refusal("theme_inconnu", "Thèmes absents du catalogue de cette instance : "
+                                        + ", ".join(unknown) + ".")
+    try:
+        seance = _create(db, data, owner_id, themes)
+    except IntegrityError:
+        db.rollback()
+        return Refusal("import_incoherent", "Ce fichier contient des doublons incohérents "
+                                            "(un même effectif ou vote deux fois).")
+    return seance
+
+
+def _check_refs(data: dict) -> Refusal | None:
+    members = {m["ref"] for m in data["perimetre"]["members"]}
+    people = {p["ref"] for p in data["participants"]}
+    needs = {n["ref"] for n in data["needs"]}
+    wanted = [(data["perimetre"]["coordinator"], members)]
+    wanted += [(p["collectivite"], members) for p in data["participants"]]
+    wanted += [(n["author"], people) for n in data["needs"]]
+    wanted += [(n["merged_into"], needs) for n in data["needs"]]
+    wanted += [(d["need"], needs) for d in data["demands"]]
+    wanted += [(d["collectivite"], members) for d in data["demands"]]
+    wanted += [(v["participant"], people) for v in data["votes"]]
+    wanted += [(v["need"], needs) for v in data["votes"]]
+    wanted += [(a["host"], members) for a in data["plan_adjustments"]]
+    for ref, pool in wanted:
+        if ref is not None and ref not in pool:
+            return Refusal("reference_inconnue", f"Le fichier cite « {ref} » sans le définir.")
+    return None
+
+
+def _create(db: Session, data: dict, owner_id: int, themes: dict) -> Seance:
+    c_id: dict[str, int] = {}
+    for m in data["perimetre"]["members"]:
+        found = db.exec(select(Collectivite).where(Collectivite.code == m["code"])).first() \
+            if m["code"] else None
+        if found is None:
+            found = Collectivite(name=m["name"], kind=m["kind"], code=None, created_by_id=owner_id,
+                                 search_key=search_key(m["name"]))
+            db.add(found)
+            db.flush()
+        c_id[m["ref"]] = found.id
+    perimetre = Perimetre(name=data["perimetre"]["name"], owner_id=owner_id,
+                          coordinator_id=c_id.get(data["perimetre"]["coordinator"]))
+    db.add(perimetre)
+    db.flush()
+    db.add_all(PerimetreMember(perimetre_id=perimetre.id, collectivite_id=i)
+               for i in dict.fromkeys(c_id.values()))
+    s = data["seance"]
+    seance = Seance(perimetre_id=perimetre.id, owner_id=owner_id, title=s["title"],
+                    held_on=date.fromisoformat(s["held_on"]), horizon_start=s["horizon_start"],
+                    horizon_years=s["horizon_years"], dot_budget=s["dot_budget"],
+                    max_dots_per_need=s["max_dots_per_need"], weighting=s["weighting"],
+                    tallies_visible=s["tallies_visible"], phase=s["phase"],
+                    closed_at=utcnow() if s["closed"] else None, plan_capacity=s["plan_capacity"],
+                    join_code=codes.new_join_code(), screen_token=codes.new_secret())
+    db.add(seance)
+    db.flush()
+    p_id: dict[str, int] = {}
+    for p in data["participants"]:
+        person = Participant(seance_id=seance.id, collectivite_id=c_id[p["collectivite"]],
+                             role=p["role"], is_proxy=p["proxy"], token=codes.new_secret())
+        db.add(person)
+        db.flush()
+        p_id[p["ref"]] = person.id
+    n_id: dict[str, int] = {}
+    rows = {}
+    for n in data["needs"]:
+        need = Need(seance_id=seance.id, theme_id=themes[n["theme"]].id, title=n["title"],
+                    details=n["details"], source=n["source"], author_id=p_id.get(n["author"]),
+                    hidden=n["hidden"])
+        db.add(need)
+        db.flush()
+        n_id[n["ref"]], rows[n["ref"]] = need.id, need
+    for n in data["needs"]:
+        if n["merged_into"]:
+            rows[n["ref"]].merged_into_id = n_id[n["merged_into"]]
+    db.add_all(Demand(need_id=n_id[d["need"]], collectivite_id=c_id[d["collectivite"]],
+                      year=d["year"], agents=d["agents"]) for d in data["demands"])
+    db.add_all(Vote(seance_id=seance.id, participant_id=p_id[v["participant"]],
+                    need_id=n_id[v["need"]], dots=v["dots"]) for v in data["votes"])
+    for a in data["plan_adjustments"]:
+        ref, _, rest = a["line"].partition(":")
+        key = f"{n_id.get(ref, ref)}:{rest}" if rest else str(n_id.get(ref, ref))
+        db.add(PlanAdjustment(seance_id=seance.id, line_key=key, pin_year=a["pin_year"],
+                              host_id=c_id.get(a["host"]), split=a["split"]))
+    events.record(db, "seance.imported", events.facilitator_actor(owner_id), seance_id=seance.id,
+                  perimetre_id=perimetre.id, needs=len(n_id), participants=len(p_id),
+                  original_events=len(data.get("events", [])))
+    db.commit()
+    return seance
