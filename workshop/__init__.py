@@ -28,10 +28,10 @@ def create_app(test_config: dict | None = None) -> Flask:
                       cors_allowed_origins=app.config.get("CORS_ORIGINS"))
 
     from workshop import live
-    from workshop.web import auth, exports, perimetres, phone, pilotage, plan, screen, seances
+    from workshop.web import auth, exports, perimetres, phone, pilotage, plan, plans, screen, seances
 
     for blueprint in (auth.bp, perimetres.bp, seances.bp, pilotage.bp, plan.bp, exports.bp,
-                      phone.bp, screen.bp):
+                      plans.bp, phone.bp, screen.bp):
         app.register_blueprint(blueprint)
     live.init_app(app)
 

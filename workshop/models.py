@@ -8,7 +8,7 @@ glossary is in docs/glossary.md.
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import JSON, CheckConstraint, Column, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Column, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -216,6 +216,39 @@ class PlanAdjustment(SQLModel, table=True):
     host_id: int | None = Field(default=None, foreign_key="collectivite.id")
     split: bool = False
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class PlanImport(SQLModel, table=True):
+    """One uploaded plan file: kept as uploaded while previewed, its rows saved on confirmation."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    perimetre_id: int = Field(foreign_key="perimetre.id", index=True)
+    uploaded_by_id: int = Field(foreign_key="facilitator.id")
+    filename: str = Field(max_length=200)
+    sha256: str = Field(max_length=64, index=True)
+    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    # The collectivité the file speaks for, when it has no collectivité column.
+    collectivite_id: int | None = Field(default=None, foreign_key="collectivite.id")
+    status: str = Field(default="preview", max_length=20)  # preview, confirmed
+    uploaded_at: datetime = Field(default_factory=utcnow)
+    confirmed_at: datetime | None = None
+
+
+class ImportedNeed(SQLModel, table=True):
+    """A need read from a collectivité's plan, confirmed by the facilitator."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    import_id: int = Field(foreign_key="planimport.id", index=True)
+    perimetre_id: int = Field(foreign_key="perimetre.id", index=True)
+    collectivite_id: int = Field(foreign_key="collectivite.id")
+    theme_id: int = Field(foreign_key="theme.id")
+    title: str = Field(max_length=200)
+    agents: int
+    year: int
+    priority: str = Field(default="", max_length=60)
+    remarks: str = Field(default="", max_length=1000)
+    line: int  # where it was in the file
+    sheet: str = Field(default="", max_length=100)
 
 
 class Event(SQLModel, table=True):

@@ -2,7 +2,7 @@
 
 from functools import wraps
 
-from flask import g, redirect, render_template, request, session, url_for
+from flask import Response, g, redirect, render_template, request, session, url_for
 
 from workshop.db import get_session
 from workshop.models import Facilitator
@@ -33,3 +33,9 @@ def is_htmx() -> bool:
 def page_or_partial(page: str, partial: str, status: int = 200, **context):
     """The whole page, or only its partial when htmx asks: one template for both."""
     return render_template(partial if is_htmx() else page, **context), status
+
+
+def download(body: bytes, mimetype: str, name: str) -> Response:
+    """A file to save, never cached (it reflects the séance at that moment)."""
+    return Response(body, mimetype=mimetype, headers={
+        "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})

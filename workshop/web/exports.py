@@ -5,13 +5,13 @@ import json
 import re
 import unicodedata
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from workshop.db import get_session
 from workshop.domain.rules import Refusal
 from workshop.exports import csv_files, json_seance, pdf, tables, xlsx
 from workshop.services import seances, summary
-from workshop.web import current_facilitator, login_required
+from workshop.web import current_facilitator, download, login_required
 
 bp = Blueprint("exports", __name__, url_prefix="/seances")
 IMPORT_MAX = 20 * 1024 * 1024
@@ -27,11 +27,6 @@ def _seance(seance_id: int):
 def _slug(text: str) -> str:
     ascii_ = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return re.sub(r"[^A-Za-z0-9]+", "-", ascii_).strip("-").lower()[:60] or "seance"
-
-
-def _download(body: bytes, mimetype: str, name: str) -> Response:
-    return Response(body, mimetype=mimetype, headers={
-        "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
 
 
 def _summary(seance_id: int) -> summary.Summary:
@@ -52,7 +47,7 @@ def summary_pdf(seance_id: int):
     s = _summary(seance_id)
     html = render_template("exports/summary.html", s=s, for_pdf=True,
                            doc_title=f"Synthèse · {s.seance.title}")
-    return _download(pdf.render(html), "application/pdf",
+    return download(pdf.render(html), "application/pdf",
                      f"synthese-{_slug(s.perimetre.name)}-{s.seance.held_on}.pdf")
 
 
@@ -61,7 +56,7 @@ def summary_pdf(seance_id: int):
 def workbook(seance_id: int):
     s = _summary(seance_id)
     body = xlsx.render(tables.all_tables(s), s.seance.title, s.perimetre.name)
-    return _download(body, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    return download(body, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                      f"seance-{_slug(s.perimetre.name)}-{s.seance.held_on}.xlsx")
 
 
@@ -71,7 +66,7 @@ def csv_table(seance_id: int, name: str):
     if name not in tables.BY_NAME:
         abort(404)
     s = _summary(seance_id)
-    return _download(csv_files.render(tables.BY_NAME[name](s)), "text/csv; charset=utf-8",
+    return download(csv_files.render(tables.BY_NAME[name](s)), "text/csv; charset=utf-8",
                      f"{name}-{_slug(s.perimetre.name)}-{s.seance.held_on}.csv")
 
 
@@ -80,7 +75,7 @@ def csv_table(seance_id: int, name: str):
 def json_export(seance_id: int):
     seance = _seance(seance_id)
     body = json.dumps(json_seance.dump(get_session(), seance), ensure_ascii=False, indent=1)
-    return _download(body.encode("utf-8"), "application/json",
+    return download(body.encode("utf-8"), "application/json",
                      f"seance-{seance.id}-{seance.held_on}.json")
 
 
@@ -95,7 +90,7 @@ def extract(seance_id: int, collectivite_id: int):
                            for_pdf=request.args.get("format") == "pdf",
                            doc_title=f"{e.name} · {s.seance.title}")
     if request.args.get("format") == "pdf":
-        return _download(pdf.render(html), "application/pdf",
+        return download(pdf.render(html), "application/pdf",
                          f"extrait-{_slug(e.name)}-{s.seance.held_on}.pdf")
     return html
 

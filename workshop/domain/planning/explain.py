@@ -47,7 +47,8 @@ def _when(line: Line, data: PlanInput, used: dict[int, int]) -> str:
         if line.over_capacity:
             when += f", au-delà de la capacité de {data.capacity.get(line.year, 0)} jours"
     elif line.renewal:
-        when = f"{line.year} : renouvellement, tous les {line.theme.recurrence_years} ans"
+        every = line.theme.recurrence_years
+        when = f"{line.year} : renouvellement, " + ("chaque année" if every == 1 else f"tous les {every} ans")
     elif line.year == line.asked_year:
         when = f"{line.year} : année demandée"
     else:
@@ -60,7 +61,7 @@ def _below(line: Line) -> str:
     total, threshold = line.total, line.theme.threshold
     if line.key.endswith(":apres"):
         return (f"Demandée pour {line.asked_year}, après l'horizon du plan : "
-                f"{trainees(total)} à reprendre au prochain plan.")
+                f"{trainees(total)} à reprendre au prochain plan{SEP}{financing(line)}.")
     if line.key.endswith(":reste"):
         head = (f"{trainees(total)} au-delà des groupes complets de {line.asked_year}, "
                 f"sans année suivante dans l'horizon")
@@ -71,4 +72,4 @@ def _below(line: Line) -> str:
         elif not line.theme.poolable:
             head += " (formation qui ne peut pas attendre l'année suivante)"
     missing = f"{SEP}{missing_text(line.missing, threshold)}" if line.missing else ""
-    return f"{head}{missing}{SEP}proposer de {OPTIONS[0]} ou d'{OPTIONS[1]}."
+    return f"{head}{missing}{SEP}proposer de {OPTIONS[0]} ou d'{OPTIONS[1]}{SEP}{financing(line)}."

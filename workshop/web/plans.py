@@ -1,0 +1,129 @@
+"""Before the séance: the collectivités' plans, uploaded, previewed, confirmed, synthesised."""
+
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+
+from workshop.db import get_session
+from workshop.domain.rules import Refusal
+from workshop.exports import csv_files, xlsx
+from workshop.exports.tables import Table
+from workshop.models import PlanImport
+from workshop.schemas import SeanceCreate, parse
+from workshop.services import perimetres
+from workshop.services import plan_imports as service
+from workshop.web import current_facilitator, download, login_required
+
+bp = Blueprint("plans", __name__, url_prefix="/perimetres/<int:perimetre_id>/plans")
+
+
+def _perimetre(perimetre_id: int):
+    perimetre = perimetres.get_owned(get_session(), perimetre_id, current_facilitator().id)
+    if perimetre is None:
+        abort(404)
+    return perimetre
+
+
+def _upload(perimetre, import_id: int) -> PlanImport:
+    row = get_session().get(PlanImport, import_id)
+    if row is None or row.perimetre_id != perimetre.id:
+        abort(404)
+    return row
+
+
+def _year() -> int:
+    return date.today().year + 1
+
+
+@bp.get("/")
+@login_required
+def index(perimetre_id: int):
+    perimetre = _perimetre(perimetre_id)
+    db = get_session()
+    return render_template("plans/index.html", perimetre=perimetre,
+                           synthesis=service.synthesis(db, perimetre),
+                           members=perimetres.members(db, perimetre.id), errors={},
+                           default_year=_year())
+
+
+@bp.get("/modele.<fmt>")
+@login_required
+def template(perimetre_id: int, fmt: str):
+    _perimetre(perimetre_id)
+    rows = service.template_rows()
+    table = Table("plan", "Plan de formation", rows[0], rows[1:], [26, 44, 16, 16, 12, 40])
+    if fmt == "xlsx":
+        return download(xlsx.render([table], "Plan de formation", "Modèle"),
+                         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                         "modele-plan-de-formation.xlsx")
+    if fmt == "csv":
+        return download(csv_files.render(table), "text/csv; charset=utf-8",
+                         "modele-plan-de-formation.csv")
+    abort(404)
+
+
+@bp.post("/")
+@login_required
+def upload(perimetre_id: int):
+    perimetre = _perimetre(perimetre_id)
+    request.max_content_length = service.MAX_BYTES + 64 * 1024
+    file = request.files.get("fichier")
+    collectivite = request.form.get("collectivite_id", "")
+    collectivite_id = int(collectivite) if collectivite.isdigit() else None
+    if file is None or not file.filename:
+        result = Refusal("fichier_absent", "Choisissez un fichier XLSX ou CSV.")
+    else:
+        result = service.upload(get_session(), perimetre, file.filename,
+                                file.read(service.MAX_BYTES + 1), collectivite_id,
+                                current_facilitator().id)
+    if isinstance(result, Refusal):
+        flash(result.message, "error")
+        return redirect(url_for(".index", perimetre_id=perimetre.id)), 303
+    return redirect(url_for(".preview", perimetre_id=perimetre.id, import_id=result.id))
+
+
+def _overrides() -> dict[int, str]:
+    return {int(k.removeprefix("theme-")): v for k, v in request.form.items()
+            if k.startswith("theme-") and k.removeprefix("theme-").isdigit() and v}
+
+
+@bp.get("/<int:import_id>")
+@login_required
+def preview(perimetre_id: int, import_id: int):
+    perimetre = _perimetre(perimetre_id)
+    upload_ = _upload(perimetre, import_id)
+    db = get_session()
+    _, themes = service.catalogue(db)
+    return render_template("plans/preview.html", perimetre=perimetre, upload=upload_,
+                           preview=service.preview(db, upload_, _year()),
+                           themes=sorted(themes.values(), key=lambda t: (t.domain, t.name)),
+                           names={m.id: m.name for m in perimetres.members(db, perimetre.id)})
+
+
+@bp.post("/<int:import_id>/confirmer")
+@login_required
+def confirm(perimetre_id: int, import_id: int):
+    perimetre = _perimetre(perimetre_id)
+    upload_ = _upload(perimetre, import_id)
+    result = service.confirm(get_session(), upload_, _year(), _overrides(), current_facilitator().id)
+    if isinstance(result, Refusal):
+        flash(result.message, "error")
+    else:
+        flash(f"{result} besoin(s) importé(s) depuis « {upload_.filename} ».", "success")
+    return redirect(url_for(".index", perimetre_id=perimetre.id))
+
+
+@bp.post("/seance")
+@login_required
+def start(perimetre_id: int):
+    perimetre = _perimetre(perimetre_id)
+    data, errors = parse(SeanceCreate, {**request.form.to_dict(), "perimetre_id": perimetre.id})
+    result = service.start_seance(get_session(), perimetre, data, current_facilitator().id) \
+        if data else Refusal("saisie_invalide", " ".join(errors.values()))
+    if isinstance(result, Refusal):
+        flash(result.message, "error")
+        return redirect(url_for(".index", perimetre_id=perimetre.id)), 303
+    seance, outside = result
+    note = f" ({outside} agents demandés hors de l'horizon n'ont pas été repris)" if outside else ""
+    flash(f"Séance « {seance.title} » créée à partir des plans{note}.", "success")
+    return redirect(url_for("seances.detail", seance_id=seance.id))
