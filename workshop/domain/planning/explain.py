@@ -51,6 +51,9 @@ def _when(line: Line, data: PlanInput, used: dict[int, int]) -> str:
         when = f"{line.year} : renouvellement, " + ("chaque année" if every == 1 else f"tous les {every} ans")
     elif line.year == line.asked_year:
         when = f"{line.year} : année demandée"
+    elif line.days > data.capacity.get(line.asked_year, 0):
+        when = (f"{line.year} : {line.asked_year} n'a que {data.capacity.get(line.asked_year, 0)} "
+                f"jours de formation, l'action en demande {line.days}")
     else:
         when = (f"{line.year} : {line.asked_year} déjà complète "
                 f"({data.capacity.get(line.asked_year, 0)} jours) pour les priorités plus hautes")
