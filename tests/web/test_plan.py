@@ -62,7 +62,7 @@ def test_capacity_form(logged_in, db, seance):
     assert response.status_code == 200
     db.refresh(seance)
     assert seance.plan_capacity == {"2027": 2, "2028": 30, "2029": 30}
-    assert "2028 : 2027 déjà complète" in response.get_data(as_text=True)
+    assert "2028 : 2027 n&#39;a que 2 jours de formation" in response.get_data(as_text=True)
 
 
 def test_another_facilitator_cannot_see_or_touch_the_plan(client, db, seance):
