@@ -55,6 +55,7 @@ def app(db_url, tmp_path):
         "DATABASE_URL": db_url,
         "SECRET_KEY": "test-secret",
         "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
     })
     yield app
     app.extensions["workshop.engine"].dispose()

@@ -14,7 +14,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True,
                 template_folder="../templates", static_folder="../static")
     from workshop import config, db
-    from workshop.extensions import babel, csrf, socketio
+    from workshop.extensions import babel, csrf, limiter, socketio
 
     app.config.from_mapping(config.load(app.instance_path))
     if test_config:
@@ -22,6 +22,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     db.init_app(app)
     csrf.init_app(app)
+    limiter.init_app(app)
     babel.init_app(app, locale_selector=_locale)
     socketio.init_app(app, async_mode=app.config.get("ASYNC_MODE"),
                       message_queue=app.config["REDIS_URL"],
@@ -94,6 +95,13 @@ def _register_pages(app: Flask) -> None:
         return render_template("errors/error.html", status=400,
                                message="La demande n'a pas pu être traitée : rechargez la page "
                                        "et réessayez."), 400
+
+    @app.errorhandler(429)
+    def too_many(_error):
+        message = "Trop de tentatives en peu de temps : patientez une minute avant de réessayer."
+        if request.is_json or request.path.endswith("/participants"):
+            return {"ok": False, "code": "trop_de_tentatives", "message": message}, 429
+        return render_template("errors/error.html", status=429, message=message), 429
 
     @app.errorhandler(413)
     def too_large(_error):

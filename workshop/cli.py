@@ -82,6 +82,65 @@ def add_facilitator(email, name, password):
     click.echo(f"Compte animateur créé : {result.email}")
 
 
+@main.command("reset-password")
+@click.argument("email")
+@click.password_option(help="Nouveau mot de passe (8 caractères au moins).")
+def reset_password(email, password):
+    """Set a facilitator's password (there is no e-mail reset)."""
+    from workshop.db import session_scope
+    from workshop.services import facilitators
+
+    with _app().app_context(), session_scope() as session:
+        result = facilitators.set_password(session, email, password)
+    if isinstance(result, Refusal):
+        raise click.ClickException(result.message)
+    click.echo(f"Mot de passe changé pour {result.email}.")
+
+
+@main.command()
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+def backup(path):
+    """Copy the SQLite database to PATH while the app runs (PostgreSQL: pg_dump)."""
+    from workshop.db import engine
+    from workshop.services import lifecycle
+
+    with _app().app_context():
+        result = lifecycle.backup(engine(), path)
+    if isinstance(result, Refusal):
+        raise click.ClickException(result.message)
+    click.echo(f"Sauvegarde écrite dans {path} ({result} événements).")
+
+
+@main.command()
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--yes", is_flag=True, help="Ne pas demander de confirmation.")
+def restore(path, yes):
+    """Replace the SQLite database by the backup PATH (stop the server first)."""
+    from workshop.db import engine
+    from workshop.services import lifecycle
+
+    if not yes:
+        click.confirm("Remplacer toute la base par cette sauvegarde ?", abort=True)
+    with _app().app_context():
+        result = lifecycle.restore(engine(), path)
+    if isinstance(result, Refusal):
+        raise click.ClickException(result.message)
+    click.echo(f"Base restaurée ({result} événements).")
+
+
+@main.command("purge-identities")
+@click.option("--older-than", "days", type=click.IntRange(min=0), default=365, show_default=True,
+              help="Séances tenues il y a plus de N jours.")
+def purge_identities(days):
+    """Anonymise the participants of old séances (RGPD); the results stay."""
+    from workshop.db import session_scope
+    from workshop.services import lifecycle
+
+    with _app().app_context(), session_scope() as session:
+        count = lifecycle.purge_identities(session, days)
+    click.echo(f"{count} participant(s) anonymisé(s).")
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)

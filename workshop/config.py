@@ -44,4 +44,10 @@ def load(instance_path: str) -> dict:
         "SESSION_COOKIE_SECURE": env.get("WORKSHOP_COOKIE_SECURE", "0") == "1",
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        "RATELIMIT_STORAGE_URI": (env.get("WORKSHOP_REDIS_URL") or env.get("REDIS_URL")
+                                  or "memory://"),
+        "RATELIMIT_ENABLED": env.get("WORKSHOP_RATELIMIT", "1") == "1",
+        # Socket flood control per connection: a burst, then events per second.
+        "LIVE_BURST": 20,
+        "LIVE_RATE": 10.0,
     }

@@ -1,7 +1,11 @@
 """Who is behind each socket of this process, and who is connected per séance."""
 
+import time
 from collections import defaultdict
 from dataclasses import dataclass
+
+# Flood control per socket: a burst of BURST events, then RATE per second.
+BURST, RATE = 20, 10.0
 
 
 @dataclass(frozen=True)
@@ -14,6 +18,7 @@ class Identity:
 
 class Connections:
     def __init__(self) -> None:
+        self._buckets: dict[str, tuple[float, float]] = {}  # sid -> (tokens, last time)
         self._by_sid: dict[str, Identity] = {}
         self._phones: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
 
@@ -25,7 +30,19 @@ class Connections:
     def get(self, sid: str) -> Identity | None:
         return self._by_sid.get(sid)
 
+    def allow(self, sid: str, burst: float = BURST, rate: float = RATE) -> bool:
+        """False when a socket sends faster than a person can tap (a script, a stuck client)."""
+        now = time.monotonic()
+        tokens, last = self._buckets.get(sid, (burst, now))
+        tokens = min(burst, tokens + (now - last) * rate)
+        if tokens < 1:
+            self._buckets[sid] = (tokens, now)
+            return False
+        self._buckets[sid] = (tokens - 1, now)
+        return True
+
     def drop(self, sid: str) -> Identity | None:
+        self._buckets.pop(sid, None)
         identity = self._by_sid.pop(sid, None)
         if identity is not None and identity.participant_id is not None:
             tabs = self._phones[identity.seance_id]

@@ -5,7 +5,7 @@ with a French message; a refused event changes nothing. Fragments a phone
 must show at once (its dots, its budget) come back in the ack as `html`.
 """
 
-from flask import render_template, request
+from flask import current_app, render_template, request
 from flask_socketio import emit, join_room
 
 from workshop.db import get_session
@@ -55,10 +55,16 @@ def _full_board(participant: Participant) -> str:
                            mine=board.mine(db, seance, participant))
 
 
+FLOOD = Refusal("trop_rapide", "Trop d'envois d'un coup : patientez une seconde.")
+
+
 def _caller() -> tuple[Seance, Participant] | Refusal:
     who = connections.get(request.sid)
     if who is None or who.participant_id is None:
         return Refusal("participant_inconnu", "Rejoignez d'abord la séance avec son code.")
+    if not connections.allow(request.sid, current_app.config["LIVE_BURST"],
+                              current_app.config["LIVE_RATE"]):
+        return FLOOD
     db = get_session()
     return db.get(Seance, who.seance_id), db.get(Participant, who.participant_id)
 

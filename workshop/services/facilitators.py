@@ -45,3 +45,18 @@ def authenticate(db: Session, email: str, password: str) -> Facilitator | Refusa
     if not check_password_hash(facilitator.password_hash, password):
         return WRONG_LOGIN
     return facilitator
+
+
+def set_password(db: Session, email: str, password: str) -> Facilitator | Refusal:
+    """A new password, from the command line (there is no e-mail reset by design: no mail server)."""
+    facilitator = db.exec(select(Facilitator).where(Facilitator.email == email.strip().lower())).first()
+    if facilitator is None:
+        return Refusal("compte_inconnu", "Aucun compte pour cette adresse.")
+    if len(password) < MIN_PASSWORD:
+        return Refusal("mot_de_passe_court",
+                       f"Le mot de passe doit compter au moins {MIN_PASSWORD} caractères.")
+    facilitator.password_hash = generate_password_hash(password)
+    db.add(facilitator)
+    events.record(db, "facilitator.password_reset", "system", facilitator_id=facilitator.id)
+    db.commit()
+    return facilitator

@@ -6,6 +6,7 @@ from flask import Blueprint, redirect, render_template, request, session, url_fo
 
 from workshop.db import get_session
 from workshop.domain.rules import Refusal
+from workshop.extensions import limiter
 from workshop.schemas import Login, parse
 from workshop.services import facilitators
 
@@ -20,6 +21,7 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/connexion", methods=["GET", "POST"])
+@limiter.limit("10 per minute", methods=["POST"], deduct_when=lambda r: r.status_code == 401)
 def login():
     error = None
     if request.method == "POST":

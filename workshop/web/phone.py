@@ -10,13 +10,20 @@ from workshop.db import get_session
 from workshop.domain import codes
 from workshop.domain.rules import Refusal
 from workshop.domain.text import search_terms
-from workshop.extensions import csrf
+from workshop.extensions import csrf, limiter
 from workshop.live.phones import COOKIE
 from workshop.schemas import Join, parse
 from workshop.services import board, participants, perimetres, seances
 
 bp = Blueprint("phone", __name__, url_prefix="/j")
 COOKIE_DAYS = 30
+
+
+GUESSES = "30 per minute"  # wrong join codes from one address; right ones are not counted
+
+
+def _wrong(response) -> bool:
+    return response.status_code in (404, 422)
 
 
 def _seance_or_404(code: str):
@@ -28,6 +35,7 @@ def _seance_or_404(code: str):
 
 
 @bp.route("/", methods=["GET", "POST"])
+@limiter.limit(GUESSES, methods=["POST"], deduct_when=_wrong)
 def enter():
     """The short address shown on the screen: type the code, go to the séance."""
     error = None
@@ -41,6 +49,7 @@ def enter():
 
 
 @bp.get("/<code>")
+@limiter.limit(GUESSES, deduct_when=_wrong)
 def seance(code: str):
     db = get_session()
     seance_ = _seance_or_404(code)
@@ -80,6 +89,7 @@ def join(code: str):
 
 
 @bp.post("/<code>/participants")
+@limiter.limit(GUESSES, deduct_when=_wrong)
 @csrf.exempt  # JSON only: a browser cannot send it cross-site without CORS, which we never grant
 def join_api(code: str):
     """Join from a script (load tests, tools): JSON in, the participant's token out."""

@@ -1,0 +1,90 @@
+"""The live server against bad actors and crashes: foreign origins, floods, SIGKILL mid-burst."""
+
+import threading
+import time
+
+import requests
+import socketio
+from sqlmodel import Session, select
+
+from tests.live.support import Phone, theme_id
+from workshop.db import make_engine
+from workshop.models import Participant, Vote
+
+
+def test_a_foreign_origin_cannot_open_a_socket(live_server):
+    """A page of another site cannot ride a phone's cookie into the séance."""
+    handshake = f"{live_server.url}/socket.io/?EIO=4&transport=polling"
+    assert requests.get(handshake, headers={"Origin": "http://evil.example"}).status_code == 400
+    assert requests.get(handshake, headers={"Origin": live_server.url}).status_code == 200
+    token = live_server.join(live_server.members[1])
+    client = socketio.Client(reconnection=False)
+    try:
+        client.connect(live_server.url, auth={"token": token}, transports=["websocket"],
+                       headers={"Origin": "http://evil.example"}, wait_timeout=5)
+    except (socketio.exceptions.ConnectionError, ValueError):
+        pass
+    else:
+        client.disconnect()
+        raise AssertionError("a page of another site opened a socket as this phone")
+
+
+def test_a_flood_from_one_socket_is_cut_and_changes_nothing_more(room):
+    room.phase("recueil")
+    phone = room.phone()
+    need = phone.call("add_need", {"theme_id": theme_id(room), "title": "Flood"})["need_id"]
+    room.phase("vote")
+    acks = [phone.call("vote", {"need_id": need, "dots": 1 + i % 2}) for i in range(60)]
+    assert any(a.get("code") == "trop_rapide" for a in acks)
+    accepted = [a for a in acks if a["ok"]]
+    assert room.state()["totals"]["dots"] == accepted[-1]["dots"]
+
+
+def test_sigkill_in_a_vote_burst_loses_no_acknowledged_vote(room):
+    room.phase("recueil")
+    phones = [room.phone(room.server.members[i % 20 + 1]) for i in range(20)]
+    needs = [phones[0].call("add_need", {"theme_id": theme_id(room), "title": f"Besoin {i}"})["need_id"]
+             for i in range(5)]
+    room.phase("vote")
+    acknowledged: dict[tuple[str, int], int] = {}
+    lock = threading.Lock()
+
+    def burst(index, phone):
+        for k in range(5):
+            need = needs[(index + k) % 5]
+            try:
+                ack = phone.client.call("vote", {"need_id": need, "dots": 1}, timeout=3)
+            except Exception:  # noqa: BLE001 - the server died under this call
+                return
+            if ack.get("ok"):
+                with lock:
+                    acknowledged[(phone.token, need)] = 1
+            time.sleep(0.02)
+
+    threads = [threading.Thread(target=burst, args=(i, p)) for i, p in enumerate(phones)]
+    for t in threads:
+        t.start()
+    time.sleep(0.25)
+    room.server.process.kill()  # SIGKILL: no cleanup, no flush
+    for t in threads:
+        t.join(timeout=10)
+    room.server.process.start()
+
+    state = room.facilitator.state(room.server.seance_id)
+    stored = state["totals"]["dots"]
+    assert len(acknowledged) > 0
+    assert stored >= len(acknowledged)  # every acknowledged vote survived the crash
+    # Nothing counted twice: each stored vote row holds at most what one phone set.
+    assert all(v["dots"] == 1 for v in state["votes"])
+    # A phone reconnects and sees what the database holds for it.
+    engine = make_engine(room.server.database_url)
+    with Session(engine) as db:
+        person = db.exec(select(Participant).where(Participant.token == phones[0].token)).one()
+        spent = sum(v.dots for v in db.exec(select(Vote).where(Vote.participant_id == person.id)))
+    engine.dispose()
+    assert spent >= sum(1 for token, _ in acknowledged if token == phones[0].token)
+    again = Phone(room.server, None, phones[0].token)
+    board = again.call("sync", {})["html"]
+    expected = "Toutes vos gommettes sont posées" if spent >= 5 else f"{5 - spent} gommette"
+    assert expected in board
+    again.close()
