@@ -24,8 +24,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=_locale)
+    # With a Redis URL, several server processes share the rooms through its pub/sub.
     socketio.init_app(app, async_mode=app.config.get("ASYNC_MODE"),
                       message_queue=app.config["REDIS_URL"],
+                      channel=app.config["SOCKETIO_CHANNEL"],
                       cors_allowed_origins=app.config.get("CORS_ORIGINS"))
 
     from workshop import live

@@ -36,6 +36,8 @@ def load(instance_path: str) -> dict:
         "SECRET_KEY": env.get("WORKSHOP_SECRET_KEY") or _secret_key(instance),
         "DATABASE_URL": database_url,
         "REDIS_URL": env.get("WORKSHOP_REDIS_URL") or env.get("REDIS_URL") or None,
+        # Several deployments may share one Redis: each listens on its own channel.
+        "SOCKETIO_CHANNEL": env.get("WORKSHOP_SOCKETIO_CHANNEL", "workshop"),
         "PUBLIC_URL": env.get("WORKSHOP_PUBLIC_URL", "").rstrip("/") or None,
         "BABEL_DEFAULT_LOCALE": "fr",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Paris",

@@ -1,0 +1,119 @@
+"""Two server processes on PostgreSQL and Redis: a vote on one reaches a screen on the other."""
+
+import os
+import re
+import uuid
+
+import pytest
+import redis
+import requests
+import socketio
+from sqlalchemy import create_engine, text
+from sqlmodel import Session
+
+from tests import factories
+from tests.conftest import FacilitatorHttp, ServerProcess, free_port, require
+from tests.live.support import Screen
+from workshop import migrate
+from workshop.db import make_engine
+from workshop.services import perimetres, reference
+
+PG_URL = os.environ.get("WORKSHOP_TEST_POSTGRES_URL", "postgresql://127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("WORKSHOP_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def services_or_skip():
+    try:
+        admin = create_engine(PG_URL.replace("postgresql://", "postgresql+psycopg://", 1),
+                              isolation_level="AUTOCOMMIT")
+        admin.connect().close()
+    except Exception as error:  # noqa: BLE001
+        if require("postgres"):
+            raise
+        pytest.skip(f"PostgreSQL not reachable at {PG_URL} ({type(error).__name__}): "
+                    "apt-get install postgresql, or set WORKSHOP_TEST_POSTGRES_URL")
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_timeout=2).ping()
+    except Exception as error:  # noqa: BLE001
+        if require("redis"):
+            raise
+        pytest.skip(f"Redis not reachable at {REDIS_URL} ({type(error).__name__}): "
+                    "apt-get install redis-server, or set WORKSHOP_TEST_REDIS_URL")
+    return admin
+
+
+@pytest.fixture
+def cluster(tmp_path):
+    admin = services_or_skip()
+    name = f"workshop_cluster_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = PG_URL.rsplit("/", 1)[0] + "/" + name
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    with Session(engine, expire_on_commit=False) as db:
+        reference.load_territories(db)
+        reference.load_themes(db)
+        owner = factories.facilitator(db, "cluster@example.fr")
+        perimetre = factories.perimetre(db, owner)
+        seance = factories.seance(db, owner, perimetre)
+        members = [m.id for m in perimetres.members(db, perimetre.id)]
+    engine.dispose()
+    servers = []
+    channel = f"workshop-test-{uuid.uuid4().hex[:8]}"
+    for index in range(2):
+        server = ServerProcess(free_port(), url, tmp_path / f"server{index}.log")
+        server.env.update(WORKSHOP_REDIS_URL=REDIS_URL, WORKSHOP_SOCKETIO_CHANNEL=channel)
+        server.start()
+        servers.append(server)
+
+    class Cluster:
+        pass
+
+    c = Cluster()
+    c.servers, c.seance, c.members, c.owner = servers, seance, members, owner
+    c.urls = [f"http://127.0.0.1:{s.port}" for s in servers]
+    yield c
+    for server in servers:
+        if server.process.poll() is None:
+            server.stop()
+        assert "Traceback" not in server.log_path.read_text(), server.log_path.read_text()
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def test_phones_on_one_process_a_screen_on_the_other(cluster):
+    first, second = cluster.urls
+    facilitator = FacilitatorHttp(second, "cluster@example.fr", factories.PASSWORD)
+    seance_id = cluster.seance.id
+    assert facilitator.post(f"/seances/{seance_id}/phase", phase="recueil").status_code == 200
+
+    class Server:  # what Screen needs of a live server
+        url, screen_token = second, cluster.seance.screen_token
+
+    screen = Screen(Server)
+    phones = []
+    for index in range(6):
+        token = requests.post(
+            f"{first}/j/{cluster.seance.join_code}/participants",
+            json={"collectivite_id": cluster.members[index + 1], "role": "elu"}).json()["token"]
+        phone = socketio.Client(reconnection=False)
+        phone.connect(first, auth={"token": token, "fresh": True}, transports=["websocket"])
+        phones.append(phone)
+    themes = facilitator.http.get(f"{second}/seances/{seance_id}/pilotage").text
+    theme = int(re.search(r'<option value="(\d+)">', themes.split('id="fac-theme"')[1]).group(1))
+    need = phones[0].call("add_need", {"theme_id": theme, "title": "Multi-processus"})["need_id"]
+    screen.wait_for("Multi-processus")  # added on the first process, shown by the second
+    facilitator.post(f"/seances/{seance_id}/phase", phase="vote")
+    facilitator.post(f"/seances/{seance_id}/reglages", dot_budget=5, max_dots_per_need=3,
+                     weighting="participant", tallies_visible="true")
+    acknowledged = sum(p.call("vote", {"need_id": need, "dots": 2})["dots"] for p in phones)
+    assert acknowledged == 12
+    screen.wait_for("12 gommettes")
+
+    cluster.servers[0].stop()  # one process goes away: nothing acknowledged is lost
+    for phone in phones:
+        phone.disconnect()
+    assert facilitator.state(seance_id)["totals"]["dots"] == 12
+    screen.client.disconnect()
