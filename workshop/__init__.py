@@ -14,7 +14,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True,
                 template_folder="../templates", static_folder="../static")
     from workshop import config, db
-    from workshop.extensions import babel, csrf, limiter, socketio
+    from workshop.extensions import babel, compress, csrf, limiter, socketio
 
     app.config.from_mapping(config.load(app.instance_path))
     if test_config:
@@ -23,6 +23,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     db.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
+    compress.init_app(app)
     babel.init_app(app, locale_selector=_locale)
     # With a Redis URL, several server processes share the rooms through its pub/sub.
     socketio.init_app(app, async_mode=app.config.get("ASYNC_MODE"),
@@ -51,6 +52,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         HAND_KINDS=territories.HAND_KINDS, EPCI_TYPES=territories.EPCI_TYPES,
         ROLES=territories.ROLES, display_code=codes.display)
     cli.register(app)
+    _static_versions(app)
     _register_pages(app)
     return app
 
@@ -62,6 +64,27 @@ def _locale() -> str:
     if chosen in LANGUAGES:
         return chosen
     return request.accept_languages.best_match(LANGUAGES, default="fr")
+
+
+def _static_versions(app: Flask) -> None:
+    """`url_for('static', ...)` adds the file's content hash: a new file is a new URL."""
+    import hashlib
+    from functools import lru_cache
+    from pathlib import Path
+
+    @lru_cache(maxsize=256)
+    def version(filename: str) -> str | None:
+        path = Path(app.static_folder) / filename
+        if not path.is_file():
+            return None
+        return hashlib.sha256(path.read_bytes()).hexdigest()[:10]
+
+    @app.url_defaults
+    def add_version(endpoint, values):
+        if endpoint == "static" and "filename" in values and "v" not in values:
+            tag = version(values["filename"])
+            if tag:
+                values["v"] = tag
 
 
 def _register_pages(app: Flask) -> None:

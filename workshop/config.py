@@ -46,6 +46,12 @@ def load(instance_path: str) -> dict:
         "SESSION_COOKIE_SECURE": env.get("WORKSHOP_COOKIE_SECURE", "0") == "1",
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        # Static files carry a content hash in their URL (?v=...): browsers may keep them a year.
+        "SEND_FILE_MAX_AGE_DEFAULT": 365 * 24 * 3600,
+        "COMPRESS_MIMETYPES": ["text/html", "text/css", "text/javascript", "application/javascript",
+                               "application/json", "image/svg+xml", "text/csv"],
+        "COMPRESS_ALGORITHM": ["br", "gzip"],
+        "COMPRESS_MIN_SIZE": 500,
         "RATELIMIT_STORAGE_URI": (env.get("WORKSHOP_REDIS_URL") or env.get("REDIS_URL")
                                   or "memory://"),
         "RATELIMIT_ENABLED": env.get("WORKSHOP_RATELIMIT", "1") == "1",
