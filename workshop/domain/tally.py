@@ -12,7 +12,7 @@ and deterministic.
 """
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 
 
@@ -33,21 +33,59 @@ class Ranked:
     voters: int
 
 
-def scores(ballots: list[Ballot], weighting: str) -> dict[int, Fraction]:
-    if weighting == "collectivite":
-        voters: dict[int, set[int]] = defaultdict(set)
-        for b in ballots:
-            if b.dots:
-                voters[b.collectivite_id].add(b.participant_id)
-        result: dict[int, Fraction] = defaultdict(Fraction)
-        for b in ballots:
-            if b.dots:
-                result[b.need_id] += Fraction(b.dots, len(voters[b.collectivite_id]))
-        return dict(result)
-    result = defaultdict(Fraction)
+@dataclass
+class Totals:
+    """The vote summed up: what ranking needs, whatever the number of ballots behind it.
+
+    The database can give it with GROUP BY queries (services.board), so that a
+    room of 1,000 phones is not 5,000 rows to fetch at every refresh.
+    """
+
+    dots: dict[int, int] = field(default_factory=dict)  # need -> dots
+    voters: dict[int, int] = field(default_factory=dict)  # need -> participants with dots on it
+    by_collectivite: dict[tuple[int, int], int] = field(default_factory=dict)  # (coll., need) -> dots
+    collectivite_voters: dict[int, int] = field(default_factory=dict)  # coll. -> voting participants
+
+
+def totals(ballots: list[Ballot]) -> Totals:
+    dots: dict[int, int] = defaultdict(int)
+    voters: dict[int, set[int]] = defaultdict(set)
+    by_collectivite: dict[tuple[int, int], int] = defaultdict(int)
+    collectivite_voters: dict[int, set[int]] = defaultdict(set)
     for b in ballots:
-        result[b.need_id] += b.dots
-    return dict(result)
+        if b.dots:
+            dots[b.need_id] += b.dots
+            voters[b.need_id].add(b.participant_id)
+            by_collectivite[(b.collectivite_id, b.need_id)] += b.dots
+            collectivite_voters[b.collectivite_id].add(b.participant_id)
+    return Totals(dict(dots), {n: len(v) for n, v in voters.items()}, dict(by_collectivite),
+                  {c: len(v) for c, v in collectivite_voters.items()})
+
+
+def weighted(total: Totals, weighting: str) -> dict[int, Fraction]:
+    if weighting == "collectivite":
+        result: dict[int, Fraction] = defaultdict(Fraction)
+        for (collectivite, need), dots in total.by_collectivite.items():
+            result[need] += Fraction(dots, total.collectivite_voters[collectivite])
+        return dict(result)
+    return {need: Fraction(dots) for need, dots in total.dots.items()}
+
+
+def scores(ballots: list[Ballot], weighting: str) -> dict[int, Fraction]:
+    return weighted(totals(ballots), weighting)
+
+
+def rank_totals(need_ids: list[int], total: Totals, weighting: str, demand: dict[int, int],
+                sharing: dict[int, int]) -> list[Ranked]:
+    """Rank needs (given oldest first) by weighted score, then demand, then sharing."""
+    score = weighted(total, weighting)
+    age = {need_id: i for i, need_id in enumerate(need_ids)}
+    ordered = sorted(
+        need_ids,
+        key=lambda n: (-score.get(n, 0), -demand.get(n, 0), -sharing.get(n, 0), age[n]),
+    )
+    return [Ranked(n, i + 1, score.get(n, Fraction(0)), total.dots.get(n, 0),
+                   total.voters.get(n, 0)) for i, n in enumerate(ordered)]
 
 
 def rank(
@@ -57,23 +95,7 @@ def rank(
     demand: dict[int, int],
     sharing: dict[int, int],
 ) -> list[Ranked]:
-    """Rank needs (given oldest first) by weighted score, then demand, then sharing."""
-    score = scores(ballots, weighting)
-    dots: dict[int, int] = defaultdict(int)
-    voters: dict[int, set[int]] = defaultdict(set)
-    for b in ballots:
-        if b.dots:
-            dots[b.need_id] += b.dots
-            voters[b.need_id].add(b.participant_id)
-    age = {need_id: i for i, need_id in enumerate(need_ids)}
-    ordered = sorted(
-        need_ids,
-        key=lambda n: (-score.get(n, 0), -demand.get(n, 0), -sharing.get(n, 0), age[n]),
-    )
-    return [
-        Ranked(n, i + 1, score.get(n, Fraction(0)), dots.get(n, 0), len(voters.get(n, ())))
-        for i, n in enumerate(ordered)
-    ]
+    return rank_totals(need_ids, totals(ballots), weighting, demand, sharing)
 
 
 def display_score(score: Fraction) -> str:

@@ -280,15 +280,41 @@ class Board:
         return sum(p.count for p in self.people)
 
 
+def _vote_totals(db: Session, seance_id: int) -> tally.Totals:
+    """The vote summed up by the database, on visible needs only (hidden ones release their dots).
+
+    A participant belongs to one collectivité, so the voters of a need are the
+    sum of its voters per collectivité: two GROUP BY queries, whatever the room.
+    """
+    open_votes = (Vote.seance_id == seance_id, Vote.dots > 0, Need.hidden.is_(False),
+                  Need.merged_into_id.is_(None))
+
+    def grouped(*columns):
+        return select(*columns).select_from(Vote) \
+            .join(Participant, Participant.id == Vote.participant_id) \
+            .join(Need, Need.id == Vote.need_id).where(*open_votes)
+
+    rows = db.exec(grouped(Participant.collectivite_id, Vote.need_id, func.sum(Vote.dots),
+                           func.count(func.distinct(Vote.participant_id)))
+                   .group_by(Participant.collectivite_id, Vote.need_id)).all()
+    voters = db.exec(grouped(Participant.collectivite_id,
+                             func.count(func.distinct(Vote.participant_id)))
+                     .group_by(Participant.collectivite_id)).all()
+    total = tally.Totals(collectivite_voters=dict(voters))
+    for collectivite, need, dots, people in rows:
+        total.by_collectivite[(collectivite, need)] = int(dots)
+        total.dots[need] = total.dots.get(need, 0) + int(dots)
+        total.voters[need] = total.voters.get(need, 0) + people
+    return total
+
+
 def snapshot(db: Session, seance: Seance) -> Board:
-    """The whole board in four queries, for the screen, the facilitator and the JSON state."""
+    """The whole board in a few aggregate queries, for the screen, the facilitator and the JSON."""
     rows = db.exec(select(Need, Theme).join(Theme).where(Need.seance_id == seance.id)
                    .order_by(Need.id)).all()
     demand_rows = db.exec(select(Demand.need_id, Demand.collectivite_id, Demand.year, Demand.agents)
                           .join(Need).where(Need.seance_id == seance.id, Demand.agents > 0)).all()
-    ballots = [tally.Ballot(pid, cid, nid, dots) for pid, cid, nid, dots in db.exec(
-        select(Vote.participant_id, Participant.collectivite_id, Vote.need_id, Vote.dots)
-        .join(Participant).where(Vote.seance_id == seance.id, Vote.dots > 0))]
+    total = _vote_totals(db, seance.id)
     people = [People(cid, name, n) for cid, name, n in db.exec(
         select(Collectivite.id, Collectivite.name, func.count(Participant.id))
         .join(Participant, Participant.collectivite_id == Collectivite.id)
@@ -305,10 +331,9 @@ def snapshot(db: Session, seance: Seance) -> Board:
                                thresholds.status(by_year[need.id], theme.threshold))
              for need, theme in rows}
     visible = [n for n, theme in rows if not n.hidden and n.merged_into_id is None]
-    visible_ids = {n.id for n in visible}
-    ranking = tally.rank([n.id for n in visible], [b for b in ballots if b.need_id in visible_ids],
-                         seance.weighting, {n: v.status.total for n, v in views.items()},
-                         {n: len(s) for n, s in sharing.items()})
+    ranking = tally.rank_totals([n.id for n in visible], total, seance.weighting,
+                                {n: v.status.total for n, v in views.items()},
+                                {n: len(s) for n, s in sharing.items()})
     top = max((r.score for r in ranking), default=0) or 1
     for r in ranking:
         view = views[r.need_id]
