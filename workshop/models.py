@@ -134,6 +134,15 @@ class Seance(SQLModel, table=True):
     closed_at: datetime | None = None
 
 
+class SeanceShare(SQLModel, table=True):
+    """Another facilitator who runs the séance too (a colleague, the Cdg's advisor)."""
+
+    seance_id: int = Field(foreign_key="seance.id", primary_key=True)
+    facilitator_id: int = Field(foreign_key="facilitator.id", primary_key=True, index=True)
+    shared_by_id: int = Field(foreign_key="facilitator.id")
+    shared_at: datetime = Field(default_factory=utcnow)
+
+
 class Participant(SQLModel, table=True):
     """Someone in the room, without an account, speaking for one collectivité."""
 

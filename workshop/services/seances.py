@@ -3,13 +3,13 @@
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import func
+from sqlalchemy import func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from workshop.domain import codes, phases, rules
 from workshop.domain.rules import Refusal
-from workshop.models import Participant, Perimetre, Seance, utcnow
+from workshop.models import Facilitator, Participant, Perimetre, Seance, SeanceShare, utcnow
 from workshop.schemas import SeanceCreate, SeanceSettings
 from workshop.services import events, perimetres
 
@@ -45,19 +45,50 @@ def create(db: Session, owner_id: int, data: SeanceCreate) -> Seance | Refusal:
     return Refusal("code_indisponible", "Aucun code libre n'a été trouvé : réessayez.")
 
 
+def _mine(facilitator_id: int):
+    """Séances a facilitator runs: their own and those shared with them."""
+    shared = select(SeanceShare.seance_id).where(SeanceShare.facilitator_id == facilitator_id)
+    return or_(Seance.owner_id == facilitator_id, Seance.id.in_(shared))
+
+
 def owned(db: Session, owner_id: int) -> list[SeanceRow]:
     counts = dict(db.exec(
         select(Participant.seance_id, func.count()).join(Seance)
-        .where(Seance.owner_id == owner_id).group_by(Participant.seance_id)).all())
+        .where(_mine(owner_id)).group_by(Participant.seance_id)).all())
     rows = db.exec(select(Seance, Perimetre).join(Perimetre)
-                   .where(Seance.owner_id == owner_id)
+                   .where(_mine(owner_id))
                    .order_by(Seance.held_on.desc(), Seance.id.desc())).all()
     return [SeanceRow(s, p, counts.get(s.id, 0)) for s, p in rows]
 
 
 def get_owned(db: Session, seance_id: int, owner_id: int) -> Seance | None:
+    """The séance if this facilitator owns it or it was shared with them, else None (a 404)."""
     seance = db.get(Seance, seance_id)
-    return seance if seance and seance.owner_id == owner_id else None
+    if seance is None:
+        return None
+    if seance.owner_id == owner_id or db.get(SeanceShare, (seance.id, owner_id)):
+        return seance
+    return None
+
+
+def share(db: Session, seance: Seance, email: str, actor_id: int) -> Facilitator | Refusal:
+    """Let a colleague run the séance too (its perimeter stays its owner's to edit)."""
+    other = db.exec(select(Facilitator).where(Facilitator.email == email.strip().lower())).first()
+    if other is None or not other.active:
+        return Refusal("compte_inconnu", "Aucun compte animateur pour cette adresse.", "email")
+    if other.id == seance.owner_id or db.get(SeanceShare, (seance.id, other.id)):
+        return Refusal("deja_partagee", f"{other.name} anime déjà cette séance.", "email")
+    db.add(SeanceShare(seance_id=seance.id, facilitator_id=other.id, shared_by_id=actor_id))
+    events.record(db, "seance.shared", events.facilitator_actor(actor_id), seance_id=seance.id,
+                  facilitator_id=other.id)
+    db.commit()
+    return other
+
+
+def shared_with(db: Session, seance: Seance) -> list[Facilitator]:
+    return list(db.exec(select(Facilitator).join(SeanceShare,
+                                                 SeanceShare.facilitator_id == Facilitator.id)
+                        .where(SeanceShare.seance_id == seance.id).order_by(Facilitator.name)))
 
 
 def by_join_code(db: Session, code: str) -> Seance | None:

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 
 from workshop.db import get_session
 from workshop.domain.rules import Refusal
+from workshop.models import Perimetre
 from workshop.schemas import SeanceCreate, parse
 from workshop.services import perimetres, seances
 from workshop.web import current_facilitator, login_required
@@ -54,9 +55,25 @@ def detail(seance_id: int):
     seance = seances.get_owned(db, seance_id, current_facilitator().id)
     if seance is None:
         abort(404)
-    perimetre = perimetres.get_owned(db, seance.perimetre_id, current_facilitator().id)
+    perimetre = db.get(Perimetre, seance.perimetre_id)  # a shared séance: its owner's perimeter
     members = perimetres.members(db, perimetre.id)
     return render_template("seances/detail.html", seance=seance, perimetre=perimetre,
-                           member_count=len(members),
+                           member_count=len(members), shares=seances.shared_with(db, seance),
+                           mine=seance.owner_id == current_facilitator().id,
                            coordinator=next((m for m in members
                                              if m.id == perimetre.coordinator_id), None))
+
+
+@bp.post("/<int:seance_id>/partage")
+@login_required
+def share(seance_id: int):
+    db = get_session()
+    seance = seances.get_owned(db, seance_id, current_facilitator().id)
+    if seance is None:
+        abort(404)
+    result = seances.share(db, seance, request.form.get("email", "")[:254], current_facilitator().id)
+    if isinstance(result, Refusal):
+        flash(result.message, "error")
+    else:
+        flash(f"Séance partagée avec {result.name}.", "success")
+    return redirect(url_for(".detail", seance_id=seance.id))
