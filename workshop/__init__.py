@@ -1,5 +1,7 @@
 """workshop: live co-design sessions for a territory's training plan."""
 
+import os
+
 from flask import Flask, has_request_context, redirect, render_template, request, session, url_for
 
 LANGUAGES = ("fr", "en")
@@ -13,7 +15,7 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
 def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True,
                 template_folder="../templates", static_folder="../static")
-    from workshop import config, db
+    from workshop import config, db, i18n
     from workshop.extensions import babel, compress, csrf, limiter, socketio
 
     app.config.from_mapping(config.load(app.instance_path))
@@ -24,6 +26,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     compress.init_app(app)
+    for directory in app.config["BABEL_TRANSLATION_DIRECTORIES"].split(";"):
+        i18n.compile_catalogues(os.path.join(app.root_path, directory))
     babel.init_app(app, locale_selector=_locale)
     # With a Redis URL, several server processes share the rooms through its pub/sub.
     socketio.init_app(app, async_mode=app.config.get("ASYNC_MODE"),
@@ -32,10 +36,10 @@ def create_app(test_config: dict | None = None) -> Flask:
                       cors_allowed_origins=app.config.get("CORS_ORIGINS"))
 
     from workshop import live
-    from workshop.web import auth, exports, perimetres, phone, pilotage, plan, plans, screen, seances
+    from workshop.web import auth, exports, lang, perimetres, phone, pilotage, plan, plans, screen, seances
 
     for blueprint in (auth.bp, perimetres.bp, seances.bp, pilotage.bp, plan.bp, exports.bp,
-                      plans.bp, phone.bp, screen.bp):
+                      plans.bp, phone.bp, screen.bp, lang.bp):
         app.register_blueprint(blueprint)
     live.init_app(app)
 
@@ -48,9 +52,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     # Labels every template may need, also when rendered for a socket push (no blueprint).
     app.jinja_env.globals.update(
         current_facilitator=current_facilitator, get_locale=get_locale,
-        PHASES=phases.PHASES, PHASE_LABELS=phases.LABELS, KINDS=territories.KINDS,
-        HAND_KINDS=territories.HAND_KINDS, EPCI_TYPES=territories.EPCI_TYPES,
-        ROLES=territories.ROLES, display_code=codes.display)
+        PHASES=phases.PHASES, PHASE_LABELS=i18n.Labels(phases.LABELS),
+        KINDS=i18n.Labels(territories.KINDS), HAND_KINDS=territories.HAND_KINDS,
+        EPCI_TYPES=i18n.Labels(territories.EPCI_TYPES), ROLES=i18n.Labels(territories.ROLES),
+        display_code=codes.display, live_texts=i18n.live_texts, LANGUAGES=LANGUAGES)
     cli.register(app)
     _static_versions(app)
     _register_pages(app)
@@ -104,26 +109,28 @@ def _register_pages(app: Flask) -> None:
         response.headers.setdefault("X-Frame-Options", "DENY")
         return response
 
+    from flask_babel import gettext as _
+
     @app.errorhandler(404)
     def not_found(_error):
         return render_template("errors/error.html", status=404,
-                               message="Cette page n'existe pas, ou elle ne vous est pas ouverte."), 404
+                               message=_("Cette page n'existe pas, ou elle ne vous est pas ouverte.")), 404
 
     @app.errorhandler(405)
     def not_allowed(_error):
         return render_template("errors/error.html", status=405,
-                               message="Cette action n'est pas possible ici."), 405
+                               message=_("Cette action n'est pas possible ici.")), 405
 
     @app.errorhandler(400)
     def bad_request(error):
         # CSRF failures land here: an expired or forged form.
         return render_template("errors/error.html", status=400,
-                               message="La demande n'a pas pu être traitée : rechargez la page "
-                                       "et réessayez."), 400
+                               message=_("La demande n'a pas pu être traitée : rechargez la page "
+                                         "et réessayez.")), 400
 
     @app.errorhandler(429)
     def too_many(_error):
-        message = "Trop de tentatives en peu de temps : patientez une minute avant de réessayer."
+        message = _("Trop de tentatives en peu de temps : patientez une minute avant de réessayer.")
         if request.is_json or request.path.endswith("/participants"):
             return {"ok": False, "code": "trop_de_tentatives", "message": message}, 429
         return render_template("errors/error.html", status=429, message=message), 429
@@ -131,10 +138,10 @@ def _register_pages(app: Flask) -> None:
     @app.errorhandler(413)
     def too_large(_error):
         return render_template("errors/error.html", status=413,
-                               message="Le fichier ou le formulaire envoyé est trop volumineux."), 413
+                               message=_("Le fichier ou le formulaire envoyé est trop volumineux.")), 413
 
     @app.errorhandler(500)
     def server_error(_error):
         return render_template("errors/error.html", status=500,
-                               message="Une erreur inattendue s'est produite ; rien n'a été "
-                                       "enregistré. Réessayez."), 500
+                               message=_("Une erreur inattendue s'est produite ; rien n'a été "
+                                         "enregistré. Réessayez.")), 500

@@ -41,6 +41,8 @@ def load(instance_path: str) -> dict:
         "PUBLIC_URL": env.get("WORKSHOP_PUBLIC_URL", "").rstrip("/") or None,
         "BABEL_DEFAULT_LOCALE": "fr",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Paris",
+        # Relative to the package (app.root_path): workshop/translations.
+        "BABEL_TRANSLATION_DIRECTORIES": "translations",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env.get("WORKSHOP_COOKIE_SECURE", "0") == "1",

@@ -1,6 +1,7 @@
 """HTTP blueprints. A view parses, calls one service, renders a page or its partial."""
 
 from functools import wraps
+from urllib.parse import urlsplit
 
 from flask import Response, g, redirect, render_template, request, session, url_for
 
@@ -24,6 +25,20 @@ def login_required(view):
         return view(*args, **kwargs)
 
     return wrapped
+
+
+def local_path(target: str | None, default: str) -> str:
+    """target if it is a path on this site, else default: never an open redirect.
+
+    Browsers read a backslash as a slash ("/\\evil.example" is another site) and drop
+    tabs and newlines from URLs: such targets are refused too.
+    """
+    if (target and target.startswith("/") and not target.startswith("//")
+            and "\\" not in target and not any(ord(c) < 32 or ord(c) == 127 for c in target)):
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc:
+            return target
+    return default
 
 
 def is_htmx() -> bool:

@@ -1,7 +1,5 @@
 """Facilitator login and logout."""
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, redirect, render_template, request, session, url_for
 
 from workshop.db import get_session
@@ -9,15 +7,14 @@ from workshop.domain.rules import Refusal
 from workshop.extensions import limiter
 from workshop.schemas import Login, parse
 from workshop.services import facilitators
+from workshop.web import local_path
 
 bp = Blueprint("auth", __name__)
 
 
 def _safe_next(target: str | None) -> str:
     """Only a path on this site: never an open redirect."""
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
-        return target
-    return url_for("seances.index")
+    return local_path(target, url_for("seances.index"))
 
 
 @bp.route("/connexion", methods=["GET", "POST"])
@@ -29,7 +26,10 @@ def login():
         result = facilitators.authenticate(get_session(), data.email, data.password) if data \
             else facilitators.WRONG_LOGIN
         if not isinstance(result, Refusal):
-            session.clear()
+            lang = session.get("lang")
+            session.clear()  # a new session on login; the chosen language stays
+            if lang:
+                session["lang"] = lang
             session["facilitator_id"] = result.id
             session.permanent = True
             return redirect(_safe_next(request.args.get("next")))
@@ -41,5 +41,8 @@ def login():
 
 @bp.post("/deconnexion")
 def logout():
+    lang = session.get("lang")
     session.clear()
+    if lang:
+        session["lang"] = lang
     return redirect(url_for("auth.login"))

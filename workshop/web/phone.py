@@ -5,6 +5,7 @@ Small pages, no framework: the board's actions go over the socket
 """
 
 from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from workshop.db import get_session
 from workshop.domain import codes
@@ -44,7 +45,7 @@ def enter():
         parsed = codes.parse(typed)
         if parsed and seances.by_join_code(get_session(), parsed):
             return redirect(url_for(".seance", code=parsed))
-        error = "Code inconnu : vérifiez les six caractères affichés à l'écran."
+        error = _("Code inconnu : vérifiez les six caractères affichés à l'écran.")
     return render_template("phone/enter.html", error=error), 422 if error else 200
 
 

@@ -1,0 +1,292 @@
+"""Languages: every text of the templates goes through gettext, and the catalogues are complete.
+
+French is the source language (the msgids) and the default; English is complete.
+"""
+
+import re
+from html import unescape
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.pofile import read_po
+
+from tests import factories
+from workshop import i18n
+from workshop.domain import phases, territories
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES = ROOT / "templates"
+TRANSLATIONS = ROOT / "workshop" / "translations"
+LANGUAGES = ("fr", "en")
+
+# --- (a) no user-visible text outside the translation functions ------------------
+
+# Attributes a person reads (or hears from a screen reader) when they are written literally.
+READ_ATTRIBUTES = {"aria-label", "aria-description", "aria-roledescription", "aria-valuetext",
+                   "placeholder", "title", "alt", "label", "hx-confirm", "data-done"}
+# Words that are the same in every language: file formats and names of systems.
+ALLOWED_WORDS = {"PDF", "CSV", "XLSX", "JSON", "IEL", "QR", "htmx"}
+# Whole texts that are data, not language: the join code's shape, as printed on the screen.
+ALLOWED_TEXTS = {"ABC-DEF"}
+# Blocks that child templates fill with attributes, not text (see base.html, phone/layout.html).
+ATTRIBUTE_BLOCKS = {"body_attrs": "<x {}>", "main_class": '<x class="{}">'}
+
+JINJA = re.compile(r"\{#.*?#\}|\{%.*?%\}|\{\{.*?\}\}", re.S)
+BLOCK = re.compile(r"\{%-?\s*block\s+(\w+)\s*-?%\}(.*?)\{%-?\s*endblock(?:\s+\w+)?\s*-?%\}", re.S)
+LETTER = re.compile(r"[^\W\d_]")
+WORD = re.compile(r"[^\W\d_]+")
+
+
+class _Texts(HTMLParser):
+    """Collects the text nodes and the read attributes left once Jinja is removed."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[tuple[int, str]] = []
+        self._raw = 0  # inside <script> or <style>
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "style"):
+            self._raw += 1
+        for name, value in attrs:
+            if name in READ_ATTRIBUTES and value:
+                self._keep(f'{tag} {name}="{" ".join(value.split())}"', value)
+        if tag == "input" and dict(attrs).get("type") in ("submit", "button", "reset"):
+            self._keep(f'input value="{dict(attrs).get("value")}"', dict(attrs).get("value") or "")
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style"):
+            self._raw -= 1
+
+    def handle_data(self, data):
+        if not self._raw:
+            self._keep(data.strip(), data)
+
+    def _keep(self, shown: str, text: str) -> None:
+        text = " ".join(text.split())
+        if text in ALLOWED_TEXTS or not LETTER.search(text):
+            return
+        if all(word in ALLOWED_WORDS for word in WORD.findall(text)):
+            return
+        self.found.append((self.getpos()[0], shown))
+
+
+def untranslated_texts(source: str) -> list[tuple[int, str]]:
+    """(line, text) of what a person would read that is not produced by Jinja."""
+    def attributes(match):
+        wrapper = ATTRIBUTE_BLOCKS.get(match.group(1))
+        return wrapper.format(match.group(2)) if wrapper else match.group()
+
+    if "{% extends" in source:  # a child fills its parent's blocks: some are attributes
+        source = BLOCK.sub(attributes, source)
+    # Jinja removed, lines kept: every {{ }}, {% %} and {# #} becomes blank.
+    source = JINJA.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), source)
+    parser = _Texts()
+    parser.feed(source)
+    parser.close()
+    return parser.found
+
+
+def test_the_checker_finds_literal_text():
+    assert untranslated_texts('<p>{{ _("Bonjour") }} {{ name }} · 3</p>') == []
+    assert untranslated_texts('<button aria-label="{{ _(\'Fermer\') }}">×</button>') == []
+    assert untranslated_texts("<title>{{ _('Séance') }}</title><a>PDF</a>") == []
+    assert [t for _, t in untranslated_texts("<p>Bonjour {{ name }}</p>")] == ["Bonjour"]
+    assert [t for _, t in untranslated_texts('<button aria-label="Fermer">×</button>')] \
+        == ['button aria-label="Fermer"']
+    assert [t for _, t in untranslated_texts('<input placeholder="ex. {{ x }}">')] \
+        == ['input placeholder="ex."']
+    assert untranslated_texts("{# Un commentaire #}{% set x = 'oui' %}") == []
+    child = "{% extends 'base.html' %}{% block main_class %}wide{% endblock %}"
+    assert untranslated_texts(child + "{% block body_attrs %}data-x='{\"a\": 1}'{% endblock %}") == []
+    assert [t for _, t in untranslated_texts(child + "{% block head %}{% endblock %}Oui")] == ["Oui"]
+    assert [t for _, t in untranslated_texts("{% block title %}Accueil{% endblock %}")] == ["Accueil"]
+
+
+@pytest.mark.parametrize("path", sorted(TEMPLATES.rglob("*.html")),
+                         ids=lambda p: str(p.relative_to(TEMPLATES)))
+def test_templates_have_no_text_outside_gettext(path):
+    found = untranslated_texts(path.read_text(encoding="utf-8"))
+    assert not found, "\n".join(f"{path.relative_to(ROOT)}:{line}: {text!r}" for line, text in found)
+
+
+@pytest.mark.parametrize("path", sorted(TEMPLATES.rglob("*.html")),
+                         ids=lambda p: str(p.relative_to(TEMPLATES)))
+def test_title_blocks_hold_text_only(path):
+    """<title> is read as plain text: markup pasted into the block would show as such."""
+    for name, body in BLOCK.findall(path.read_text(encoding="utf-8")):
+        if name == "title":
+            assert "<" not in JINJA.sub("", body), f"{path.relative_to(ROOT)}: markup in the title block"
+
+
+# --- (b) the catalogues are complete ---------------------------------------------
+
+
+def catalogue(lang: str):
+    with (TRANSLATIONS / lang / "LC_MESSAGES" / "messages.po").open("rb") as f:
+        return read_po(f, locale=lang)
+
+
+def template():
+    with (TRANSLATIONS / "messages.pot").open("rb") as f:
+        return read_po(f)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_catalogue_has_no_untranslated_or_fuzzy_entry(lang):
+    cat = catalogue(lang)
+    problems = []
+    for message in list(cat)[1:]:  # the first one is the header
+        strings = message.string if isinstance(message.string, tuple | list) else (message.string,)
+        if message.fuzzy:
+            problems.append(f"fuzzy: {message.id!r}")
+        if not all(strings) or len(strings) != (cat.num_plurals if message.pluralizable else 1):
+            problems.append(f"untranslated: {message.id!r}")
+    problems += [f"{message.id!r}: {errors}" for message, errors in cat.check()]
+    assert not problems, "\n".join(problems)
+    assert len(list(cat)) > 300
+
+
+def test_french_is_the_source_and_english_has_its_plural_rule():
+    fr, en = catalogue("fr"), catalogue("en")
+    assert fr.plural_expr == "(n > 1)" and en.plural_expr == "(n != 1)"
+    assert fr.num_plurals == en.num_plurals == 2
+    for message in list(fr)[1:]:
+        source = message.id if message.pluralizable else (message.id,)
+        assert tuple(message.string if message.pluralizable else (message.string,)) == tuple(source)
+
+
+# --- (c) the template (.pot) and the catalogues follow the code --------------------
+
+
+def extracted() -> set:
+    with (ROOT / "babel.cfg").open() as f:
+        method_map, options_map = parse_mapping_cfg(f)
+    return {(context, msgid) for _, _, msgid, _, context in
+            extract_from_dir(str(ROOT), method_map, options_map)}
+
+
+def keys(cat) -> set:
+    return {(m.context, m.id if isinstance(m.id, str) else tuple(m.id)) for m in list(cat)[1:]}
+
+
+def test_pot_and_catalogues_are_up_to_date():
+    found = {(context, msgid if isinstance(msgid, str) else tuple(msgid)) for context, msgid in extracted()}
+    assert len(found) > 300
+    in_pot = keys(template())
+    assert found - in_pot == set(), "run pybabel extract (README, Translations)"
+    assert in_pot - found == set(), "the .pot has messages the code no longer uses: run pybabel extract"
+    for lang in LANGUAGES:
+        assert found - keys(catalogue(lang)) == set(), f"run pybabel update, then translate ({lang})"
+
+
+def test_every_label_of_the_domain_is_marked_for_translation():
+    labels = [*phases.LABELS.values(), *territories.KINDS.values(), *territories.EPCI_TYPES.values(),
+              *territories.ROLES.values()]
+    assert sorted(labels) == sorted(i18n.DOMAIN_LABELS)
+
+
+def test_catalogues_are_compiled_when_missing_or_older(tmp_path):
+    po = tmp_path / "en" / "LC_MESSAGES" / "messages.po"
+    po.parent.mkdir(parents=True)
+    po.write_bytes((TRANSLATIONS / "en" / "LC_MESSAGES" / "messages.po").read_bytes())
+    assert i18n.compile_catalogues(tmp_path) == [po.with_suffix(".mo")]
+    assert i18n.compile_catalogues(tmp_path) == []  # up to date: left alone
+    assert po.with_suffix(".mo").stat().st_size > 1000
+
+
+# --- (d) the language switch -------------------------------------------------------
+
+
+def page(response) -> str:
+    return unescape(response.get_data(as_text=True))
+
+
+def test_french_by_default_then_english_when_chosen(client):
+    french = page(client.get("/connexion"))
+    assert 'lang="fr"' in french and "Espace animateur" in french
+    assert ">English</a>" in french and 'hreflang="en"' in french
+
+    response = client.get("/langue/en?next=/connexion")
+    assert response.status_code == 302 and response.location == "/connexion"
+    english = page(client.get("/connexion"))
+    assert '<html lang="en">' in english
+    assert "Facilitator area" in english and "Password" in english
+    assert "Espace animateur" not in english
+    assert ">Français</a>" in english
+    assert "This page does not exist" in page(client.get("/nulle-part"))
+
+    client.get("/langue/fr")
+    assert "Espace animateur" in page(client.get("/connexion"))
+
+
+def test_the_browser_language_is_followed_until_a_choice_is_made(client):
+    assert "Facilitator area" in page(client.get("/connexion", headers={"Accept-Language": "en-GB,en"}))
+    assert "Espace animateur" in page(client.get("/connexion", headers={"Accept-Language": "de"}))
+    client.get("/langue/fr")
+    assert "Espace animateur" in page(client.get("/connexion", headers={"Accept-Language": "en"}))
+
+
+def test_an_unknown_language_is_a_404(client):
+    assert client.get("/langue/xx").status_code == 404
+    assert client.get("/langue/EN").status_code == 404
+
+
+@pytest.mark.parametrize("target", ["//evil.example", "//evil.example/x", "https://evil.example/",
+                                    "/\\evil.example", "/\t/evil.example", "evil.example",
+                                    "javascript:alert(1)", ""])
+def test_next_never_leaves_the_site(client, target):
+    response = client.get("/langue/en", query_string={"next": target})
+    assert response.status_code == 302
+    assert response.location == "/"
+
+
+def test_next_keeps_a_local_path_with_its_query(client):
+    response = client.get("/langue/en", query_string={"next": "/j/?x=1"})
+    assert response.location == "/j/?x=1"
+
+
+def test_the_language_survives_logging_in_and_out(client, facilitator):
+    client.get("/langue/en")
+    client.post("/connexion", data={"email": facilitator.email, "password": factories.PASSWORD})
+    assert "Sessions" in page(client.get("/seances/"))
+    client.post("/deconnexion")
+    assert "Facilitator area" in page(client.get("/connexion"))
+
+
+# --- (e) the phone in English -------------------------------------------------------
+
+
+@pytest.fixture
+def seance(db, facilitator):
+    return factories.seance(db, facilitator, factories.perimetre(db, facilitator),
+                            title="Plan de formation de la Pévèle")
+
+
+def test_the_phone_switches_to_english(client, db, seance):
+    join = page(client.get(f"/j/{seance.join_code}"))
+    assert "Rejoindre" in join and ">English</a>" in join
+    link = re.search(r'<a class="lang-switch" href="([^"]+)"', join).group(1)
+    assert client.get(unescape(link)).location == f"/j/{seance.join_code}"
+
+    join = page(client.get(f"/j/{seance.join_code}"))
+    assert "Your local authority: name or postcode" in join and "Your role" in join
+    assert "Mayor or elected official" in join  # the roles of the domain, translated where shown
+    assert "Rejoindre" not in join and ">Français</a>" in join
+
+    person = factories.participant(db, seance, "Orchies")
+    client.set_cookie(f"p_{seance.id}", person.token)
+    factories.phase(db, seance, "recueil")
+    board = page(client.get(f"/j/{seance.join_code}"))
+    assert "Add a need" in board and "Collecting needs" in board
+    assert "Add the training needs" in board
+    assert "Connection lost: reconnecting" in board  # what live.js says by itself
+    assert "Ajouter un besoin" not in board
+
+
+def test_the_phone_stays_french_by_default(client, seance):
+    join = page(client.get(f"/j/{seance.join_code}"))
+    assert '<html lang="fr">' in join and "Votre fonction" in join and "Maire ou élu·e" in join

@@ -1,0 +1,88 @@
+"""Languages: French first (the source texts), English too.
+
+The catalogues live in workshop/translations (see README, "Translations"); the
+.mo files are compiled from the .po files when the app starts. The labels of
+the domain (phases, kinds of collectivité, roles) stay French in the domain
+and are translated where they are shown, through `Labels`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask_babel import gettext
+
+log = logging.getLogger(__name__)
+
+
+def compile_catalogues(directory: str | Path) -> list[Path]:
+    """Compile every .po under directory whose .mo is missing or older; returns the .mo written."""
+    written = []
+    for po in sorted(Path(directory).glob("*/LC_MESSAGES/*.po")):
+        mo = po.with_suffix(".mo")
+        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        try:
+            with po.open("rb") as source:
+                catalog = read_po(source, locale=po.parent.parent.name)
+            # Written aside then renamed: several server processes may start at once.
+            fd, temporary = tempfile.mkstemp(dir=po.parent, suffix=".mo.tmp")
+            with os.fdopen(fd, "wb") as target:
+                write_mo(target, catalog)
+            os.replace(temporary, mo)
+        except OSError as error:  # a read-only install: serve with what is there
+            log.warning("could not compile %s: %s", po, error)
+            continue
+        written.append(mo)
+    return written
+
+
+def N_(message: str) -> str:  # noqa: N802 - the usual gettext marker name
+    """Marks a string for extraction without translating it (here, the domain's labels)."""
+    return message
+
+
+# The domain's labels, as written in workshop/domain (phases.LABELS, territories.KINDS,
+# EPCI_TYPES, ROLES): listed here so that `pybabel extract` finds them. A test checks
+# that every label of the domain has its translation.
+DOMAIN_LABELS = (
+    N_("Accueil"), N_("Recueil des besoins"), N_("Regroupement"), N_("Vote"), N_("Résultats"),
+    N_("Plan prospectif"),
+    N_("Commune"), N_("Intercommunalité (EPCI)"), N_("CCAS / CIAS"), N_("Syndicat intercommunal"),
+    N_("Autre établissement public"),
+    N_("Communauté de communes"), N_("Communauté d'agglomération"), N_("Communauté urbaine"),
+    N_("Métropole"),
+    N_("Maire ou élu·e"), N_("DGS / secrétaire général·e"), N_("Secrétaire de mairie"),
+    N_("Ressources humaines"), N_("Encadrant·e"), N_("Agent"), N_("Autre"),
+)
+
+
+class Labels(Mapping):
+    """A domain dict of French labels, read in the current language."""
+
+    def __init__(self, labels: Mapping[str, str]) -> None:
+        self._labels = labels
+
+    def __getitem__(self, key: str) -> str:
+        return gettext(self._labels[key])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._labels)
+
+    def __len__(self) -> int:
+        return len(self._labels)
+
+
+def live_texts() -> dict[str, str]:
+    """What static/js/live.js says by itself (read from <body data-texts>)."""
+    return {
+        "offline": gettext("Connexion perdue : reconnexion en cours…"),
+        "notSent": gettext("Hors connexion : rien n'a été envoyé, réessayez dans un instant."),
+        "noAnswer": gettext("Pas de réponse du serveur : réessayez."),
+    }
