@@ -17,6 +17,7 @@
   }
   function setOnline(online, text) {
     body.classList.toggle("offline", !online);
+    body.setAttribute("data-connected", online ? "yes" : "no");
     if (status) status.textContent = online ? "" : text;
   }
   function swap(html) {
