@@ -34,9 +34,10 @@ def show(token: str):
         abort(404)
     url, short = join_urls(seance.join_code)
     snapshot = board.snapshot(db, seance)
-    plan, names = plan_service.build(db, seance, snapshot) if seance.phase == "plan" else (None, None)
+    plan, names = (plan_service.build(db, seance, snapshot) if seance.phase == "plan"
+                   else (None, None))
     # A bright room: white on black, heavier bars; kept in the link the facilitator opened.
     high_contrast = request.args.get("contraste") == "fort"
     return render_template("screen/screen.html", high_contrast=high_contrast, seance=seance,
-                           board=snapshot, plan=plan, names=names, qr=qr_svg(url), join_url=url, short_url=short,
-                           code=codes.display(seance.join_code))
+                           board=snapshot, plan=plan, names=names, qr=qr_svg(url),
+                           join_url=url, short_url=short, code=codes.display(seance.join_code))
