@@ -54,3 +54,16 @@ def download(body: bytes, mimetype: str, name: str) -> Response:
     """A file to save, never cached (it reflects the séance at that moment)."""
     return Response(body, mimetype=mimetype, headers={
         "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
+
+
+def outcome(result, done: str) -> dict:
+    """What an action's partial shows: the refusal, or the notice of success; and its status.
+
+    Refusals answer 422 (htmx is configured to swap them), so the same partial
+    says what went wrong and nothing changed.
+    """
+    from workshop.domain.rules import Refusal
+
+    refused = isinstance(result, Refusal)
+    return {"refusal": result if refused else None, "notice": None if refused else done,
+            "status": 422 if refused else 200}

@@ -8,7 +8,7 @@ from workshop.db import get_session
 from workshop.domain.rules import Refusal
 from workshop.schemas import EpciRef, HandCollectivite, MemberRef, PerimetreCreate, form_data, parse
 from workshop.services import perimetres
-from workshop.web import current_facilitator, is_htmx, login_required, page_or_partial
+from workshop.web import current_facilitator, is_htmx, login_required, outcome, page_or_partial
 
 bp = Blueprint("perimetres", __name__, url_prefix="/perimetres")
 
@@ -35,11 +35,11 @@ def _context(perimetre, **extra) -> dict:
 
 def _after(perimetre, result, done: str):
     """Show the outcome of an action inline (htmx) or after a redirect (plain form)."""
-    refused = isinstance(result, Refusal)
+    said = outcome(result, done)
+    status = said.pop("status")
     if is_htmx():
-        context = _context(perimetre, refusal=result if refused else None,
-                           notice=None if refused else done)
-        return render_template("perimetres/_perimetre.html", **context), 422 if refused else 200
+        return render_template("perimetres/_perimetre.html", **_context(perimetre, **said)), status
+    refused = said["refusal"] is not None
     flash(result.message if refused else done, "error" if refused else "success")
     return redirect(url_for(".detail", perimetre_id=perimetre.id))
 

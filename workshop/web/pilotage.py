@@ -22,7 +22,7 @@ from workshop.schemas import (
 )
 from workshop.services import board, participants, perimetres, seances
 from workshop.services import state as state_service
-from workshop.web import current_facilitator, login_required
+from workshop.web import current_facilitator, login_required, outcome
 from workshop.web.phone import remember
 from workshop.web.screen import join_urls
 
@@ -48,20 +48,19 @@ def board_context(seance, **extra) -> dict:
 
 def _board(seance, result=None, done: str = ""):
     """The refreshed board, and the outcome in the notice area beside it (out of band)."""
-    refused = isinstance(result, Refusal)
+    said = outcome(result, done)
+    status = said.pop("status")
     html = render_template("pilotage/_board.html", **board_context(seance)) + render_template(
-        "pilotage/_notice.html", oob=True, refusal=result if refused else None,
-        notice=None if refused else done)
-    if not refused:  # the edit or merge form has done its work
+        "pilotage/_notice.html", oob=True, **said)
+    if status == 200:  # the edit or merge form has done its work
         html += '<div id="panel" aria-live="polite" hx-swap-oob="true"></div>'
-    return html, 422 if refused else 200
+    return html, status
 
 
 def _controls(seance, result=None, done: str = ""):
-    refused = isinstance(result, Refusal)
-    return render_template("pilotage/_controls.html", seance=seance,
-                           refusal=result if refused else None,
-                           notice=None if refused else done), 422 if refused else 200
+    said = outcome(result, done)
+    status = said.pop("status")
+    return render_template("pilotage/_controls.html", seance=seance, **said), status
 
 
 @bp.get("/pilotage")

@@ -8,7 +8,7 @@ from workshop.live.broadcast import broadcaster
 from workshop.schemas import CapacityInput, HorizonInput, HostInput, LineRef, PinInput, parse
 from workshop.services import plan as plan_service
 from workshop.services import seances
-from workshop.web import current_facilitator, login_required
+from workshop.web import current_facilitator, login_required, outcome
 
 bp = Blueprint("plan", __name__, url_prefix="/seances/<int:seance_id>/plan")
 
@@ -27,16 +27,16 @@ def _context(seance) -> dict:
 
 def _answer(seance, result, done: str, settings: bool = False):
     """The re-flowed plan, the outcome beside it, and every screen follows."""
-    refused = isinstance(result, Refusal)
-    if not refused:
+    said = outcome(result, done)
+    status = said.pop("status")
+    if status == 200:
         broadcaster.plan(seance.id)
     context = _context(seance)
     html = render_template("plan/_plan.html", **context) + render_template(
-        "plan/_notice.html", oob=True, refusal=result if refused else None,
-        notice=None if refused else done)
+        "plan/_notice.html", oob=True, **said)
     if settings:
         html += render_template("plan/_settings.html", oob=True, **context)
-    return html, 422 if refused else 200
+    return html, status
 
 
 @bp.get("/")
