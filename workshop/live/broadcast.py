@@ -5,8 +5,10 @@ Fragments are the same partials the pages render first, marked for an
 out-of-band swap (`hx-swap-oob`); the browser hands them to htmx.
 
 Counting changes (votes, agents) are coalesced: a séance marked dirty is
-flushed once per FLUSH_SECONDS at most, so a burst of 200 votes is a handful
-of renders, not 200 per screen. Structural changes (a need added, hidden,
+flushed once per FLUSH_SECONDS at most for screens and the facilitator, and
+once per PHONE_SECONDS for the phones (only what they show: hidden tallies
+are not pushed at all), so a burst of 200 votes is a handful of renders and
+one message per phone, not 200. Structural changes (a need added, hidden,
 merged) and phase changes go out at once: they are rare and people wait for
 them.
 
@@ -28,6 +30,7 @@ from workshop.services import plan as plan_service
 
 log = logging.getLogger(__name__)
 FLUSH_SECONDS = 0.15
+PHONE_SECONDS = 0.75
 EVENT = "html"
 
 
@@ -58,8 +61,12 @@ def participant_room(participant_id: int) -> str:
 class Broadcaster:
     def __init__(self) -> None:
         self.app = None
-        self._dirty: dict[int, set[int]] = {}  # seance -> needs whose counts changed
-        self._scheduled: set[int] = set()
+        self._scheduled: set[int] = set()  # séances whose screens will refresh shortly
+        # Phones refresh less often (a thousand of them on venue Wi-Fi), and only for what
+        # they show: agents always, dots only once the facilitator has revealed them.
+        self._phone_needs: dict[int, set[int]] = {}
+        self._phone_dots: dict[int, set[int]] = {}
+        self._phone_scheduled: set[int] = set()
 
     def init_app(self, app) -> None:
         self.app = app
@@ -70,23 +77,39 @@ class Broadcaster:
 
     # --- coalesced --------------------------------------------------------------
 
-    def counts(self, seance_id: int, *need_ids: int) -> None:
-        """Agents or dots changed: screens, facilitator and phones catch up within a flush."""
-        self._dirty.setdefault(seance_id, set()).update(need_ids)
+    def counts(self, seance_id: int, *need_ids: int, dots_only: bool = False) -> None:
+        """Agents or dots changed: screens and facilitator within FLUSH_SECONDS, phones
+        within PHONE_SECONDS (the issue's "no phone older than a second")."""
         if seance_id not in self._scheduled:
             self._scheduled.add(seance_id)
-            socketio.start_background_task(self._flush_later, seance_id)
+            socketio.start_background_task(self._later, seance_id)
+        if need_ids:
+            pending = self._phone_dots if dots_only else self._phone_needs
+            pending.setdefault(seance_id, set()).update(need_ids)
+            if seance_id not in self._phone_scheduled:
+                self._phone_scheduled.add(seance_id)
+                socketio.start_background_task(self._phones_later, seance_id)
 
-    def _flush_later(self, seance_id: int) -> None:
+    def _later(self, seance_id: int) -> None:
         socketio.sleep(FLUSH_SECONDS)
         self._scheduled.discard(seance_id)
-        need_ids = self._dirty.pop(seance_id, set())
         try:
-            self.flush(seance_id, need_ids)
+            self.flush(seance_id)
         except Exception:  # a failed render must not kill the next ones
             log.exception("flush failed for séance %s", seance_id)
 
-    def flush(self, seance_id: int, need_ids: set[int]) -> None:
+    def _phones_later(self, seance_id: int) -> None:
+        socketio.sleep(PHONE_SECONDS)
+        self._phone_scheduled.discard(seance_id)
+        needs = self._phone_needs.pop(seance_id, set())
+        dots = self._phone_dots.pop(seance_id, set())
+        try:
+            self.flush_phones(seance_id, needs, dots)
+        except Exception:
+            log.exception("phone flush failed for séance %s", seance_id)
+
+    def flush(self, seance_id: int) -> None:
+        """The screen's board (or plan) and the facilitator's board: one render each, per room."""
         started = time.perf_counter()
         with self._rendering(), session_scope() as db:
             seance = db.get(Seance, seance_id)
@@ -95,11 +118,19 @@ class Broadcaster:
             self._emit(facilitator_room(seance_id),
                        render_template("pilotage/_board.html", board=board, oob=True,
                                        online=connections.online(seance_id)))
-            views = [v for v in board.needs if v.need.id in need_ids]
+        log.debug("flush séance %s: %.1f ms", seance_id, (time.perf_counter() - started) * 1000)
+
+    def flush_phones(self, seance_id: int, needs: set[int], dots: set[int]) -> None:
+        """The needs whose figures phones show: one render for the whole room."""
+        with self._rendering(), session_scope() as db:
+            seance = db.get(Seance, seance_id)
+            changed = needs | (dots if seance.tallies_visible else set())
+            if not changed:
+                return  # dots moved but are hidden: phones have nothing new to show
+            views = [v for v in board_service.snapshot(db, seance).needs if v.need.id in changed]
             if views:
                 self._emit(phones_room(seance_id),
                            render_template("live/_infos.html", views=views, seance=seance))
-        log.debug("flush séance %s: %.1f ms", seance_id, (time.perf_counter() - started) * 1000)
 
     def plan(self, seance_id: int) -> None:
         """The facilitator changed the draft: screens and plan pages re-flow at once."""

@@ -89,7 +89,7 @@ def on_vote(payload=None):
     result = board.vote(get_session(), seance, participant, data.need_id, data.dots)
     if isinstance(result, Refusal):
         return _refused(result)
-    broadcaster.counts(seance.id, data.need_id)
+    broadcaster.counts(seance.id, data.need_id, dots_only=True)
     mine = board.Mine(result.allocation, {}, result.left)
     html = render_template("phone/_vote_ack.html", seance=seance, mine=mine,
                            need_id=result.need_id, oob=True)
