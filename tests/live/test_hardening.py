@@ -88,3 +88,32 @@ def test_sigkill_in_a_vote_burst_loses_no_acknowledged_vote(room):
     expected = "Toutes vos gommettes sont posées" if spent >= 5 else f"{5 - spent} gommette"
     assert expected in board
     again.close()
+
+
+def test_a_phone_acts_only_in_its_own_open_seance(room):
+    """Over the socket: no vote on another séance's need, nothing once the séance is closed."""
+    room.phase("recueil")
+    phone = room.phone()
+    need = phone.call("add_need", {"theme_id": theme_id(room), "title": "Mien"})["need_id"]
+    # Another séance of the same facilitator, with a need of its own.
+    engine = make_engine(room.server.database_url)
+    with Session(engine, expire_on_commit=False) as db:
+        from tests import factories
+        from workshop.models import Facilitator, Seance
+
+        owner = db.exec(select(Facilitator)).first()
+        seance = db.get(Seance, room.server.seance_id)
+        other = factories.seance(db, owner, factories.perimetre(db, owner), title="Autre")
+        factories.phase(db, other, "vote")
+        foreign = factories.need(db, other, "Pas le mien", "hs-sst")
+        assert seance.id != other.id
+    engine.dispose()
+    room.phase("vote")
+    assert phone.call("vote", {"need_id": foreign.id, "dots": 1})["code"] == "besoin_inconnu"
+    assert phone.call("declare", {"need_id": foreign.id, "year": 2027, "agents": 3})["ok"] is False
+    assert phone.call("vote", {"need_id": need, "dots": 1})["ok"]
+    assert room.facilitator.post(f"/seances/{room.server.seance_id}/cloture",
+                                 closed="1").status_code == 200
+    closed = phone.call("vote", {"need_id": need, "dots": 2})
+    assert closed["code"] == "seance_close" and closed["message"]
+    assert room.state()["totals"]["dots"] == 1
