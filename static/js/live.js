@@ -85,6 +85,12 @@
 
   function tick() {
     var now = Date.now();
+    // Pages that turn by themselves (the screen's long lists), chosen from the clock.
+    document.querySelectorAll("[data-pages]").forEach(function (box) {
+      var pages = box.querySelectorAll(":scope > ol");
+      var shown = Math.floor(now / Number(box.getAttribute("data-pages"))) % Math.max(pages.length, 1);
+      pages.forEach(function (page, i) { page.hidden = i !== shown; });
+    });
     document.querySelectorAll("[data-countdown]").forEach(function (el) {
       var left = Math.max(0, Math.round((Date.parse(el.getAttribute("data-countdown")) - now) / 1000));
       var text = Math.floor(left / 60) + ":" + String(left % 60).padStart(2, "0");

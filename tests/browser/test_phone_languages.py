@@ -86,3 +86,28 @@ def test_screen_in_both_themes(browser, live_server):
     assert background == "rgb(0, 0, 0)"
     screenshot(page, "screen-1920-contraste")
     page.context.close()
+
+
+@pytest.mark.parametrize("needs", [5, 80])
+def test_the_screen_holds_with_few_or_many_needs(browser, live_server, needs):
+    engine = make_engine(live_server.database_url)
+    with Session(engine, expire_on_commit=False) as db:
+        seance = db.get(Seance, live_server.seance_id)
+        factories.phase(db, seance, "recueil")
+        person = factories.participant(db, seance, "Orchies")
+        for i in range(needs):
+            need = factories.need(db, seance, f"Besoin numéro {i + 1}", "acc-accueil-public", by=person)
+            board.declare(db, seance, person, need.id, 2027, 1 + i % 14)
+    engine.dispose()
+    page = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="fr-FR").new_page()
+    page.goto(f"{live_server.url}/ecran/{live_server.screen_token}")
+    expect(page.get_by_role("heading", name="Besoin numéro 1", exact=True)).to_be_visible()
+    # Nothing spills out of the projected frame.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1920
+    assert page.evaluate("document.documentElement.scrollHeight") <= 1080
+    if needs > 12:
+        pages = page.locator(".rest .rest-page")
+        assert pages.count() == -(-(needs - 6) // 16)
+        assert page.locator(".rest .rest-page:not([hidden])").count() == 1
+    screenshot(page, f"screen-1920-{needs}-besoins")
+    page.context.close()
