@@ -18,13 +18,15 @@ Rooms: `s{id}:screen` (projector), `s{id}:fac` (facilitator), `s{id}:phones`,
 
 import logging
 import time
+from types import SimpleNamespace
 
 from flask import render_template
+from sqlmodel import select
 
 from workshop.db import session_scope
 from workshop.extensions import socketio
 from workshop.live.connections import connections
-from workshop.models import Seance
+from workshop.models import Need, Participant, Seance
 from workshop.services import board as board_service
 from workshop.services import plan as plan_service
 
@@ -198,13 +200,17 @@ class Broadcaster:
                 self._emit(collectivite_room(seance_id, collectivite_id), html)
 
     def ours(self, seance_id: int, collectivite_id: int, need_id: int) -> None:
-        """A collectivité's figure changed: every phone of that collectivité shows it."""
+        """A collectivité's figure changed: every phone of that collectivité shows it.
+
+        Only that need's figures are read (no board rebuilt per declaration); the
+        totals follow with the coalesced refresh.
+        """
         with self._rendering(), session_scope() as db:
             seance = db.get(Seance, seance_id)
-            view = _view(db, seance, need_id)
-            ours = board_service.ours(db, seance, collectivite_id)
-            html = render_template("phone/_need_ours.html", view=view, seance=seance,
-                                   ours=ours.get(need_id, {}), oob=True)
+            need = db.get(Need, need_id)
+            figures = board_service.ours_for(db, need_id, collectivite_id)
+            html = render_template("phone/_need_ours.html", view=SimpleNamespace(need=need),
+                                   seance=seance, ours=figures, oob=True)
         self._emit(collectivite_room(seance_id, collectivite_id), html)
         self.counts(seance_id, need_id)
 
@@ -216,10 +222,13 @@ class Broadcaster:
                        render_template("phone/_phase.html", seance=seance, oob=True))
             self._emit(screen_room(seance_id),
                        render_template("screen/_header.html", seance=seance, oob=True))
-            participants = db.exec(board_service.participants_of(seance_id)).all()
-            for participant in participants:
-                mine = board_service.mine(db, seance, participant)
-                self._emit(participant_room(participant.id),
+            # Everyone's dots left, from one query (a phase change must not stall the room).
+            spent = board_service.spent(db, seance_id)
+            for participant_id in db.exec(select(Participant.id)
+                                          .where(Participant.seance_id == seance_id)):
+                left = max(seance.dot_budget - spent.get(participant_id, 0), 0)
+                mine = board_service.Mine({}, {}, left)
+                self._emit(participant_room(participant_id),
                            render_template("phone/_budget.html", seance=seance, mine=mine,
                                            oob=True))
             all_needs = {v.need.id for v in board_service.snapshot(db, seance).needs}

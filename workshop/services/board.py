@@ -380,6 +380,20 @@ def ours(db: Session, seance: Seance, collectivite_id: int) -> dict[int, dict[in
     return dict(result)
 
 
+def ours_for(db: Session, need_id: int, collectivite_id: int) -> dict[int, int]:
+    """One collectivité's agents on one need: year -> agents."""
+    return dict(db.exec(select(Demand.year, Demand.agents).where(
+        Demand.need_id == need_id, Demand.collectivite_id == collectivite_id,
+        Demand.agents > 0)).all())
+
+
+def spent(db: Session, seance_id: int) -> dict[int, int]:
+    """Dots each participant has on the visible needs, in one query."""
+    return dict(db.exec(select(Vote.participant_id, func.sum(Vote.dots)).join(Need)
+                        .where(Vote.seance_id == seance_id, Vote.dots > 0,
+                               Need.hidden.is_(False)).group_by(Vote.participant_id)).all())
+
+
 def concerned(db: Session, need_id: int) -> list[Participant]:
     """Participants with dots on a need."""
     return list(db.exec(select(Participant).join(Vote)
@@ -390,10 +404,6 @@ def declaring(db: Session, need_id: int) -> set[int]:
     """Collectivités with agents declared on a need."""
     return set(db.exec(select(Demand.collectivite_id)
                        .where(Demand.need_id == need_id, Demand.agents > 0)))
-
-
-def participants_of(seance_id: int):
-    return select(Participant).where(Participant.seance_id == seance_id)
 
 
 def themes(db: Session) -> list[Theme]:
