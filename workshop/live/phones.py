@@ -58,13 +58,21 @@ def _full_board(participant: Participant) -> str:
 FLOOD = Refusal("trop_rapide", "Trop d'envois d'un coup : patientez une seconde.")
 
 
-def _caller() -> tuple[Seance, Participant] | Refusal:
+def _who() -> Identity | Refusal:
+    """The phone behind this socket, unless it floods."""
     who = connections.get(request.sid)
     if who is None or who.participant_id is None:
         return Refusal("participant_inconnu", "Rejoignez d'abord la séance avec son code.")
     if not connections.allow(request.sid, current_app.config["LIVE_BURST"],
                               current_app.config["LIVE_RATE"]):
         return FLOOD
+    return who
+
+
+def _caller() -> tuple[Seance, Participant] | Refusal:
+    who = _who()
+    if isinstance(who, Refusal):
+        return who
     db = get_session()
     return db.get(Seance, who.seance_id), db.get(Participant, who.participant_id)
 
@@ -79,20 +87,20 @@ def _invalid(errors: dict[str, str]) -> dict:
 
 
 def on_vote(payload=None):
-    caller = _caller()
-    if isinstance(caller, Refusal):
-        return _refused(caller)
+    who = _who()
+    if isinstance(who, Refusal):
+        return _refused(who)
     data, errors = parse(VoteInput, payload)
     if errors:
         return _invalid(errors)
-    seance, participant = caller
-    result = board.vote(get_session(), seance, participant, data.need_id, data.dots)
+    # The hot path: ids from the connection, no séance or participant object loaded.
+    result = board.cast(get_session(), who.seance_id, who.participant_id, data.need_id, data.dots)
     if isinstance(result, Refusal):
         return _refused(result)
-    broadcaster.counts(seance.id, data.need_id, dots_only=True)
+    broadcaster.counts(who.seance_id, data.need_id, dots_only=True)
     mine = board.Mine(result.allocation, {}, result.left)
-    html = render_template("phone/_vote_ack.html", seance=seance, mine=mine,
-                           need_id=result.need_id, oob=True)
+    html = render_template("phone/_vote_ack.html", seance={"dot_budget": result.budget},
+                           mine=mine, need_id=result.need_id, oob=True)
     return {"ok": True, "need_id": result.need_id, "dots": result.dots, "left": result.left,
             "html": html}
 
