@@ -31,7 +31,7 @@ from workshop.services import board as board_service
 from workshop.services import plan as plan_service
 
 log = logging.getLogger(__name__)
-FLUSH_SECONDS = 0.15
+FLUSH_SECONDS = 0.1
 PHONE_SECONDS = 0.75
 EVENT = "html"
 
