@@ -54,7 +54,7 @@ def postgres_url():
     except Exception as error:  # noqa: BLE001 - any connection failure means no server
         if require("postgres"):
             raise
-        pytest.skip(f"PostgreSQL not reachable at {PG_URL} ({type(error).__name__}); "
+        pytest.skip(reason=f"PostgreSQL not reachable at {PG_URL} ({type(error).__name__}); "
                     "install it (apt-get install postgresql) or set WORKSHOP_TEST_POSTGRES_URL")
     name = f"workshop_test_{uuid.uuid4().hex[:10]}"
     with admin.connect() as connection:

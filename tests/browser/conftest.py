@@ -20,7 +20,7 @@ def browser():
     if not os.path.exists(CHROMIUM):
         if require("browser"):
             pytest.fail(f"Chromium not found at {CHROMIUM}; CI requires the browser tests")
-        pytest.skip(f"Chromium not found at {CHROMIUM}: apt-get install chromium "
+        pytest.skip(reason=f"Chromium not found at {CHROMIUM}: apt-get install chromium "
                     "(scripts/test does it) or set WORKSHOP_CHROMIUM")
     from playwright.sync_api import sync_playwright
 

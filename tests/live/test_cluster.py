@@ -30,14 +30,14 @@ def services_or_skip():
     except Exception as error:  # noqa: BLE001
         if require("postgres"):
             raise
-        pytest.skip(f"PostgreSQL not reachable at {PG_URL} ({type(error).__name__}): "
+        pytest.skip(reason=f"PostgreSQL not reachable at {PG_URL} ({type(error).__name__}): "
                     "apt-get install postgresql, or set WORKSHOP_TEST_POSTGRES_URL")
     try:
         redis.Redis.from_url(REDIS_URL, socket_timeout=2).ping()
     except Exception as error:  # noqa: BLE001
         if require("redis"):
             raise
-        pytest.skip(f"Redis not reachable at {REDIS_URL} ({type(error).__name__}): "
+        pytest.skip(reason=f"Redis not reachable at {REDIS_URL} ({type(error).__name__}): "
                     "apt-get install redis-server, or set WORKSHOP_TEST_REDIS_URL")
     return admin
 
