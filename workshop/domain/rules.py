@@ -130,3 +130,15 @@ def mergeable(target_id: int, source_id: int, target_merged: bool, source_merged
     if target_merged or source_merged:
         return Refusal("deja_regroupe", "Ce besoin a déjà été regroupé avec un autre.")
     return None
+
+
+def open_need(in_seance: bool, merged: bool, hidden: bool) -> Refusal | None:
+    """A need takes agents and dots only while it is on the board of the séance."""
+    if not in_seance:
+        return Refusal("besoin_inconnu", "Ce besoin n'existe pas dans cette séance.")
+    if merged:
+        return Refusal("besoin_regroupe", "Ce besoin a été regroupé avec un autre : "
+                                          "votez et déclarez sur le besoin regroupé.")
+    if hidden:
+        return Refusal("besoin_masque", "Ce besoin a été retiré du tableau par l'animateur.")
+    return None

@@ -20,12 +20,9 @@ class Connections:
     def __init__(self) -> None:
         self._buckets: dict[str, tuple[float, float]] = {}  # sid -> (tokens, last time)
         self._by_sid: dict[str, Identity] = {}
-        self._phones: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
 
     def add(self, sid: str, identity: Identity) -> None:
         self._by_sid[sid] = identity
-        if identity.participant_id is not None:
-            self._phones[identity.seance_id][identity.participant_id] += 1
 
     def get(self, sid: str) -> Identity | None:
         return self._by_sid.get(sid)
@@ -43,17 +40,7 @@ class Connections:
 
     def drop(self, sid: str) -> Identity | None:
         self._buckets.pop(sid, None)
-        identity = self._by_sid.pop(sid, None)
-        if identity is not None and identity.participant_id is not None:
-            tabs = self._phones[identity.seance_id]
-            tabs[identity.participant_id] -= 1
-            if tabs[identity.participant_id] <= 0:
-                del tabs[identity.participant_id]
-        return identity
-
-    def connected(self, seance_id: int) -> set[int]:
-        """Participants with at least one open socket (in this process)."""
-        return set(self._phones.get(seance_id, {}))
+        return self._by_sid.pop(sid, None)
 
     def watching_plan(self, seance_id: int) -> bool:
         return any(i.audience == "plan" and i.seance_id == seance_id

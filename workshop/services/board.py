@@ -28,14 +28,9 @@ def _actor(participant: Participant | None, facilitator_id: int | None) -> str:
 def open_need(db: Session, seance: Seance, need_id: int) -> Need | Refusal:
     """A need of this séance that still takes agents and dots (not merged, not hidden)."""
     need = db.get(Need, need_id)
-    if need is None or need.seance_id != seance.id:
-        return Refusal("besoin_inconnu", "Ce besoin n'existe pas dans cette séance.")
-    if need.merged_into_id is not None:
-        return Refusal("besoin_regroupe", "Ce besoin a été regroupé avec un autre : "
-                                          "votez et déclarez sur le besoin regroupé.")
-    if need.hidden:
-        return Refusal("besoin_masque", "Ce besoin a été retiré du tableau par l'animateur.")
-    return need
+    in_seance = need is not None and need.seance_id == seance.id
+    return rules.open_need(in_seance, in_seance and need.merged_into_id is not None,
+                           in_seance and need.hidden) or need
 
 
 def _participant_may(seance: Seance, participant: Participant, action: str) -> Refusal | None:
@@ -150,14 +145,9 @@ def cast(db: Session, seance_id: int, participant_id: int, need_id: int,
         db.rollback()
         return refusal
     need = connection.execute(_NEED, {"need": need_id}).first()
-    refusal = None
-    if need is None or need[0] != seance_id:
-        refusal = Refusal("besoin_inconnu", "Ce besoin n'existe pas dans cette séance.")
-    elif need[2] is not None:
-        refusal = Refusal("besoin_regroupe", "Ce besoin a été regroupé avec un autre : "
-                                             "votez et déclarez sur le besoin regroupé.")
-    elif need[1]:
-        refusal = Refusal("besoin_masque", "Ce besoin a été retiré du tableau par l'animateur.")
+    in_seance = need is not None and need[0] == seance_id
+    refusal = rules.open_need(in_seance, in_seance and need[2] is not None,
+                              in_seance and bool(need[1]))
     if refusal:
         db.rollback()
         return refusal
