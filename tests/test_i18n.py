@@ -3,19 +3,22 @@
 French is the source language (the msgids) and the default; English is complete.
 """
 
+import ast
 import re
 from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
+from sqlmodel import select
 
 from tests import factories
 from workshop import i18n
 from workshop.domain import phases, territories
+from workshop.models import Collectivite
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "templates"
@@ -290,3 +293,177 @@ def test_the_phone_switches_to_english(client, db, seance):
 def test_the_phone_stays_french_by_default(client, seance):
     join = page(client.get(f"/j/{seance.join_code}"))
     assert '<html lang="fr">' in join and "Votre fonction" in join and "Maire ou élu·e" in join
+
+
+# --- (f) the texts built in Python: extracted, translated, said in the reader's language ---
+
+# English texts of the code that are rightly the same as their French msgid.
+SAME_IN_ENGLISH = {"Vote", "Agent", "CCAS / CIAS"}
+PARAM = re.compile(r"%\((\w+)\)")
+
+
+def python_setup():
+    with (ROOT / "babel.cfg").open() as f:
+        method_map, options_map = parse_mapping_cfg(f)
+    [python] = [pattern for pattern, method in method_map if method == "python"]
+    return method_map, options_map, {**DEFAULT_KEYWORDS, **options_map[python].get("keywords", {})}
+
+
+def code_msgids() -> set:
+    """The msgids pybabel finds in workshop/**.py (with babel.cfg's keywords)."""
+    method_map, options_map, _ = python_setup()
+    return {msgid if isinstance(msgid, str) else tuple(msgid)
+            for filename, _, msgid, _, _ in extract_from_dir(str(ROOT), method_map, options_map)
+            if filename.startswith("workshop")}
+
+
+def test_every_text_of_the_code_is_translated_in_both_catalogues():
+    fr, en = catalogue("fr"), catalogue("en")
+    found = code_msgids()
+    assert len(found) > 200 and "Besoin inconnu." in found  # a refusal of the domain
+    assert ("%(n)s stagiaire", "%(n)s stagiaires") in found  # a plural of the domain
+    problems = []
+    for msgid in sorted(found, key=str):
+        sources = msgid if isinstance(msgid, tuple) else (msgid,)
+        if fr.get(sources[0]) is None or en.get(sources[0]) is None:
+            problems.append(f"not in the catalogues: {msgid!r}")
+            continue
+        entry = en.get(sources[0])
+        strings = entry.string if isinstance(entry.string, tuple | list) else (entry.string,)
+        for source, string in zip(sources, strings, strict=True):
+            if not string:
+                problems.append(f"untranslated: {source!r}")
+            elif string == source and source not in SAME_IN_ENGLISH:
+                problems.append(f"English copies the French: {source!r}")
+            elif set(PARAM.findall(string)) != set(PARAM.findall(source)):
+                problems.append(f"other params in English: {source!r} -> {string!r}")
+    assert not problems, "\n".join(problems)
+
+
+def not_literal(source: str, keywords: dict) -> list[str]:
+    """The calls of a gettext keyword whose msgid is not a literal string: pybabel cannot see it."""
+    wrong = []
+    for node in ast.walk(ast.parse(source)):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in keywords):
+            continue
+        spec = keywords[node.func.id] or (1,)
+        for number in (s[0] if isinstance(s, tuple) else s for s in spec):
+            arg = node.args[number - 1] if len(node.args) >= number else None
+            literal = isinstance(arg, ast.Constant) and isinstance(arg.value, str)
+            # A refusal may carry a text built by the markers (checked in turn) or already said.
+            built = node.func.id == "Refusal" and isinstance(arg, ast.Call) \
+                and isinstance(arg.func, ast.Name) and arg.func.id in ("msg", "nmsg", "joined")
+            if not (literal or built):
+                wrong.append(f"{node.lineno}: {ast.unparse(node)[:90]}")
+    return wrong
+
+
+def test_the_literal_check_finds_what_extraction_would_miss():
+    keywords = python_setup()[2]
+    assert not_literal('Refusal("a", "Au plus %(n)s agents.", "agents", n=3)', keywords) == []
+    assert not_literal('Refusal("a", nmsg("%(n)s gommette", "%(n)s gommettes", 2))', keywords) == []
+    assert not_literal('_("Séance « %(t)s » créée.", t=title)', keywords) == []
+    assert len(not_literal('Refusal("a", f"Au plus {n} agents.")', keywords)) == 1
+    assert len(not_literal('Refusal("a", "Au plus " + str(n))', keywords)) == 1
+    assert len(not_literal('Refusal("a", TEXTS[action])', keywords)) == 1
+    assert len(not_literal('msg(text)', keywords)) == 1
+    assert len(not_literal('nmsg("%(n)s jour", f"{n} jours", n)', keywords)) == 1
+    assert len(not_literal('_(f"Bonjour {name}")', keywords)) == 1
+
+
+def test_every_msgid_of_the_code_is_a_literal_string():
+    """An f-string or a variable given to Refusal(), msg(), _()... escapes the catalogues."""
+    keywords = python_setup()[2]
+    files = [p for p in sorted((ROOT / "workshop").rglob("*.py"))
+             if p.name != "i18n.py" and "migrations" not in p.parts]  # i18n.py translates labels
+    found = {str(p.relative_to(ROOT)): not_literal(p.read_text(encoding="utf-8"), keywords) for p in files}
+    assert sum(p.read_text(encoding="utf-8").count("Refusal(") for p in files) > 80
+    assert {name: wrong for name, wrong in found.items() if wrong} == {}
+
+
+def test_say_translates_refusals_and_sentences_in_any_language(app):
+    from workshop.domain import thresholds
+    from workshop.domain.rules import Refusal, vote
+
+    refusal = vote({1: 2}, 2, 4, budget=5, max_per_need=3)
+    assert refusal.message == "Au plus 3 gommettes sur un même besoin."  # French, for the logs
+    with app.app_context():
+        assert i18n.say(refusal, "en") == "At most 3 dots on a single need."
+        assert i18n.say(refusal, "fr") == "Au plus 3 gommettes sur un même besoin."
+        assert i18n.say(thresholds.missing_text(1, 15), "en") == "1 trainee missing to reach 15"
+        assert i18n.say(thresholds.status({2027: 0}, 12).sentence(), "en") == \
+            "No staff declared (threshold: 12)"
+        assert i18n.say(Refusal("x", "Intercommunalité inconnue : %(code)s.", code="12"), "en") == \
+            "Unknown intermunicipal body: 12."
+        assert i18n.say("Orchies", "en") == "Orchies" and i18n.say(None) == ""
+    assert i18n.say(refusal) == refusal.message  # outside the application: French
+
+
+@pytest.fixture
+def logged_in_english(client, facilitator):
+    client.post("/connexion", data={"email": facilitator.email, "password": factories.PASSWORD})
+    client.get("/langue/en")
+    return client
+
+
+SETTINGS = {"dot_budget": "5", "max_dots_per_need": "3", "weighting": "participant"}
+
+
+def test_refusals_and_form_errors_are_said_in_english_when_chosen(logged_in_english, db, seance):
+    settings = f"/seances/{seance.id}/reglages"
+    refused = page(logged_in_english.post(settings, data={**SETTINGS, "max_dots_per_need": "9"}))
+    assert "The maximum number of dots per need cannot exceed the budget." in refused
+    assert "ne peut pas dépasser" not in refused
+    invalid = page(logged_in_english.post(settings, data={**SETTINGS, "dot_budget": "beaucoup"}))
+    assert "Enter a whole number." in invalid and "Entrez un nombre entier." not in invalid
+
+    perimeter = page(logged_in_english.post("/perimetres/nouveau",
+                                            data={"name": "X", "epci_codes": ["000000000"]}))
+    assert "Unknown intermunicipal body: 000000000." in perimeter
+    too_long = page(logged_in_english.post("/perimetres/nouveau",
+                                           data={"name": "x" * 300, "epci_codes": ["000000000"]}))
+    assert "Text too long (200 characters at most)." in too_long
+
+    members, htmx = f"/perimetres/{seance.perimetre_id}/membres", {"HX-Request": "true"}
+    orchies = factories.collectivite_id(db, seance, "Orchies")
+    again = page(logged_in_english.post(members, data={"collectivite_id": orchies}, headers=htmx))
+    assert "Orchies is already part of the perimeter." in again
+    lille = db.exec(select(Collectivite).where(Collectivite.name == "Lille")).one()
+    added = page(logged_in_english.post(members, data={"collectivite_id": lille.id}, headers=htmx))
+    assert "Lille added to the perimeter." in added
+
+
+def test_refusals_and_form_errors_are_french_by_default(logged_in, seance):
+    settings = f"/seances/{seance.id}/reglages"
+    refused = page(logged_in.post(settings, data={**SETTINGS, "max_dots_per_need": "9"}))
+    assert "Le nombre maximal de gommettes par besoin ne peut pas dépasser le budget." in refused
+    invalid = page(logged_in.post(settings, data={**SETTINGS, "dot_budget": "beaucoup"}))
+    assert "Entrez un nombre entier." in invalid
+    perimeter = page(logged_in.post("/perimetres/nouveau", data={"name": "X", "epci_codes": ["000000000"]}))
+    assert "Intercommunalité inconnue : 000000000." in perimeter
+
+
+def test_the_plan_and_the_thresholds_are_said_in_english_when_chosen(logged_in_english, db, seance):
+    from workshop.services import board
+
+    factories.phase(db, seance, "recueil")
+    conflicts = factories.need(db, seance, "Gestion des conflits", "mgt-encadrement-proximite")
+    few = factories.need(db, seance, "Accueil des publics", "acc-accueil-public")
+    for name, agents in (("Orchies", 20), ("Cysoing", 15)):
+        board.declare(db, seance, factories.participant(db, seance, name), conflicts.id, 2027, agents)
+    board.declare(db, seance, factories.participant(db, seance, "Templeuve-en-Pévèle"), few.id, 2027, 2)
+
+    plan = page(logged_in_english.get(f"/seances/{seance.id}/plan/"))
+    assert "2027: year asked, priority" in plan
+    assert "35 trainees in 2 groups, threshold of" in plan and "funded by the contribution" in plan
+    assert "Not delivered locally: 2 trainees for a threshold of" in plan
+    assert "trainees missing to reach" in plan
+    assert "année demandée" not in plan and "stagiaires manquants" not in plan
+
+    board_page = page(logged_in_english.get(f"/seances/{seance.id}/pilotage"))
+    assert "Threshold of" in board_page and "reached in 2027" in board_page
+    assert "Seuil de" not in board_page
+
+    logged_in_english.get("/langue/fr")
+    french = page(logged_in_english.get(f"/seances/{seance.id}/plan/"))
+    assert "2027 : année demandée, priorité" in french and "stagiaires manquants pour atteindre" in french

@@ -3,7 +3,8 @@
 The catalogues live in workshop/translations (see README, "Translations"); the
 .mo files are compiled from the .po files when the app starts. The labels of
 the domain (phases, kinds of collectivité, roles) stay French in the domain
-and are translated where they are shown, through `Labels`.
+and are translated where they are shown, through `Labels`; its sentences and
+refusals (workshop.domain.messages) through `say()`.
 """
 
 from __future__ import annotations
@@ -16,7 +17,11 @@ from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask_babel import gettext
+from flask import g
+from flask_babel import force_locale, get_translations, gettext
+
+from workshop.domain.messages import Joined, Message
+from workshop.domain.rules import Refusal
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +66,26 @@ DOMAIN_LABELS = (
     N_("Maire ou élu·e"), N_("DGS / secrétaire général·e"), N_("Secrétaire de mairie"),
     N_("Ressources humaines"), N_("Encadrant·e"), N_("Agent"), N_("Autre"),
 )
+
+
+def say(text: Refusal | Message | Joined | str | None, locale: str | None = None) -> str:
+    """What to tell, in the current request's language, or in `locale` ("fr", "en").
+
+    A refusal, a sentence of the domain, or a str (already said: a name, a text
+    translated by `_()`). Outside the application, French, the source language.
+    """
+    if locale is not None:
+        with force_locale(locale):
+            return say(text)
+    if isinstance(text, Refusal):
+        text = text.why
+    if text is None:
+        return ""
+    if isinstance(text, str):
+        return text
+    if not g:  # no application context: no catalogue to read
+        return text.render()
+    return text.render(get_translations())
 
 
 class Labels(Mapping):

@@ -1,7 +1,7 @@
 """Input models: what a form or a socket payload may set, and nothing more.
 
-`parse()` turns raw input into a model, or into French messages per field:
-the same function checks forms now and socket payloads later.
+`parse()` turns raw input into a model, or into messages per field in the
+request's language: the same function checks forms and socket payloads.
 """
 
 from datetime import date
@@ -9,13 +9,16 @@ from typing import Annotated, ClassVar, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
 
+from workshop.domain.messages import Message, msg
+from workshop.i18n import say
+
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
 class Input(BaseModel):
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
     # Messages for one field and error type, where the generic one says too little.
-    messages: ClassVar[dict[tuple[str, str], str]] = {}
+    messages: ClassVar[dict[tuple[str, str], Message]] = {}
 
 
 class Login(Input):
@@ -27,7 +30,7 @@ class PerimetreCreate(Input):
     name: Text
     epci_codes: list[Annotated[str, StringConstraints(max_length=20)]] = Field(
         min_length=1, max_length=50)
-    messages = {("epci_codes", "too_short"): "Choisissez au moins une intercommunalité."}
+    messages = {("epci_codes", "too_short"): msg("Choisissez au moins une intercommunalité.")}
 
 
 class HandCollectivite(Input):
@@ -86,7 +89,7 @@ class VoteInput(Input):
 class MergeInput(Input):
     target_id: int = Field(ge=1)
     source_id: int = Field(ge=1)
-    messages = {("source_id", "missing"): "Choisissez le besoin à regrouper."}
+    messages = {("source_id", "missing"): msg("Choisissez le besoin à regrouper.")}
 
 
 class TimerInput(Input):
@@ -133,39 +136,42 @@ class HorizonInput(Input):
 
 M = TypeVar("M", bound=Input)
 
+# Pydantic's error types; the params are those of its error context (max_length, ge, le).
 _MESSAGES = {
-    "missing": "Ce champ est obligatoire.",
-    "string_too_short": "Ce champ est obligatoire.",
-    "string_too_long": "Texte trop long ({max_length} caractères au plus).",
-    "int_parsing": "Entrez un nombre entier.",
-    "int_type": "Entrez un nombre entier.",
-    "int_from_float": "Entrez un nombre entier.",
-    "greater_than_equal": "La valeur doit être au moins {ge}.",
-    "less_than_equal": "La valeur doit être au plus {le}.",
-    "date_parsing": "Entrez une date valide.",
-    "date_from_datetime_parsing": "Entrez une date valide.",
-    "date_type": "Entrez une date valide.",
-    "literal_error": "Choix invalide.",
-    "too_long": "Trop d'éléments ({max_length} au plus).",
-    "list_type": "Choix invalide.",
-    "string_type": "Texte attendu.",
-    "bool_parsing": "Choix invalide.",
-    "model_type": "Données invalides.",
-    "dict_type": "Données invalides.",
+    "missing": msg("Ce champ est obligatoire."),
+    "string_too_short": msg("Ce champ est obligatoire."),
+    "string_too_long": msg("Texte trop long (%(max_length)s caractères au plus)."),
+    "int_parsing": msg("Entrez un nombre entier."),
+    "int_type": msg("Entrez un nombre entier."),
+    "int_from_float": msg("Entrez un nombre entier."),
+    "greater_than_equal": msg("La valeur doit être au moins %(ge)s."),
+    "less_than_equal": msg("La valeur doit être au plus %(le)s."),
+    "date_parsing": msg("Entrez une date valide."),
+    "date_from_datetime_parsing": msg("Entrez une date valide."),
+    "date_type": msg("Entrez une date valide."),
+    "literal_error": msg("Choix invalide."),
+    "too_long": msg("Trop d'éléments (%(max_length)s au plus)."),
+    "list_type": msg("Choix invalide."),
+    "string_type": msg("Texte attendu."),
+    "bool_parsing": msg("Choix invalide."),
+    "model_type": msg("Données invalides."),
+    "dict_type": msg("Données invalides."),
 }
+_INVALID = msg("Valeur invalide.")
 
 
 def parse(model: type[M], data) -> tuple[M | None, dict[str, str]]:
-    """(model, {}) when the input is valid, else (None, {field: French message})."""
+    """(model, {}) when the input is valid, else (None, {field: message in the current language})."""
     try:
         return model.model_validate(data), {}
     except ValidationError as error:
         errors: dict[str, str] = {}
         for item in error.errors():
             field = str(item["loc"][0]) if item["loc"] else "_"
-            template = model.messages.get((field, item["type"])) or \
-                _MESSAGES.get(item["type"], "Valeur invalide.")
-            errors.setdefault(field, template.format(**(item.get("ctx") or {})))
+            if field in errors:
+                continue
+            template = model.messages.get((field, item["type"])) or _MESSAGES.get(item["type"], _INVALID)
+            errors[field] = say(template.with_params(**(item.get("ctx") or {})))
         return None, errors
 
 

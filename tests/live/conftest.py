@@ -12,8 +12,9 @@ def room(live_server):
         server = live_server
         facilitator = live_server.facilitator()
 
-        def phone(self, collectivite_id=None, token=None):
-            phone = Phone(live_server, collectivite_id or live_server.members[1], token)
+        def phone(self, collectivite_id=None, token=None, language=None):
+            phone = Phone(live_server, collectivite_id or live_server.members[1], token,
+                          language)
             opened.append(phone)
             return phone
 

@@ -2,6 +2,7 @@
 
 import os
 import re
+import time
 import uuid
 
 import pytest
@@ -83,6 +84,20 @@ def cluster(tmp_path):
     admin.dispose()
 
 
+def connected(facilitator, url: str, seance_id: int, timeout: float = 10) -> int:
+    """The total of the facilitator's "Connectés" column, once it stops moving."""
+    deadline, total = time.monotonic() + timeout, None
+    while time.monotonic() < deadline:
+        page = facilitator.http.get(f"{url}/seances/{seance_id}/pilotage").text
+        table = page.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+        rows = re.findall(r"<tr><td>[^<]*</td><td>(\d+)</td><td>(\d+)</td></tr>", table)
+        total = sum(int(online) for _, online in rows)
+        if total == 6:
+            return total
+        time.sleep(0.2)
+    return total
+
+
 def test_phones_on_one_process_a_screen_on_the_other(cluster):
     first, second = cluster.urls
     facilitator = FacilitatorHttp(second, "cluster@example.fr", factories.PASSWORD)
@@ -101,6 +116,8 @@ def test_phones_on_one_process_a_screen_on_the_other(cluster):
         phone = socketio.Client(reconnection=False)
         phone.connect(first, auth={"token": token, "fresh": True}, transports=["websocket"])
         phones.append(phone)
+    # The facilitator, on the other process, sees who is connected on the first one.
+    assert connected(facilitator, second, seance_id) == 6
     themes = facilitator.http.get(f"{second}/seances/{seance_id}/pilotage").text
     theme = int(re.search(r'<option value="(\d+)">', themes.split('id="fac-theme"')[1]).group(1))
     need = phones[0].call("add_need", {"theme_id": theme, "title": "Multi-processus"})["need_id"]

@@ -67,6 +67,32 @@ def test_a_round_from_phone_to_screen(room):
     screen.wait_for("5 gommettes")
 
 
+def test_each_phone_gets_the_room_in_its_own_language(room):
+    room.phase("recueil")
+    french, english = room.phone(), room.phone(language="en")
+    need = french.call("add_need", {"theme_id": theme_id(room), "title": "Accueil"})["need_id"]
+    # The new need's card reaches both phones, each in its language.
+    card_fr, card_en = french.wait_for(f'id="need-{need}"'), english.wait_for(f'id="need-{need}"')
+    assert "Déclarer" in card_fr and "Déclarer" not in card_en
+    room.phase("vote")
+    assert room.facilitator.post(f"/seances/{room.server.seance_id}/reglages", dot_budget=5,
+                                 max_dots_per_need=3, weighting="participant",
+                                 tallies_visible="true").status_code == 200
+    ack = english.call("vote", {"need_id": need, "dots": 2})
+    assert "2 dots" in ack["html"] and "gommette" not in ack["html"]
+    assert "2 gommettes" in french.call("vote", {"need_id": need, "dots": 2})["html"]
+    # Refusals too: the same rule, told in each phone's language.
+    assert english.call("vote", {"need_id": need, "dots": 4})["message"] == \
+        "At most 3 dots on a single need."
+    assert french.call("vote", {"need_id": need, "dots": 4})["message"] == \
+        "Au plus 3 gommettes sur un même besoin."
+    assert english.call("vote", {"need_id": "x", "dots": 1})["code"] == "saisie_invalide"
+    assert "entier" not in english.call("vote", {"need_id": "x", "dots": 1})["message"]
+    # The tallies pushed to the whole room: 4 dots, in French here, in English there.
+    assert "gommette" not in english.wait_for("<strong>4 dots</strong>")
+    assert " dots<" not in french.wait_for("<strong>4 gommettes</strong>")
+
+
 def test_bad_payloads_get_french_refusals_and_change_nothing(room):
     room.phase("vote")
     phone = room.phone()

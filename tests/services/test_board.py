@@ -132,7 +132,7 @@ def test_collectivites_and_years_add_up_on_the_board(db, seance, orchies, cysoin
     assert shown.by_year == {2027: 14, 2028: 3}
     assert shown.collectivites == 2
     assert shown.status.total == 17
-    assert shown.status.sentence() == "1 stagiaire manquant pour atteindre 15"
+    assert str(shown.status.sentence()) == "1 stagiaire manquant pour atteindre 15"
     assert board.ours(db, seance, cysoing.collectivite_id) == {need.id: {2027: 8, 2028: 3}}
 
 
@@ -233,6 +233,46 @@ def test_refused_votes_change_nothing(db, seance, facilitator, orchies, voting):
     assert votes(db) == before_votes and all_events(db) == before_events
     # The session is still usable after a refusal.
     assert board.vote(db, seance, orchies, b.id, 2).left == 0
+
+
+def test_a_batch_of_votes_is_judged_in_order_and_stored_by_one_commit(db, seance, orchies,
+                                                                       cysoing, voting):
+    a, b, c = voting
+    ballot = lambda who, need, dots: board.Ballot(seance.id, who.id, need, dots)  # noqa: E731
+    results = board.cast_many(db, [
+        ballot(orchies, a.id, 3),
+        ballot(cysoing, a.id, 2),
+        ballot(orchies, b.id, 3),    # the first ballot spent 3 of 5: refused
+        ballot(orchies, b.id, 2),    # fits after it
+        ballot(cysoing, 99_999, 1),  # unknown need: refused, the others go on
+        ballot(orchies, a.id, 0),    # takes back the first one's dots
+        ballot(cysoing, c.id, 3),
+    ])
+    assert [r.code if isinstance(r, board.Refusal) else (r.need_id, r.dots, r.left)
+            for r in results] == [(a.id, 3, 2), (a.id, 2, 3), "budget_epuise", (b.id, 2, 0),
+                                  "besoin_inconnu", (a.id, 0, 3), (c.id, 3, 0)]
+    assert results[5].allocation == {a.id: 0, b.id: 2}
+    assert votes(db) == sorted([(orchies.id, a.id, 0), (orchies.id, b.id, 2),
+                                (cysoing.id, a.id, 2), (cysoing.id, c.id, 3)])
+    cast = factories.events(db, seance, "vote.set")  # one row per accepted ballot, in order
+    assert [(e.actor, e.payload["need_id"], e.payload["dots"], e.payload["previous"])
+            for e in cast] == [(f"participant:{orchies.id}", a.id, 3, 0),
+                               (f"participant:{cysoing.id}", a.id, 2, 0),
+                               (f"participant:{orchies.id}", b.id, 2, 0),
+                               (f"participant:{orchies.id}", a.id, 0, 3),
+                               (f"participant:{cysoing.id}", c.id, 3, 0)]
+    # The batch stored exactly what single votes store: the same figures the board reads.
+    assert board.mine(db, seance, orchies).allocation == {b.id: 2}
+    assert view(board.snapshot(db, seance), c).dots == 3
+
+
+def test_a_batch_with_only_refusals_writes_nothing(db, seance, orchies, voting):
+    before_votes, before_events = votes(db), all_events(db)
+    results = board.cast_many(db, [board.Ballot(seance.id, orchies.id, voting[0].id, 4),
+                                   board.Ballot(seance.id + 1, orchies.id, voting[0].id, 1)])
+    assert [r.code for r in results] == ["gommettes_max_besoin", "participant_inconnu"]
+    assert votes(db) == before_votes and all_events(db) == before_events
+    assert board.cast_many(db, []) == []
 
 
 @pytest.mark.parametrize("phase", ["accueil", "recueil", "regroupement", "resultats", "plan"])

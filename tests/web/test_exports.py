@@ -4,6 +4,7 @@ import json
 import pytest
 
 from tests import factories
+from workshop.services import board, plan
 
 
 @pytest.fixture
@@ -44,6 +45,18 @@ def test_collectivite_extract(logged_in, db, seance):
     assert "<h1>Orchies</h1>" in page
     pdf = logged_in.get(f"/seances/{seance.id}/collectivites/{orchies}?format=pdf")
     assert pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
+
+
+def test_the_summary_writes_figures_in_the_reader_language(logged_in, db, seance):
+    need = factories.need(db, seance, "Accueil des publics", "acc-accueil-public")
+    factories.ok(board.declare(db, seance, factories.participant(db, seance, "Cysoing"),
+                               need.id, 2027, 1234))
+    factories.ok(plan.set_capacity(db, seance, {2027: 500}, seance.owner_id))  # 82 groups placed
+    french = logged_in.get(f"/seances/{seance.id}/synthese").get_data(as_text=True)
+    assert "<td>1\u202f234 / 15 ·" in french and "1\u202f234</td>" in french  # agents, trainees
+    logged_in.get("/langue/en")
+    english = logged_in.get(f"/seances/{seance.id}/synthese").get_data(as_text=True)
+    assert "<td>1,234 / 15 ·" in english and "1,234</td>" in english
 
 
 def test_exports_belong_to_their_facilitator(client, db, seance):

@@ -65,6 +65,22 @@ def test_capacity_form(logged_in, db, seance):
     assert "2028 : 2027 n&#39;a que 2 jours de formation" in response.get_data(as_text=True)
 
 
+def test_plan_figures_follow_the_language(logged_in, db, seance):
+    """Trainees and days past a thousand: 1 234 in French, 1,234 in English."""
+    from workshop.services import plan as plan_service
+
+    need = factories.need(db, seance, "Accueil des publics", "acc-accueil-public")
+    factories.ok(board.declare(db, seance, factories.participant(db, seance, "Phalempin"),
+                               need.id, 2027, 1234))
+    factories.ok(plan_service.set_capacity(db, seance, {2027: 1500}, seance.owner_id))
+    french = logged_in.get(f"/seances/{seance.id}/plan/").get_data(as_text=True)
+    assert "1\u202f234 stagiaires" in french and "/ 1\u202f500 jours" in french
+    assert "Phalempin : 1\u202f234" in french
+    logged_in.get("/langue/en")
+    english = logged_in.get(f"/seances/{seance.id}/plan/").get_data(as_text=True)
+    assert "1,234 trainees" in english and "/ 1,500 days" in english
+
+
 def test_another_facilitator_cannot_see_or_touch_the_plan(client, db, seance):
     other = factories.facilitator(db)
     client.post("/connexion", data={"email": other.email, "password": factories.PASSWORD})

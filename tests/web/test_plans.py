@@ -34,7 +34,7 @@ def test_upload_preview_confirm(logged_in, db, perimetre):
     assert "nombre d&#39;agents illisible : « beaucoup »" in preview
     confirmed = logged_in.post(response.location + "/confirmer", follow_redirects=True)
     page = confirmed.get_data(as_text=True)
-    assert "1 besoin(s) importé(s)" in page
+    assert "1 besoin importé depuis « orchies.csv »" in page
     assert "1 collectivité(s) sur 39 ont envoyé leur plan." in page
     twice = logged_in.post(response.location + "/confirmer", follow_redirects=True)
     assert "déjà été importé" in twice.get_data(as_text=True)

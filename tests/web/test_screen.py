@@ -5,7 +5,10 @@ import pytest
 
 from tests import factories
 from workshop.domain import codes
-from workshop.services import board
+from workshop.schemas import SeanceSettings
+from workshop.services import board, seances
+
+NNBSP = "\u202f"  # French groups digits with a narrow no-break space: 1 234
 
 
 @pytest.fixture
@@ -58,3 +61,26 @@ def test_a_wrong_screen_token_is_not_found(client, seance):
         response = client.get(f"/ecran/{token}")
         assert response.status_code == 404
         assert "Cette page n'existe pas" in unescape(response.get_data(as_text=True))
+
+
+def test_figures_are_written_the_way_each_language_writes_them(client, db, facilitator):
+    """1 234 agents and a score of 1,5 in French; 1,234 and 1.5 in English."""
+    seance = factories.seance(db, facilitator, factories.perimetre(db, facilitator),
+                              weighting="collectivite")
+    factories.ok(seances.update_settings(db, seance, SeanceSettings(
+        dot_budget=5, max_dots_per_need=3, weighting="collectivite", tallies_visible=True),
+        facilitator.id))
+    factories.phase(db, seance, "recueil")
+    first, second = factories.participant(db, seance), factories.participant(db, seance)
+    need = factories.need(db, seance, "Gestion des conflits", "mgt-encadrement-proximite")
+    other = factories.need(db, seance, "Accueil des publics", "acc-accueil-public")
+    factories.ok(board.declare(db, seance, first, need.id, 2027, 1234))
+    factories.phase(db, seance, "vote")
+    factories.ok(board.vote(db, seance, first, need.id, 3))  # two voters of Orchies: 3 weighs 1.5
+    factories.ok(board.vote(db, seance, second, other.id, 2))
+
+    french = unescape(client.get(f"/ecran/{seance.screen_token}").get_data(as_text=True))
+    assert f"1{NNBSP}234 agents" in french and "score pondéré 1,5" in french
+    client.get("/langue/en")
+    english = unescape(client.get(f"/ecran/{seance.screen_token}").get_data(as_text=True))
+    assert "1,234 staff members" in english and "weighted score 1.5" in english

@@ -26,19 +26,18 @@ ALLOWED = {
     "vote": {"vote"},
 }
 
-_REFUSALS = {
-    "add_need": "Les besoins s'ajoutent pendant la phase « Recueil des besoins ».",
-    "declare": "Les effectifs se déclarent pendant le recueil, le regroupement ou le vote.",
-    "vote": "Le vote n'est pas ouvert.",
-}
-
 
 def allows(phase: str, action: str, closed: bool = False) -> Refusal | None:
     if closed:
         return Refusal("seance_close", "La séance est close : elle n'accepte plus de contribution.")
-    if phase not in ALLOWED[action]:
-        return Refusal("phase_" + action, _REFUSALS[action])
-    return None
+    if phase in ALLOWED[action]:
+        return None
+    if action == "add_need":
+        return Refusal("phase_add_need", "Les besoins s'ajoutent pendant la phase « Recueil des besoins ».")
+    if action == "declare":
+        return Refusal("phase_declare",
+                       "Les effectifs se déclarent pendant le recueil, le regroupement ou le vote.")
+    return Refusal("phase_vote", "Le vote n'est pas ouvert.")
 
 
 def check_phase(phase: str) -> Refusal | None:

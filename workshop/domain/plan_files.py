@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
+from workshop.domain.messages import Message, Text, msg
 from workshop.domain.text import normalise
 
 FIELDS = ("collectivite", "theme", "title", "agents", "year", "priority", "remarks")
@@ -35,6 +36,7 @@ TOTAL_WORDS = ("total", "sous total", "totaux", "ensemble")
 FORMULA = ("=", "+", "@")
 FUZZY_MIN = 82  # below, a theme is "not recognised" rather than guessed
 MAX_AGENTS = 5000
+UNKNOWN_THEME = msg("thème non reconnu : choisissez-le dans la liste")  # the facilitator may fix it
 
 
 @dataclass(frozen=True)
@@ -51,9 +53,11 @@ class ThemeMatch:
     score: int = 0
 
     @property
-    def label(self) -> str:
-        return {"exact": "nom exact", "synonym": "synonyme", "fuzzy": f"approché ({self.score} %)",
-                "chosen": "choisi à la main", "none": "non reconnu"}[self.method]
+    def label(self) -> Message:
+        if self.method == "fuzzy":
+            return msg("approché (%(score)s %%)", score=self.score)
+        return {"exact": msg("nom exact"), "synonym": msg("synonyme"), "chosen": msg("choisi à la main"),
+                "none": msg("non reconnu")}[self.method]
 
 
 @dataclass
@@ -62,7 +66,7 @@ class Row:
     sheet: str = ""
     values: dict = field(default_factory=dict)
     theme: ThemeMatch | None = None
-    error: str | None = None
+    error: Text | None = None  # why the row is refused, translatable
     skipped: str | None = None  # blank, total: not an error, not a need
 
     @property
@@ -156,12 +160,12 @@ def _year(value, default: int) -> int | None:
 
 
 def parse(table: list[list], catalogue: Catalogue, default_year: int, sheet: str = "",
-          years: range | None = None) -> tuple[list[Row], str | None]:
+          years: range | None = None) -> tuple[list[Row], Message | None]:
     """Rows of one sheet, or a refusal of the whole sheet (no recognisable header)."""
     header = find_header(table)
     if header is None:
-        return [], ("aucune ligne d'en-tête reconnue (il faut au moins une colonne « action » "
-                    "et une colonne « nombre d'agents »)")
+        return [], msg("aucune ligne d'en-tête reconnue (il faut au moins une colonne « action » "
+                       "et une colonne « nombre d'agents »)")
     start, columns = header
     rows = []
     for index in range(start + 1, len(table)):
@@ -184,24 +188,27 @@ def _check(row: Row, values: dict, texts: dict, catalogue: Catalogue, default_ye
            years: range | None) -> None:
     formula = next((k for k, t in texts.items() if t.startswith(FORMULA)), None)
     if formula:
-        row.error = f"cellule « {formula} » contenant une formule : ignorée par sécurité"
+        row.error = msg("cellule « %(column)s » contenant une formule : ignorée par sécurité",
+                        column=formula)
         return
     if not texts.get("title"):
-        row.error = "intitulé de l'action manquant"
+        row.error = msg("intitulé de l'action manquant")
         return
     if len(texts["title"]) > 200:
-        row.error = "intitulé trop long (200 caractères au plus)"
+        row.error = msg("intitulé trop long (200 caractères au plus)")
         return
     agents = _int(values.get("agents"), 0, MAX_AGENTS)
     if agents is None:
-        row.error = f"nombre d'agents illisible : « {texts.get('agents', '')} »"
+        row.error = msg("nombre d'agents illisible : « %(value)s »", value=texts.get("agents", ""))
         return
     year = _year(values.get("year"), default_year)
     if year is None or (years is not None and year not in years):
-        horizon = f" (de {years.start} à {years.stop - 1})" if years is not None else ""
-        row.error = f"année hors de l'horizon{horizon} : « {texts.get('year', '')} »"
+        value = texts.get("year", "")
+        row.error = msg("année hors de l'horizon : « %(value)s »", value=value) if years is None else \
+            msg("année hors de l'horizon (de %(first)s à %(last)s) : « %(value)s »", value=value,
+                first=years.start, last=years.stop - 1)
         return
     row.values.update(agents=agents, year=year)
     row.theme = catalogue.match(texts.get("theme", ""), texts["title"])
     if row.theme.code is None:
-        row.error = "thème non reconnu : choisissez-le dans la liste"
+        row.error = UNKNOWN_THEME

@@ -1,20 +1,38 @@
 """Refusals are values: a rule returns None when it holds, or a Refusal.
 
-The message is in French, ready for the facilitator or the phone; the code is
-stable, for tests, logs and the socket protocol.
+The message is a French msgid with its params (workshop.domain.messages), ready
+for the facilitator or the phone in their language (workshop.i18n.say);
+`.message` is the French text. The code is stable, for tests, logs and the
+socket protocol.
 """
 
 from collections.abc import Collection
 from dataclasses import dataclass
 
+from workshop.domain.messages import Message, Text, nmsg
 from workshop.domain.text import normalise
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Refusal:
     code: str
-    message: str
+    why: Text  # what to tell, translatable
     field: str | None = None
+
+    def __init__(self, code: str, text: str | Text, /, field: str | None = None, **params) -> None:
+        """`text` is a literal French msgid with `%(name)s` params, or a Text built by msg/nmsg."""
+        if isinstance(text, str):
+            text = Message(text, params)
+        elif params:
+            raise TypeError("params go with a msgid, not with a Text already built")
+        object.__setattr__(self, "code", code)
+        object.__setattr__(self, "why", text)
+        object.__setattr__(self, "field", field)
+
+    @property
+    def message(self) -> str:
+        """In French, the source language: for logs and the command line."""
+        return str(self.why)
 
     def __bool__(self) -> bool:  # a refusal is always truthy, even without a message
         return True
@@ -38,7 +56,7 @@ def coordinator_in_perimeter(coordinator_id: int | None, member_ids: Collection[
 
 def not_already_member(name: str, collectivite_id: int, member_ids: Collection[int]) -> Refusal | None:
     if collectivite_id in member_ids:
-        return Refusal("collectivite_en_double", f"{name} fait déjà partie du périmètre.")
+        return Refusal("collectivite_en_double", "%(name)s fait déjà partie du périmètre.", name=name)
     return None
 
 
@@ -48,8 +66,9 @@ def unique_name_in_perimeter(name: str, member_names: Collection[str]) -> Refusa
     if any(normalise(other) == key for other in member_names):
         return Refusal(
             "collectivite_en_double",
-            f"Une collectivité nommée « {name.strip()} » fait déjà partie du périmètre.",
+            "Une collectivité nommée « %(name)s » fait déjà partie du périmètre.",
             "name",
+            name=name.strip(),
         )
     return None
 
@@ -93,17 +112,14 @@ def vote(
     if dots < 0:
         return Refusal("gommettes_negatives", "Le nombre de gommettes ne peut pas être négatif.")
     if dots > max_per_need and dots > current:
-        return Refusal(
-            "gommettes_max_besoin",
-            f"Au plus {max_per_need} gommette{'s' if max_per_need > 1 else ''} sur un même besoin.",
-        )
+        return Refusal("gommettes_max_besoin", nmsg("Au plus %(n)s gommette sur un même besoin.",
+                                                    "Au plus %(n)s gommettes sur un même besoin.",
+                                                    max_per_need))
     spent_elsewhere = sum(allocation.values()) - current
     if spent_elsewhere + dots > budget and dots > current:
         left = max(budget - spent_elsewhere - current, 0)
-        return Refusal(
-            "budget_epuise",
-            f"Budget dépassé : il vous reste {left} gommette{'s' if left > 1 else ''}.",
-        )
+        return Refusal("budget_epuise", nmsg("Budget dépassé : il vous reste %(n)s gommette.",
+                                             "Budget dépassé : il vous reste %(n)s gommettes.", left))
     return None
 
 
@@ -111,12 +127,15 @@ def demand(agents: int, year: int, horizon: range) -> Refusal | None:
     if agents < 0:
         return Refusal("effectif_negatif", "Le nombre d'agents ne peut pas être négatif.", "agents")
     if agents > MAX_AGENTS:
-        return Refusal("effectif_trop_grand", f"Au plus {MAX_AGENTS} agents par besoin.", "agents")
+        return Refusal("effectif_trop_grand", "Au plus %(max)s agents par besoin.", "agents",
+                       max=MAX_AGENTS)
     if year not in horizon:
         return Refusal(
             "annee_hors_horizon",
-            f"Choisissez une année entre {horizon.start} et {horizon.stop - 1}.",
+            "Choisissez une année entre %(first)s et %(last)s.",
             "year",
+            first=horizon.start,
+            last=horizon.stop - 1,
         )
     return None
 

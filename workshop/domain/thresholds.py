@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass
 
+from workshop.domain.messages import Message, msg, nmsg
+
 
 @dataclass(frozen=True)
 class Status:
@@ -23,22 +25,23 @@ class Status:
         """How far the best year is towards the threshold, 0 to 1 (for a bar)."""
         return min(self.best / self.threshold, 1.0) if self.threshold else 1.0
 
-    def sentence(self) -> str:
+    def sentence(self) -> Message:
         if self.total == 0:
-            return f"Aucun agent déclaré (seuil : {self.threshold})"
+            return msg("Aucun agent déclaré (seuil : %(threshold)s)", threshold=self.threshold)
         if self.reached:
-            return f"Seuil de {self.threshold} atteint en {self.best_year}"
+            return msg("Seuil de %(threshold)s atteint en %(year)s", threshold=self.threshold,
+                       year=self.best_year)
         return missing_text(self.missing, self.threshold)
 
 
-def missing_text(missing: int, threshold: int) -> str:
+def missing_text(missing: int, threshold: int) -> Message:
     """'1 stagiaire manquant pour atteindre 15': the board, the plan and the exports say it so."""
-    s = "s" if missing > 1 else ""
-    return f"{missing} stagiaire{s} manquant{s} pour atteindre {threshold}"
+    return nmsg("%(n)s stagiaire manquant pour atteindre %(threshold)s",
+                "%(n)s stagiaires manquants pour atteindre %(threshold)s", missing, threshold=threshold)
 
 
-def trainees(n: int) -> str:
-    return f"{n} stagiaire{'s' if n > 1 else ''}"
+def trainees(n: int) -> Message:
+    return nmsg("%(n)s stagiaire", "%(n)s stagiaires", n)
 
 
 def status(agents_by_year: dict[int, int], threshold: int) -> Status:

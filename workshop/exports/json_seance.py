@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from workshop.domain import codes
+from workshop.domain.messages import msg
 from workshop.domain.rules import Refusal
 from workshop.domain.text import search_key
 from workshop.models import (
@@ -105,17 +106,17 @@ def load(db: Session, data, owner_id: int) -> Seance | Refusal:
     try:
         jsonschema.validate(data, SCHEMA)
     except jsonschema.ValidationError as error:
-        where = "/".join(str(p) for p in error.absolute_path) or "racine"
-        return Refusal("fichier_invalide", f"Ce fichier n'est pas un export de séance valide "
-                                           f"(à l'endroit « {where} »).")
+        where = "/".join(str(p) for p in error.absolute_path) or msg("racine")
+        return Refusal("fichier_invalide", "Ce fichier n'est pas un export de séance valide "
+                                           "(à l'endroit « %(where)s »).", where=where)
     refs = _check_refs(data)
     if refs:
         return refs
     themes = {t.code: t for t in db.exec(select(Theme))}
     unknown = sorted({n["theme"] for n in data["needs"]} - themes.keys())
     if unknown:
-        return Refusal("theme_inconnu", "Thèmes absents du catalogue de cette instance : "
-                                        + ", ".join(unknown) + ".")
+        return Refusal("theme_inconnu", "Thèmes absents du catalogue de cette instance : %(codes)s.",
+                       codes=", ".join(unknown))
     try:
         seance = _create(db, data, owner_id, themes)
     except IntegrityError:
@@ -140,7 +141,7 @@ def _check_refs(data: dict) -> Refusal | None:
     wanted += [(a["host"], members) for a in data["plan_adjustments"]]
     for ref, pool in wanted:
         if ref is not None and ref not in pool:
-            return Refusal("reference_inconnue", f"Le fichier cite « {ref} » sans le définir.")
+            return Refusal("reference_inconnue", "Le fichier cite « %(ref)s » sans le définir.", ref=ref)
     return None
 
 

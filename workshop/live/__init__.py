@@ -12,15 +12,20 @@ from flask import request
 from flask_socketio import ConnectionRefusedError
 
 from workshop.extensions import socketio
+from workshop.i18n import say
 from workshop.live import facilitators, phones, screens
 from workshop.live.broadcast import broadcaster
 from workshop.live.connections import connections
+from workshop.live.presence import presence
+from workshop.live.votes import writer
 
 log = logging.getLogger(__name__)
 
 
 def init_app(app) -> None:
     broadcaster.init_app(app)
+    writer.init_app(app)
+    presence.init_app(app)
 
     @socketio.on("connect")
     def connect(auth=None):
@@ -33,18 +38,19 @@ def init_app(app) -> None:
             refusal = phones.connect(auth)
         if refusal:
             # The client gets {"message": ..., "data": {"code": ...}}.
-            raise ConnectionRefusedError(refusal.message, {"code": refusal.code})
+            raise ConnectionRefusedError(say(refusal), {"code": refusal.code})
 
     @socketio.on("disconnect")
     def disconnect(*_args):
         who = connections.drop(request.sid)
         if who is not None:
+            if who.participant_id is not None:
+                presence.changed(who.seance_id)
             broadcaster.people(who.seance_id)
 
     @socketio.on_error_default
     def on_error(error):
         log.exception("socket event failed: %s", error)
-        return {"ok": False, "code": "erreur_serveur",
-                "message": "Erreur inattendue : rien n'a été enregistré. Réessayez."}
+        return phones.refused(phones.SERVER_ERROR)
 
-    phones.register()
+    phones.register(app)

@@ -12,20 +12,29 @@ one message per phone, not 200. Structural changes (a need added, hidden,
 merged) and phase changes go out at once: they are rare and people wait for
 them.
 
-Rooms: `s{id}:screen` (projector), `s{id}:fac` (facilitator), `s{id}:phones`,
-`s{id}:c{collectivite}` (phones of one collectivité), `p{participant}`.
+Rooms: `s{id}:screen` (projector), `s{id}:fac` (facilitator), `s{id}:plan`
+(the facilitator's plan page), `s{id}:phones`, `s{id}:c{collectivite}` (phones of
+one collectivité), `p{participant}`; every room is per language (`…:fr`, `…:en`):
+a fragment is rendered once per language and each socket gets it in the language
+of its page.
 """
 
 import logging
 import time
+from collections.abc import Callable
+from contextlib import contextmanager
+from functools import partial
 from types import SimpleNamespace
 
 from flask import render_template
+from flask_babel import force_locale, get_locale
 from sqlmodel import select
 
+from workshop import LANGUAGES
 from workshop.db import session_scope
 from workshop.extensions import socketio
 from workshop.live.connections import connections
+from workshop.live.presence import presence
 from workshop.models import Need, Participant, Seance
 from workshop.services import board as board_service
 from workshop.services import plan as plan_service
@@ -36,28 +45,34 @@ PHONE_SECONDS = 0.75
 EVENT = "html"
 
 
-def screen_room(seance_id: int) -> str:
-    return f"s{seance_id}:screen"
+def language() -> str:
+    """The language of the page behind the socket being connected (its handshake's)."""
+    locale = str(get_locale())
+    return locale if locale in LANGUAGES else LANGUAGES[0]
 
 
-def facilitator_room(seance_id: int) -> str:
-    return f"s{seance_id}:fac"
+def screen_room(seance_id: int, locale: str) -> str:
+    return f"s{seance_id}:screen:{locale}"
 
 
-def plan_room(seance_id: int) -> str:
-    return f"s{seance_id}:plan"
+def facilitator_room(seance_id: int, locale: str) -> str:
+    return f"s{seance_id}:fac:{locale}"
 
 
-def phones_room(seance_id: int) -> str:
-    return f"s{seance_id}:phones"
+def plan_room(seance_id: int, locale: str) -> str:
+    return f"s{seance_id}:plan:{locale}"
 
 
-def collectivite_room(seance_id: int, collectivite_id: int) -> str:
-    return f"s{seance_id}:c{collectivite_id}"
+def phones_room(seance_id: int, locale: str) -> str:
+    return f"s{seance_id}:phones:{locale}"
 
 
-def participant_room(participant_id: int) -> str:
-    return f"p{participant_id}"
+def collectivite_room(seance_id: int, collectivite_id: int, locale: str) -> str:
+    return f"s{seance_id}:c{collectivite_id}:{locale}"
+
+
+def participant_room(participant_id: int, locale: str) -> str:
+    return f"p{participant_id}:{locale}"
 
 
 class Broadcaster:
@@ -73,9 +88,12 @@ class Broadcaster:
     def init_app(self, app) -> None:
         self.app = app
 
+    @contextmanager
     def _rendering(self):
-        """A request context of its own: partials build their action URLs with url_for."""
-        return self.app.test_request_context("/")
+        """Contexts of its own (a fresh `g`, so the language forced here never leaks into
+        the request that triggered the broadcast): partials build URLs with url_for."""
+        with self.app.app_context(), self.app.test_request_context("/"):
+            yield
 
     # --- coalesced --------------------------------------------------------------
 
@@ -117,9 +135,8 @@ class Broadcaster:
             seance = db.get(Seance, seance_id)
             board = board_service.snapshot(db, seance)
             self._plan(db, seance, board)
-            self._emit(facilitator_room(seance_id),
-                       render_template("pilotage/_board.html", board=board, oob=True,
-                                       online=connections.online(seance_id)))
+            self._localised(partial(facilitator_room, seance_id), "pilotage/_board.html",
+                            board=board, oob=True, online=presence.online(seance_id))
         log.debug("flush séance %s: %.1f ms", seance_id, (time.perf_counter() - started) * 1000)
 
     def flush_phones(self, seance_id: int, needs: set[int], dots: set[int]) -> None:
@@ -131,8 +148,8 @@ class Broadcaster:
                 return  # dots moved but are hidden: phones have nothing new to show
             views = [v for v in board_service.snapshot(db, seance).needs if v.need.id in changed]
             if views:
-                self._emit(phones_room(seance_id),
-                           render_template("live/_infos.html", views=views, seance=seance))
+                self._localised(partial(phones_room, seance_id), "live/_infos.html",
+                                views=views, seance=seance)
 
     def plan(self, seance_id: int) -> None:
         """The facilitator changed the draft: screens and plan pages re-flow at once."""
@@ -146,12 +163,11 @@ class Broadcaster:
         plan = names = None
         if seance.phase == "plan" or watching:
             plan, names = plan_service.build(db, seance, board)
-        self._emit(screen_room(seance.id), render_template(
-            "screen/_board.html", board=board, plan=plan, names=names, oob=True))
+        self._localised(partial(screen_room, seance.id), "screen/_board.html", board=board,
+                        plan=plan, names=names, oob=True)
         if watching:
-            self._emit(plan_room(seance.id), render_template(
-                "plan/_plan.html", seance=seance, plan=plan, names=names,
-                audience="facilitator", oob=True))
+            self._localised(partial(plan_room, seance.id), "plan/_plan.html", seance=seance,
+                            plan=plan, names=names, audience="facilitator", oob=True)
 
     # --- at once ----------------------------------------------------------------
 
@@ -159,16 +175,17 @@ class Broadcaster:
         with self._rendering(), session_scope() as db:
             seance = db.get(Seance, seance_id)
             view = _view(db, seance, need_id)
-            html = render_template("live/_need_card.html", view=view, seance=seance,
-                                   audience="phone", mine=None, oob="beforeend:#needs")
-        self._emit(phones_room(seance_id), html)
+            self._localised(partial(phones_room, seance_id), "live/_need_card.html", view=view, seance=seance,
+                            audience="phone", mine=None, oob="beforeend:#needs")
         self.counts(seance_id)
 
     def need_changed(self, seance_id: int, need_id: int) -> None:
         self.counts(seance_id, need_id)
 
     def need_removed(self, seance_id: int, need_id: int) -> None:
-        self._emit(phones_room(seance_id), f'<div id="need-{need_id}" hx-swap-oob="delete"></div>')
+        for locale in LANGUAGES:
+            self._emit(phones_room(seance_id, locale),
+                       f'<div id="need-{need_id}" hx-swap-oob="delete"></div>')
         self.counts(seance_id)
 
     def need_restored(self, seance_id: int, need_id: int) -> None:
@@ -189,15 +206,15 @@ class Broadcaster:
             sent: set[int] = set()
             for participant in board_service.concerned(db, need_id):
                 mine = board_service.mine(db, seance, participant)
-                html = render_template("phone/_personal.html", view=view, seance=seance,
-                                       mine=mine, oob=True)
-                self._emit(participant_room(participant.id), html)
+                self._localised(partial(participant_room, participant.id),
+                                "phone/_personal.html", view=view, seance=seance, mine=mine,
+                                oob=True)
                 sent.add(participant.collectivite_id)
             for collectivite_id in board_service.declaring(db, need_id) - sent:
                 ours = board_service.ours(db, seance, collectivite_id)
-                html = render_template("phone/_need_ours.html", view=view, seance=seance,
-                                       ours=ours.get(need_id, {}), oob=True)
-                self._emit(collectivite_room(seance_id, collectivite_id), html)
+                self._localised(partial(collectivite_room, seance_id, collectivite_id),
+                                "phone/_need_ours.html", view=view, seance=seance,
+                                ours=ours.get(need_id, {}), oob=True)
 
     def ours(self, seance_id: int, collectivite_id: int, need_id: int) -> None:
         """A collectivité's figure changed: every phone of that collectivité shows it.
@@ -209,34 +226,45 @@ class Broadcaster:
             seance = db.get(Seance, seance_id)
             need = db.get(Need, need_id)
             figures = board_service.ours_for(db, need_id, collectivite_id)
-            html = render_template("phone/_need_ours.html", view=SimpleNamespace(need=need),
-                                   seance=seance, ours=figures, oob=True)
-        self._emit(collectivite_room(seance_id, collectivite_id), html)
+            self._localised(partial(collectivite_room, seance_id, collectivite_id),
+                            "phone/_need_ours.html", view=SimpleNamespace(need=need),
+                            seance=seance, ours=figures, oob=True)
         self.counts(seance_id, need_id)
 
     def phase(self, seance_id: int) -> None:
         """Phase, timer, tallies shown or not, budget: the phones' banner and every count."""
         with self._rendering(), session_scope() as db:
             seance = db.get(Seance, seance_id)
-            self._emit(phones_room(seance_id),
-                       render_template("phone/_phase.html", seance=seance, oob=True))
-            self._emit(screen_room(seance_id),
-                       render_template("screen/_header.html", seance=seance, oob=True))
+            self._localised(partial(phones_room, seance_id), "phone/_phase.html",
+                            seance=seance, oob=True)
+            self._localised(partial(screen_room, seance_id), "screen/_header.html",
+                            seance=seance, oob=True)
             # Everyone's dots left, from one query (a phase change must not stall the room).
             spent = board_service.spent(db, seance_id)
+            budgets: dict[tuple[str, int], str] = {}  # a few fragments for a thousand phones
             for participant_id in db.exec(select(Participant.id)
                                           .where(Participant.seance_id == seance_id)):
                 left = max(seance.dot_budget - spent.get(participant_id, 0), 0)
-                mine = board_service.Mine({}, {}, left)
-                self._emit(participant_room(participant_id),
-                           render_template("phone/_budget.html", seance=seance, mine=mine,
-                                           oob=True))
+                for locale in LANGUAGES:
+                    if (locale, left) not in budgets:
+                        with force_locale(locale):
+                            budgets[locale, left] = render_template(
+                                "phone/_budget.html", seance=seance,
+                                mine=board_service.Mine({}, {}, left), oob=True)
+                    self._emit(participant_room(participant_id, locale), budgets[locale, left])
             all_needs = {v.need.id for v in board_service.snapshot(db, seance).needs}
         self.counts(seance_id, *all_needs)
 
     def people(self, seance_id: int) -> None:
         """Someone joined or (dis)connected: the screen's and facilitator's counts."""
         self.counts(seance_id)
+
+    def _localised(self, room: Callable[[str], str], template: str, **context) -> None:
+        """A fragment rendered in each language, to that language's room."""
+        for locale in LANGUAGES:
+            with force_locale(locale):
+                html = render_template(template, **context)
+            self._emit(room(locale), html)
 
     def _emit(self, room: str, html: str) -> None:
         socketio.emit(EVENT, html, to=room)

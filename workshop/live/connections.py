@@ -14,6 +14,7 @@ class Identity:
     seance_id: int
     participant_id: int | None = None
     collectivite_id: int | None = None
+    locale: str = "fr"  # the language of the page behind the socket (phones)
 
 
 class Connections:
@@ -46,16 +47,18 @@ class Connections:
         return any(i.audience == "plan" and i.seance_id == seance_id
                    for i in self._by_sid.values())
 
-    def online(self, seance_id: int) -> dict[int, int]:
-        """Connected participants per collectivité."""
-        counts: dict[int, int] = defaultdict(int)
-        seen: set[int] = set()
+    def participants(self, seance_id: int) -> dict[int, set[int]]:
+        """Participants with a socket on this process, per collectivité (see `presence` for
+        every process)."""
+        people: dict[int, set[int]] = defaultdict(set)
         for identity in self._by_sid.values():
-            if identity.seance_id == seance_id and identity.participant_id is not None \
-                    and identity.participant_id not in seen:
-                seen.add(identity.participant_id)
-                counts[identity.collectivite_id] += 1
-        return dict(counts)
+            if identity.seance_id == seance_id and identity.participant_id is not None:
+                people[identity.collectivite_id].add(identity.participant_id)
+        return dict(people)
+
+    def seances(self) -> set[int]:
+        """The séances with a phone on this process."""
+        return {i.seance_id for i in self._by_sid.values() if i.participant_id is not None}
 
 
 connections = Connections()

@@ -9,8 +9,9 @@ from flask_socketio import emit, join_room
 
 from workshop.db import get_session
 from workshop.domain.rules import Refusal
-from workshop.live.broadcast import EVENT, facilitator_room, plan_room
+from workshop.live.broadcast import EVENT, facilitator_room, language, plan_room
 from workshop.live.connections import Identity, connections
+from workshop.live.presence import presence
 from workshop.services import board as board_service
 from workshop.services import plan as plan_service
 from workshop.services import seances
@@ -27,16 +28,16 @@ def connect(auth: dict) -> Refusal | None:
         return Refusal("seance_inconnue", "Séance inconnue.")
     if auth.get("view") == "plan":
         connections.add(request.sid, Identity("plan", seance.id))
-        join_room(plan_room(seance.id))
+        join_room(plan_room(seance.id, language()))
         if not auth.get("fresh"):
             plan, names = plan_service.build(get_session(), seance)
             emit(EVENT, render_template("plan/_plan.html", seance=seance, plan=plan, names=names,
                                         audience="facilitator", oob=True))
         return None
     connections.add(request.sid, Identity("facilitator", seance.id))
-    join_room(facilitator_room(seance.id))
+    join_room(facilitator_room(seance.id, language()))
     if not auth.get("fresh"):  # a reconnection: catch up at once
         emit(EVENT, render_template("pilotage/_board.html", oob=True,
                                     board=board_service.snapshot(get_session(), seance),
-                                    online=connections.online(seance.id)))
+                                    online=presence.online(seance.id)))
     return None

@@ -5,7 +5,7 @@ from flask_socketio import emit, join_room
 
 from workshop.db import get_session
 from workshop.domain.rules import Refusal
-from workshop.live.broadcast import EVENT, screen_room
+from workshop.live.broadcast import EVENT, language, screen_room
 from workshop.live.connections import Identity, connections
 from workshop.services import board as board_service
 from workshop.services import plan as plan_service
@@ -17,7 +17,7 @@ def connect(auth: dict) -> Refusal | None:
     if seance is None:
         return Refusal("ecran_inconnu", "Lien d'écran invalide.")
     connections.add(request.sid, Identity("screen", seance.id))
-    join_room(screen_room(seance.id))
+    join_room(screen_room(seance.id, language()))
     if not auth.get("fresh"):  # a reconnection (network, server restart): catch up at once
         board = board_service.snapshot(get_session(), seance)
         plan, names = plan_service.build(get_session(), seance, board) \

@@ -14,6 +14,7 @@ from workshop.domain import phases, rules, tally, thresholds
 from workshop.domain.rules import Refusal
 from workshop.models import Collectivite, Demand, Need, Participant, Seance, Theme, Vote, utcnow
 from workshop.services import events
+from workshop.services.prepared import Prepared
 
 TITLE_MAX = 200
 DETAILS_MAX = 2000
@@ -112,61 +113,108 @@ def vote(db: Session, seance: Seance, participant: Participant, need_id: int,
     return cast(db, seance.id, participant.id, need_id, dots)
 
 
-# The vote's statements, built once: on the hot path, building SQL costs more than running it.
-_VOTER = text("SELECT s.phase, s.closed_at, s.dot_budget, s.max_dots_per_need, s.id "
-              "FROM participant p JOIN seance s ON s.id = p.seance_id WHERE p.id = :participant")
-_NEED = text("SELECT seance_id, hidden, merged_into_id FROM need WHERE id = :need")
-_LOCK = text("SELECT id FROM participant WHERE id = :participant FOR UPDATE")
-_ALLOCATION = text("SELECT v.need_id, v.dots FROM vote v JOIN need n ON n.id = v.need_id "
-                   "WHERE v.participant_id = :participant AND n.hidden = :false")
-_UPSERT = text(
+# The vote's statements, compiled once and run on the driver's cursor (see `prepared`).
+_VOTER = Prepared(text(
+    "SELECT s.phase, s.closed_at, s.dot_budget, s.max_dots_per_need, s.id "
+    "FROM participant p JOIN seance s ON s.id = p.seance_id WHERE p.id = :participant"))
+_NEED = Prepared(text("SELECT seance_id, hidden, merged_into_id FROM need WHERE id = :need"))
+_LOCK = Prepared(text("SELECT id FROM participant WHERE id = :participant FOR UPDATE"))
+_ALLOCATION = Prepared(text(
+    "SELECT v.need_id, v.dots FROM vote v JOIN need n ON n.id = v.need_id "
+    "WHERE v.participant_id = :participant AND n.hidden = :false"
+).bindparams(bindparam("false", type_=Need.__table__.c.hidden.type)))
+_UPSERT = Prepared(text(
     "INSERT INTO vote (seance_id, participant_id, need_id, dots, updated_at) "
     "VALUES (:seance, :participant, :need, :dots, :at) "
     "ON CONFLICT (participant_id, need_id) DO UPDATE SET dots = excluded.dots, "
     "updated_at = excluded.updated_at"
-).bindparams(bindparam("at", type_=Vote.__table__.c.updated_at.type))
+).bindparams(bindparam("at", type_=Vote.__table__.c.updated_at.type)))
 
 
 def cast(db: Session, seance_id: int, participant_id: int, need_id: int,
          dots: int) -> VoteResult | Refusal:
-    """Set a participant's dots on a need; the only place a vote is applied.
+    """Set a participant's dots on a need (see `cast_many`)."""
+    return cast_many(db, [Ballot(seance_id, participant_id, need_id, dots)])[0]
 
-    Plain SQL prepared once (no ORM object): it is the hot path of a room
-    voting at once. Dots on a need the facilitator hid are released: they no
-    longer count against the budget (they count again if it comes back).
+
+@dataclass(frozen=True)
+class Ballot:
+    seance_id: int
+    participant_id: int
+    need_id: int
+    dots: int
+
+
+def cast_many(db: Session, ballots: list[Ballot]) -> list[VoteResult | Refusal]:
+    """Apply votes in order, in one transaction; the only place a vote is applied.
+
+    Each ballot is judged as if alone, after the ones before it (a participant's
+    second vote in the batch sees their first). The accepted ones are stored,
+    with their event-log rows, by one commit: the live layer gathers the votes
+    that arrive together (a group commit) and acknowledges them after it.
+    Statements prepared once, on the driver's cursor (no ORM object). Dots on a
+    need the facilitator hid are released: they no longer count against the
+    budget (they count again if it comes back).
     """
     connection = db.connection()
-    who = connection.execute(_VOTER, {"participant": participant_id}).first()
-    if who is None or who[4] != seance_id:  # a participant acts in their own séance only
-        return Refusal("participant_inconnu", "Rejoignez d'abord la séance avec son code.")
-    phase, closed_at, budget, max_per_need, _ = who
-    refusal = phases.allows(phase, "vote", closed_at is not None)
-    if refusal:
+    raw, dialect = connection.connection.dbapi_connection, connection.dialect
+    if dialect.name == "postgresql":  # one participant's votes one at a time, in id order
+        for participant_id in sorted({b.participant_id for b in ballots}):
+            _LOCK.run(raw, dialect, {"participant": participant_id})
+    voters: dict[int, tuple | None] = {}
+    needs: dict[int, tuple | None] = {}
+    allocations: dict[int, dict[int, int]] = {}
+    results: list[VoteResult | Refusal] = []
+    writes: list[dict] = []
+    logs: list[dict] = []
+    for ballot in ballots:
+        pid, need_id, dots = ballot.participant_id, ballot.need_id, ballot.dots
+        if pid not in voters:
+            voters[pid] = _VOTER.run(raw, dialect, {"participant": pid}).fetchone()
+        who = voters[pid]
+        if who is None or who[4] != ballot.seance_id:  # a participant acts in their own séance
+            results.append(Refusal("participant_inconnu",
+                                   "Rejoignez d'abord la séance avec son code."))
+            continue
+        phase, closed_at, budget, max_per_need, _ = who
+        refusal = phases.allows(phase, "vote", closed_at is not None)
+        if refusal:
+            results.append(refusal)
+            continue
+        if need_id not in needs:
+            needs[need_id] = _NEED.run(raw, dialect, {"need": need_id}).fetchone()
+        need = needs[need_id]
+        in_seance = need is not None and need[0] == ballot.seance_id
+        refusal = rules.open_need(in_seance, in_seance and need[2] is not None,
+                                  in_seance and bool(need[1]))
+        if refusal:
+            results.append(refusal)
+            continue
+        if pid not in allocations:
+            allocations[pid] = dict(_ALLOCATION.run(raw, dialect, {"participant": pid,
+                                                                  "false": False}).fetchall())
+        allocation = allocations[pid]
+        refusal = rules.vote(allocation, need_id, dots, budget, max_per_need)
+        if refusal:
+            results.append(refusal)
+            continue
+        previous = allocation.get(need_id, 0)
+        allocation[need_id] = dots
+        at = utcnow()
+        writes.append({"seance": ballot.seance_id, "participant": pid, "need": need_id,
+                       "dots": dots, "at": at})
+        logs.append(events.row("vote.set", f"participant:{pid}", at,
+                               seance_id=ballot.seance_id, need_id=need_id, dots=dots,
+                               previous=previous))
+        results.append(VoteResult(need_id, dots, dict(allocation),
+                                  max(budget - sum(allocation.values()), 0), budget))
+    if writes:
+        _UPSERT.run_many(raw, dialect, writes)
+        events.insert_many(raw, dialect, logs)
+        db.commit()
+    else:
         db.rollback()
-        return refusal
-    need = connection.execute(_NEED, {"need": need_id}).first()
-    in_seance = need is not None and need[0] == seance_id
-    refusal = rules.open_need(in_seance, in_seance and need[2] is not None,
-                              in_seance and bool(need[1]))
-    if refusal:
-        db.rollback()
-        return refusal
-    if connection.dialect.name == "postgresql":  # one participant's votes one at a time
-        connection.execute(_LOCK, {"participant": participant_id})
-    allocation = dict(connection.execute(_ALLOCATION, {"participant": participant_id,
-                                                       "false": False}).all())
-    refusal = rules.vote(allocation, need_id, dots, budget, max_per_need)
-    if refusal:
-        db.rollback()
-        return refusal
-    previous = allocation.get(need_id, 0)
-    connection.execute(_UPSERT, {"seance": seance_id, "participant": participant_id,
-                                 "need": need_id, "dots": dots, "at": utcnow()})
-    events.insert(db, "vote.set", f"participant:{participant_id}", seance_id=seance_id,
-                  need_id=need_id, dots=dots, previous=previous)
-    db.commit()
-    allocation[need_id] = dots
-    return VoteResult(need_id, dots, allocation, max(budget - sum(allocation.values()), 0), budget)
+    return results
 
 
 @dataclass

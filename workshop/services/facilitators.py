@@ -20,8 +20,9 @@ def add(db: Session, email: str, name: str, password: str) -> Facilitator | Refu
     if len(password) < MIN_PASSWORD:
         return Refusal(
             "mot_de_passe_court",
-            f"Le mot de passe doit compter au moins {MIN_PASSWORD} caractères.",
+            "Le mot de passe doit compter au moins %(min)s caractères.",
             "password",
+            min=MIN_PASSWORD,
         )
     if db.exec(select(Facilitator).where(Facilitator.email == email)).first():
         return Refusal("email_pris", "Un compte existe déjà pour cette adresse.", "email")
@@ -54,7 +55,7 @@ def set_password(db: Session, email: str, password: str) -> Facilitator | Refusa
         return Refusal("compte_inconnu", "Aucun compte pour cette adresse.")
     if len(password) < MIN_PASSWORD:
         return Refusal("mot_de_passe_court",
-                       f"Le mot de passe doit compter au moins {MIN_PASSWORD} caractères.")
+                       "Le mot de passe doit compter au moins %(min)s caractères.", min=MIN_PASSWORD)
     facilitator.password_hash = generate_password_hash(password)
     db.add(facilitator)
     events.record(db, "facilitator.password_reset", "system", facilitator_id=facilitator.id)

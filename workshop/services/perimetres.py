@@ -80,7 +80,8 @@ def create(db: Session, owner_id: int, name: str, epci_codes: list[str]) -> Peri
     for code in codes:
         epci = _epci_by_code(db, code)
         if epci is None:
-            return Refusal("epci_inconnu", f"Intercommunalité inconnue : {code}.", "epci_codes")
+            return Refusal("epci_inconnu", "Intercommunalité inconnue : %(code)s.", "epci_codes",
+                           code=code)
         epcis.append(epci)
     ids = list(dict.fromkeys(i for epci in epcis for i in _epci_with_communes(db, epci)))
     perimetre = Perimetre(name=name.strip(), owner_id=owner_id,
@@ -99,12 +100,13 @@ def add_epci(db: Session, perimetre: Perimetre, epci_code: str, actor_id: int) -
     """Add an EPCI and those of its communes not yet in; returns how many were added."""
     epci = _epci_by_code(db, epci_code)
     if epci is None:
-        return Refusal("epci_inconnu", f"Intercommunalité inconnue : {epci_code}.", "epci_code")
+        return Refusal("epci_inconnu", "Intercommunalité inconnue : %(code)s.", "epci_code",
+                       code=epci_code)
     present = member_ids(db, perimetre.id)
     new = [i for i in _epci_with_communes(db, epci) if i not in present]
     if not new:
         return Refusal("collectivite_en_double",
-                       f"{epci.name} et toutes ses communes font déjà partie du périmètre.")
+                       "%(name)s et toutes ses communes font déjà partie du périmètre.", name=epci.name)
     db.add_all(PerimetreMember(perimetre_id=perimetre.id, collectivite_id=i) for i in new)
     events.record(db, "perimetre.epci_added", events.facilitator_actor(actor_id),
                   perimetre_id=perimetre.id, epci=epci_code, added=len(new))

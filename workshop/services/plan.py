@@ -77,14 +77,14 @@ def pin(db: Session, seance: Seance, key: str, year: int | None, actor_id: int) 
         if year not in plan.years:
             return Refusal("annee_hors_horizon", "Choisissez une année de l'horizon du plan.")
         if year < line.asked_year:
-            return Refusal("avant_demande", f"Cette action est demandée pour {line.asked_year} : "
-                                            f"elle ne peut pas avoir lieu avant.")
+            return Refusal("avant_demande", "Cette action est demandée pour %(year)s : "
+                                            "elle ne peut pas avoir lieu avant.", year=line.asked_year)
         others = sum(ln.days for ln in plan.in_year(year) if ln.pinned and ln.key != key)
         if others + line.days > plan.capacity[year]:
             return Refusal("capacite_depassee",
-                           f"{year} n'a que {plan.capacity[year]} jours de formation, dont "
-                           f"{others} déjà épinglés : augmentez la capacité ou choisissez une "
-                           f"autre année.")
+                           "%(year)s n'a que %(capacity)s jours de formation, dont %(pinned)s déjà "
+                           "épinglés : augmentez la capacité ou choisissez une autre année.",
+                           year=year, capacity=plan.capacity[year], pinned=others)
     row = _adjustment(db, seance, key)
     row.pin_year, row.updated_at = year, utcnow()
     db.add(row)
@@ -136,8 +136,8 @@ def set_capacity(db: Session, seance: Seance, days: dict[int, int], actor_id: in
         if year not in years(seance):
             return Refusal("annee_hors_horizon", "Choisissez une année de l'horizon du plan.")
         if not 0 <= value <= MAX_CAPACITY:
-            return Refusal("capacite_invalide",
-                           f"La capacité d'une année va de 0 à {MAX_CAPACITY} jours.")
+            return Refusal("capacite_invalide", "La capacité d'une année va de 0 à %(max)s jours.",
+                           max=MAX_CAPACITY)
     seance.plan_capacity = {**(seance.plan_capacity or {}), **{str(y): d for y, d in days.items()}}
     db.add(seance)
     events.record(db, "plan.capacity", events.facilitator_actor(actor_id), seance_id=seance.id,

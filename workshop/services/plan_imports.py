@@ -18,6 +18,7 @@ from datetime import date
 from sqlmodel import Session, select
 
 from workshop.domain import plan_files, thresholds
+from workshop.domain.messages import Text, msg
 from workshop.domain.plan_files import Catalogue, Row, ThemeEntry
 from workshop.domain.rules import Refusal
 from workshop.domain.text import normalise
@@ -89,7 +90,8 @@ def _read_xlsx(data: bytes) -> list[Sheet] | Refusal:
             for row in sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True):
                 rows.append(list(row))
                 if len(rows) > MAX_ROWS:
-                    return Refusal("trop_de_lignes", f"Plus de {MAX_ROWS} lignes dans une feuille.")
+                    return Refusal("trop_de_lignes", "Plus de %(max)s lignes dans une feuille.",
+                                   max=MAX_ROWS)
             sheets.append(Sheet(sheet.title, rows))
         book.close()
         return sheets
@@ -112,7 +114,7 @@ def _read_csv(data: bytes) -> list[Sheet] | Refusal:
     delimiter = max((";", ",", "\t"), key=sample.count)
     rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
     if len(rows) > MAX_ROWS:
-        return Refusal("trop_de_lignes", f"Plus de {MAX_ROWS} lignes.")
+        return Refusal("trop_de_lignes", "Plus de %(max)s lignes.", max=MAX_ROWS)
     return [Sheet("", [r[:MAX_COLUMNS] for r in rows])]
 
 
@@ -125,7 +127,7 @@ def catalogue(db: Session) -> tuple[Catalogue, dict[str, Theme]]:
 class Preview:
     upload: PlanImport
     rows: list[Row]
-    sheet_errors: list[str] = field(default_factory=list)
+    sheet_errors: list[Text] = field(default_factory=list)
     collectivites: dict[int, int] = field(default_factory=dict)  # row index -> collectivité
 
     @property
@@ -161,7 +163,7 @@ def preview(db: Session, upload_: PlanImport, default_year: int, horizon: range 
     sheets = read(upload_.filename, upload_.content)
     result = Preview(upload_, [])
     if isinstance(sheets, Refusal):
-        result.sheet_errors.append(sheets.message)
+        result.sheet_errors.append(sheets.why)
         return result
     cat, themes = catalogue(db)
     members = perimetres.members(db, upload_.perimetre_id)
@@ -170,22 +172,23 @@ def preview(db: Session, upload_: PlanImport, default_year: int, horizon: range 
         rows, error = plan_files.parse(sheet.rows, cat, default_year, sheet.name, horizon)
         if error:
             if any(any(c not in (None, "") for c in r) for r in sheet.rows):
-                result.sheet_errors.append(f"Feuille « {sheet.name or 'CSV'} » : {error}.")
+                result.sheet_errors.append(msg("Feuille « %(sheet)s » : %(error)s.",
+                                               sheet=sheet.name or "CSV", error=error))
             continue
         for row in rows:
             index = len(result.rows)
             result.rows.append(row)
-            if not row.accepted and not (row.error or "").startswith("thème"):
+            if not row.accepted and row.error != plan_files.UNKNOWN_THEME:
                 continue
             who = _collectivite(row, sheet.name, upload_.collectivite_id, by_key)
             if who is None:
-                row.error = row.error or "collectivité non reconnue dans le périmètre"
+                row.error = row.error or msg("collectivité non reconnue dans le périmètre")
                 continue
             result.collectivites[index] = who
             chosen = (overrides or {}).get(index)
             if chosen in themes:
                 row.theme = plan_files.ThemeMatch(chosen, "chosen", 100)
-                if row.error and row.error.startswith("thème"):
+                if row.error == plan_files.UNKNOWN_THEME:
                     row.error = None
     return result
 
@@ -211,8 +214,8 @@ def confirm(db: Session, upload_: PlanImport, default_year: int, overrides: dict
                                             PlanImport.sha256 == upload_.sha256,
                                             PlanImport.status == "confirmed")).first()
     if twin:
-        return Refusal("deja_importe", f"Ce fichier a déjà été importé le "
-                                       f"{twin.confirmed_at:%d/%m/%Y} : rien n'a été ajouté.")
+        return Refusal("deja_importe", "Ce fichier a déjà été importé le %(date)s : rien n'a été ajouté.",
+                       date=f"{twin.confirmed_at:%d/%m/%Y}")
     result = preview(db, upload_, default_year, None, overrides)
     _, themes = catalogue(db)
     count = 0

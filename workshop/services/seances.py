@@ -77,7 +77,7 @@ def share(db: Session, seance: Seance, email: str, actor_id: int) -> Facilitator
     if other is None or not other.active:
         return Refusal("compte_inconnu", "Aucun compte animateur pour cette adresse.", "email")
     if other.id == seance.owner_id or db.get(SeanceShare, (seance.id, other.id)):
-        return Refusal("deja_partagee", f"{other.name} anime déjà cette séance.", "email")
+        return Refusal("deja_partagee", "%(name)s anime déjà cette séance.", "email", name=other.name)
     db.add(SeanceShare(seance_id=seance.id, facilitator_id=other.id, shared_by_id=actor_id))
     events.record(db, "seance.shared", events.facilitator_actor(actor_id), seance_id=seance.id,
                   facilitator_id=other.id)

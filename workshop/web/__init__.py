@@ -6,6 +6,8 @@ from urllib.parse import urlsplit
 from flask import Response, g, redirect, render_template, request, session, url_for
 
 from workshop.db import get_session
+from workshop.domain.messages import joined
+from workshop.domain.rules import Refusal
 from workshop.models import Facilitator
 
 
@@ -56,14 +58,20 @@ def download(body: bytes, mimetype: str, name: str) -> Response:
         "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
 
 
+def invalid(errors: dict[str, str], code: str = "saisie_invalide") -> Refusal:
+    """The refusal of a form that did not parse: its messages, already in the request's language."""
+    return Refusal(code, joined(errors.values(), " "))
+
+
 def outcome(result, done: str) -> dict:
     """What an action's partial shows: the refusal, or the notice of success; and its status.
+
+    `done` is already in the request's language (`_()`); the refusal is said by the
+    partial (`say(refusal)`).
 
     Refusals answer 422 (htmx is configured to swap them), so the same partial
     says what went wrong and nothing changed.
     """
-    from workshop.domain.rules import Refusal
-
     refused = isinstance(result, Refusal)
     return {"refusal": result if refused else None, "notice": None if refused else done,
             "status": 422 if refused else 200}

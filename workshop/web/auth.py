@@ -5,6 +5,7 @@ from flask import Blueprint, redirect, render_template, request, session, url_fo
 from workshop.db import get_session
 from workshop.domain.rules import Refusal
 from workshop.extensions import limiter
+from workshop.i18n import say
 from workshop.schemas import Login, parse
 from workshop.services import facilitators
 from workshop.web import local_path
@@ -33,7 +34,7 @@ def login():
             session["facilitator_id"] = result.id
             session.permanent = True
             return redirect(_safe_next(request.args.get("next")))
-        error = result.message
+        error = say(result)
     status = 401 if error else 200
     return render_template("auth/login.html", error=error,
                            email=request.form.get("email", "")), status

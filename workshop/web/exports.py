@@ -6,10 +6,12 @@ import re
 import unicodedata
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from workshop.db import get_session
 from workshop.domain.rules import Refusal
 from workshop.exports import csv_files, json_seance, pdf, tables, xlsx
+from workshop.i18n import say
 from workshop.services import seances, summary
 from workshop.web import current_facilitator, download, login_required
 
@@ -38,7 +40,7 @@ def _summary(seance_id: int) -> summary.Summary:
 def summary_page(seance_id: int):
     s = _summary(seance_id)
     return render_template("exports/summary.html", s=s, for_pdf=False,
-                           doc_title=f"Synthèse · {s.seance.title}")
+                           doc_title=_("Synthèse · %(title)s", title=s.seance.title))
 
 
 @bp.get("/<int:seance_id>/synthese.pdf")
@@ -46,7 +48,7 @@ def summary_page(seance_id: int):
 def summary_pdf(seance_id: int):
     s = _summary(seance_id)
     html = render_template("exports/summary.html", s=s, for_pdf=True,
-                           doc_title=f"Synthèse · {s.seance.title}")
+                           doc_title=_("Synthèse · %(title)s", title=s.seance.title))
     return download(pdf.render(html), "application/pdf",
                      f"synthese-{_slug(s.perimetre.name)}-{s.seance.held_on}.pdf")
 
@@ -122,8 +124,8 @@ def import_json():
             else:
                 result = json_seance.load(get_session(), data, current_facilitator().id)
                 if not isinstance(result, Refusal):
-                    flash(f"Séance « {result.title} » importée.", "success")
+                    flash(_("Séance « %(title)s » importée.", title=result.title), "success")
                     return redirect(url_for("seances.detail", seance_id=result.id))
                 refusal = result
-    flash(refusal.message, "error")
+    flash(say(refusal), "error")
     return redirect(url_for("seances.index")), 303

@@ -3,9 +3,12 @@
 from itertools import groupby
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from workshop.db import get_session
 from workshop.domain.rules import Refusal
+from workshop.i18n import say
 from workshop.schemas import EpciRef, HandCollectivite, MemberRef, PerimetreCreate, form_data, parse
 from workshop.services import perimetres
 from workshop.web import current_facilitator, is_htmx, login_required, outcome, page_or_partial
@@ -40,7 +43,7 @@ def _after(perimetre, result, done: str):
     if is_htmx():
         return render_template("perimetres/_perimetre.html", **_context(perimetre, **said)), status
     refused = said["refusal"] is not None
-    flash(result.message if refused else done, "error" if refused else "success")
+    flash(say(result) if refused else done, "error" if refused else "success")
     return redirect(url_for(".detail", perimetre_id=perimetre.id))
 
 
@@ -65,9 +68,9 @@ def new():
         if data:
             result = perimetres.create(db, current_facilitator().id, data.name, data.epci_codes)
             if not isinstance(result, Refusal):
-                flash(f"Périmètre « {result.name} » créé.", "success")
+                flash(_("Périmètre « %(name)s » créé.", name=result.name), "success")
                 return redirect(url_for(".detail", perimetre_id=result.id))
-            errors = {result.field or "_": result.message}
+            errors = {result.field or "_": say(result)}
     # Nord, then Pas-de-Calais, then the EPCI that straddle both (epci_choices' order).
     groups = [(dep, list(group)) for dep, group in
               groupby(perimetres.epci_choices(db), key=lambda c: c.epci.departement)]
@@ -99,18 +102,19 @@ def add_epci(perimetre_id: int):
     result = perimetres.add_epci(get_session(), perimetre, data.epci_code,
                                  current_facilitator().id) if data else \
         Refusal("epci_inconnu", "Choisissez une intercommunalité.")
-    return _after(perimetre, result, f"{result} collectivité(s) ajoutée(s).")
+    return _after(perimetre, result, "" if isinstance(result, Refusal) else ngettext(
+        "%(num)s collectivité ajoutée.", "%(num)s collectivités ajoutées.", result))
 
 
 @bp.post("/<int:perimetre_id>/membres")
 @login_required
 def add_member(perimetre_id: int):
     perimetre = _owned_or_404(perimetre_id)
-    data, _ = parse(MemberRef, request.form)
+    data, _errors = parse(MemberRef, request.form)
     result = perimetres.add_member(get_session(), perimetre, data.collectivite_id,
                                    current_facilitator().id) if data else \
         Refusal("collectivite_inconnue", "Collectivité inconnue.")
-    return _after(perimetre, result, f"{getattr(result, 'name', '')} ajoutée au périmètre.")
+    return _after(perimetre, result, _("%(name)s ajoutée au périmètre.", name=getattr(result, "name", "")))
 
 
 @bp.post("/<int:perimetre_id>/hors-referentiel")
@@ -121,7 +125,7 @@ def add_by_hand(perimetre_id: int):
     result = perimetres.add_by_hand(get_session(), perimetre, data.name, data.kind,
                                     current_facilitator().id) if data else \
         Refusal("saisie_invalide", "Indiquez un nom et un type de collectivité.")
-    return _after(perimetre, result, f"{getattr(result, 'name', '')} ajoutée au périmètre.")
+    return _after(perimetre, result, _("%(name)s ajoutée au périmètre.", name=getattr(result, "name", "")))
 
 
 @bp.post("/<int:perimetre_id>/membres/<int:collectivite_id>/retrait")
@@ -130,16 +134,16 @@ def remove_member(perimetre_id: int, collectivite_id: int):
     perimetre = _owned_or_404(perimetre_id)
     result = perimetres.remove_member(get_session(), perimetre, collectivite_id,
                                       current_facilitator().id)
-    return _after(perimetre, result, f"{getattr(result, 'name', '')} retirée du périmètre.")
+    return _after(perimetre, result, _("%(name)s retirée du périmètre.", name=getattr(result, "name", "")))
 
 
 @bp.post("/<int:perimetre_id>/coordinatrice")
 @login_required
 def set_coordinator(perimetre_id: int):
     perimetre = _owned_or_404(perimetre_id)
-    data, _ = parse(MemberRef, request.form)
+    data, _errors = parse(MemberRef, request.form)
     result = perimetres.set_coordinator(get_session(), perimetre, data.collectivite_id,
                                         current_facilitator().id) if data else \
         Refusal("coordinatrice_hors_perimetre",
                 "La collectivité coordinatrice doit faire partie du périmètre.")
-    return _after(perimetre, result, f"{getattr(result, 'name', '')} est la coordinatrice.")
+    return _after(perimetre, result, _("%(name)s est la coordinatrice.", name=getattr(result, "name", "")))

@@ -12,6 +12,7 @@ from workshop.domain import codes
 from workshop.domain.rules import Refusal
 from workshop.domain.text import search_terms
 from workshop.extensions import csrf, limiter
+from workshop.i18n import say
 from workshop.live.phones import COOKIE
 from workshop.schemas import Join, parse
 from workshop.services import board, participants, perimetres, seances
@@ -83,7 +84,7 @@ def join(code: str):
     if isinstance(result, Refusal):
         values = request.form.to_dict()
         return render_template("phone/join.html", seance=seance_, values=values,
-                               errors={result.field or "_": result.message}), 422
+                               errors={result.field or "_": say(result)}), 422
     response = redirect(url_for(".seance", code=seance_.join_code))
     remember(response, seance_.id, result.token)
     return response
@@ -95,14 +96,14 @@ def join(code: str):
 def join_api(code: str):
     """Join from a script (load tests, tools): JSON in, the participant's token out."""
     if not request.is_json:
-        return jsonify(ok=False, message="Envoyez du JSON (Content-Type: application/json)."), 415
+        return jsonify(ok=False, message=_("Envoyez du JSON (Content-Type: application/json).")), 415
     seance_ = _seance_or_404(code)
     data, errors = parse(Join, request.get_json(silent=True))
     if errors:
         return jsonify(ok=False, code="saisie_invalide", errors=errors), 422
     result = participants.join(get_session(), seance_, data.collectivite_id, data.role)
     if isinstance(result, Refusal):
-        return jsonify(ok=False, code=result.code, message=result.message), 422
+        return jsonify(ok=False, code=result.code, message=say(result)), 422
     return jsonify(ok=True, participant_id=result.id, seance_id=seance_.id, token=result.token)
 
 

@@ -5,12 +5,14 @@ return the partial it changed.
 """
 
 from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from workshop.db import get_session
 from workshop.domain.phases import LABELS as PHASE_LABELS
 from workshop.domain.rules import Refusal
+from workshop.i18n import Labels
 from workshop.live.broadcast import broadcaster
-from workshop.live.connections import connections
+from workshop.live.presence import presence
 from workshop.schemas import (
     MemberRef,
     MergeInput,
@@ -22,11 +24,12 @@ from workshop.schemas import (
 )
 from workshop.services import board, participants, perimetres, seances
 from workshop.services import state as state_service
-from workshop.web import current_facilitator, login_required, outcome
+from workshop.web import current_facilitator, invalid, login_required, outcome
 from workshop.web.phone import remember
 from workshop.web.screen import join_urls
 
 bp = Blueprint("pilotage", __name__, url_prefix="/seances/<int:seance_id>")
+PHASE_NAMES = Labels(PHASE_LABELS)
 
 
 def _seance(seance_id: int):
@@ -43,7 +46,7 @@ def _me() -> int:
 def board_context(seance, **extra) -> dict:
     db = get_session()
     return {"seance": seance, "board": board.snapshot(db, seance),
-            "online": connections.online(seance.id), **extra}
+            "online": presence.online(seance.id), **extra}
 
 
 def _board(seance, result=None, done: str = ""):
@@ -90,7 +93,7 @@ def phase(seance_id: int):
         Refusal("phase_inconnue", "Phase inconnue.")
     if not isinstance(result, Refusal):
         broadcaster.phase(seance.id)
-    return _controls(seance, result, f"Phase : {PHASE_LABELS.get(seance.phase)}.")
+    return _controls(seance, result, _("Phase : %(phase)s.", phase=PHASE_NAMES.get(seance.phase, "")))
 
 
 @bp.post("/reglages")
@@ -99,10 +102,10 @@ def settings(seance_id: int):
     seance = _seance(seance_id)
     data, errors = parse(SeanceSettings, request.form)
     result = seances.update_settings(get_session(), seance, data, _me()) if data else \
-        Refusal("saisie_invalide", " ".join(errors.values()))
+        invalid(errors)
     if not isinstance(result, Refusal):
         broadcaster.phase(seance.id)
-    return _controls(seance, result, "Réglages enregistrés.")
+    return _controls(seance, result, _("Réglages enregistrés."))
 
 
 @bp.post("/minuteur")
@@ -114,7 +117,7 @@ def timer(seance_id: int):
         Refusal("saisie_invalide", "Durée invalide (0 à 240 minutes).")
     if not isinstance(result, Refusal):
         broadcaster.phase(seance.id)
-    return _controls(seance, result, "Minuteur lancé." if data and data.minutes else "Minuteur arrêté.")
+    return _controls(seance, result, _("Minuteur lancé.") if data and data.minutes else _("Minuteur arrêté."))
 
 
 @bp.post("/cloture")
@@ -124,7 +127,7 @@ def close(seance_id: int):
     closed = request.form.get("closed") == "1"
     seances.set_closed(get_session(), seance, closed, _me())
     broadcaster.phase(seance.id)
-    return _controls(seance, None, "Séance close." if closed else "Séance rouverte.")
+    return _controls(seance, None, _("Séance close.") if closed else _("Séance rouverte."))
 
 
 @bp.post("/besoins")
@@ -134,10 +137,10 @@ def add_need(seance_id: int):
     data, errors = parse(NeedInput, request.form)
     result = board.add_need(get_session(), seance, data.theme_id, data.title, data.details,
                             facilitator_id=_me(), source="facilitator") if data else \
-        Refusal("saisie_invalide", " ".join(errors.values()))
+        invalid(errors)
     if not isinstance(result, Refusal):
         broadcaster.need_added(seance.id, result.id)
-    return _board(seance, result, "Besoin ajouté.")
+    return _board(seance, result, _("Besoin ajouté."))
 
 
 @bp.get("/regrouper")
@@ -165,10 +168,10 @@ def edit(seance_id: int, need_id: int):
     seance = _seance(seance_id)
     data, errors = parse(NeedInput, request.form)
     result = board.edit(get_session(), seance, need_id, data.title, data.theme_id, data.details,
-                        _me()) if data else Refusal("saisie_invalide", " ".join(errors.values()))
+                        _me()) if data else invalid(errors)
     if not isinstance(result, Refusal):
         broadcaster.need_changed(seance.id, need_id)
-    return _board(seance, result, "Besoin modifié.")
+    return _board(seance, result, _("Besoin modifié."))
 
 
 @bp.post("/besoins/<int:need_id>/masquer")
@@ -178,7 +181,7 @@ def hide(seance_id: int, need_id: int):
     result = board.set_hidden(get_session(), seance, need_id, True, _me())
     if not isinstance(result, Refusal):
         broadcaster.need_removed(seance.id, need_id)
-    return _board(seance, result, "Besoin masqué : il reste dans l'historique.")
+    return _board(seance, result, _("Besoin masqué : il reste dans l'historique."))
 
 
 @bp.post("/besoins/<int:need_id>/afficher")
@@ -188,7 +191,7 @@ def show(seance_id: int, need_id: int):
     result = board.set_hidden(get_session(), seance, need_id, False, _me())
     if not isinstance(result, Refusal):
         broadcaster.need_restored(seance.id, need_id)
-    return _board(seance, result, "Besoin remis au tableau.")
+    return _board(seance, result, _("Besoin remis au tableau."))
 
 
 @bp.post("/regrouper")
@@ -200,7 +203,7 @@ def merge(seance_id: int):
         else Refusal("saisie_invalide", "Choisissez les deux besoins à regrouper.")
     if not isinstance(result, Refusal):
         broadcaster.merged(seance.id, result.source.id, result.target.id)
-    return _board(seance, result, "Besoins regroupés : agents et gommettes additionnés.")
+    return _board(seance, result, _("Besoins regroupés : agents et gommettes additionnés."))
 
 
 @bp.post("/procuration")
@@ -208,7 +211,7 @@ def merge(seance_id: int):
 def proxy(seance_id: int):
     """Enter needs, agents and dots for a collectivité whose people have no phone."""
     seance = _seance(seance_id)
-    data, _ = parse(MemberRef, request.form)
+    data, _errors = parse(MemberRef, request.form)
     result = participants.proxy(get_session(), seance, data.collectivite_id, _me()) if data \
         else Refusal("collectivite_hors_perimetre", "Choisissez une collectivité du périmètre.")
     if isinstance(result, Refusal):

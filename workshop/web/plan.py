@@ -1,6 +1,7 @@
 """The prospective plan: the draft grid, and the facilitator's adjustments (htmx)."""
 
 from flask import Blueprint, abort, render_template, request
+from flask_babel import gettext as _
 
 from workshop.db import get_session
 from workshop.domain.rules import Refusal
@@ -8,7 +9,7 @@ from workshop.live.broadcast import broadcaster
 from workshop.schemas import CapacityInput, HorizonInput, HostInput, LineRef, PinInput, parse
 from workshop.services import plan as plan_service
 from workshop.services import seances
-from workshop.web import current_facilitator, login_required, outcome
+from workshop.web import current_facilitator, invalid, login_required, outcome
 
 bp = Blueprint("plan", __name__, url_prefix="/seances/<int:seance_id>/plan")
 
@@ -51,9 +52,9 @@ def pin(seance_id: int):
     seance = _seance(seance_id)
     data, errors = parse(PinInput, request.form)
     result = plan_service.pin(get_session(), seance, data.line, data.year, current_facilitator().id) \
-        if data else Refusal("saisie_invalide", " ".join(errors.values()))
-    done = "Ligne épinglée : le plan s'est réorganisé autour." if data and data.year \
-        else "Ligne libérée : elle reprend sa place par priorité."
+        if data else invalid(errors)
+    done = _("Ligne épinglée : le plan s'est réorganisé autour.") if data and data.year \
+        else _("Ligne libérée : elle reprend sa place par priorité.")
     return _answer(seance, result, done)
 
 
@@ -64,8 +65,8 @@ def host(seance_id: int):
     data, errors = parse(HostInput, request.form)
     result = plan_service.set_host(get_session(), seance, data.line, data.collectivite_id,
                                    current_facilitator().id) if data else \
-        Refusal("saisie_invalide", " ".join(errors.values()))
-    return _answer(seance, result, "Collectivité d'accueil modifiée.")
+        invalid(errors)
+    return _answer(seance, result, _("Collectivité d'accueil modifiée."))
 
 
 @bp.post("/scinder")
@@ -75,9 +76,9 @@ def split(seance_id: int):
     data, errors = parse(LineRef, request.form)
     result = plan_service.set_split(get_session(), seance, data.line, data.split,
                                     current_facilitator().id) if data else \
-        Refusal("saisie_invalide", " ".join(errors.values()))
-    return _answer(seance, result, "Action scindée : un groupe par ligne." if data and data.split
-                   else "Groupes réunis en une seule action.")
+        invalid(errors)
+    return _answer(seance, result, _("Action scindée : un groupe par ligne.") if data and data.split
+                   else _("Groupes réunis en une seule action."))
 
 
 @bp.post("/capacite")
@@ -90,7 +91,7 @@ def capacity(seance_id: int):
     result = plan_service.set_capacity(get_session(), seance, data.days,
                                        current_facilitator().id) if data else \
         Refusal("capacite_invalide", "Indiquez pour chaque année un nombre de jours (0 à 2000).")
-    return _answer(seance, result, "Capacité enregistrée : le plan s'est réorganisé.")
+    return _answer(seance, result, _("Capacité enregistrée : le plan s'est réorganisé."))
 
 
 @bp.post("/horizon")
@@ -100,5 +101,5 @@ def horizon(seance_id: int):
     data, errors = parse(HorizonInput, request.form)
     result = plan_service.set_horizon(get_session(), seance, data.horizon_start,
                                       data.horizon_years, current_facilitator().id) if data else \
-        Refusal("horizon_invalide", " ".join(errors.values()))
-    return _answer(seance, result, "Horizon modifié.", settings=True)
+        invalid(errors, "horizon_invalide")
+    return _answer(seance, result, _("Horizon modifié."), settings=True)

@@ -3,16 +3,19 @@
 from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from workshop.db import get_session
 from workshop.domain.rules import Refusal
 from workshop.exports import csv_files, xlsx
 from workshop.exports.tables import Table
+from workshop.i18n import say
 from workshop.models import PlanImport
 from workshop.schemas import SeanceCreate, parse
 from workshop.services import perimetres
 from workshop.services import plan_imports as service
-from workshop.web import current_facilitator, download, login_required
+from workshop.web import current_facilitator, download, invalid, login_required
 
 bp = Blueprint("plans", __name__, url_prefix="/perimetres/<int:perimetre_id>/plans")
 
@@ -77,7 +80,7 @@ def upload(perimetre_id: int):
                                 file.read(service.MAX_BYTES + 1), collectivite_id,
                                 current_facilitator().id)
     if isinstance(result, Refusal):
-        flash(result.message, "error")
+        flash(say(result), "error")
         return redirect(url_for(".index", perimetre_id=perimetre.id)), 303
     return redirect(url_for(".preview", perimetre_id=perimetre.id, import_id=result.id))
 
@@ -107,9 +110,11 @@ def confirm(perimetre_id: int, import_id: int):
     upload_ = _upload(perimetre, import_id)
     result = service.confirm(get_session(), upload_, _year(), _overrides(), current_facilitator().id)
     if isinstance(result, Refusal):
-        flash(result.message, "error")
+        flash(say(result), "error")
     else:
-        flash(f"{result} besoin(s) importé(s) depuis « {upload_.filename} ».", "success")
+        flash(ngettext("%(num)s besoin importé depuis « %(file)s ».",
+                       "%(num)s besoins importés depuis « %(file)s ».", result, file=upload_.filename),
+              "success")
     return redirect(url_for(".index", perimetre_id=perimetre.id))
 
 
@@ -119,11 +124,16 @@ def start(perimetre_id: int):
     perimetre = _perimetre(perimetre_id)
     data, errors = parse(SeanceCreate, {**request.form.to_dict(), "perimetre_id": perimetre.id})
     result = service.start_seance(get_session(), perimetre, data, current_facilitator().id) \
-        if data else Refusal("saisie_invalide", " ".join(errors.values()))
+        if data else invalid(errors)
     if isinstance(result, Refusal):
-        flash(result.message, "error")
+        flash(say(result), "error")
         return redirect(url_for(".index", perimetre_id=perimetre.id)), 303
     seance, outside = result
-    note = f" ({outside} agents demandés hors de l'horizon n'ont pas été repris)" if outside else ""
-    flash(f"Séance « {seance.title} » créée à partir des plans{note}.", "success")
+    if outside:
+        flash(ngettext("Séance « %(title)s » créée à partir des plans (%(num)s agent demandé hors de "
+                       "l'horizon n'a pas été repris).",
+                       "Séance « %(title)s » créée à partir des plans (%(num)s agents demandés hors de "
+                       "l'horizon n'ont pas été repris).", outside, title=seance.title), "success")
+    else:
+        flash(_("Séance « %(title)s » créée à partir des plans.", title=seance.title), "success")
     return redirect(url_for("seances.detail", seance_id=seance.id))

@@ -3,9 +3,11 @@
 from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from workshop.db import get_session
 from workshop.domain.rules import Refusal
+from workshop.i18n import say
 from workshop.models import Perimetre
 from workshop.schemas import SeanceCreate, parse
 from workshop.services import perimetres, seances
@@ -41,9 +43,9 @@ def new():
         if data:
             result = seances.create(db, owner_id, data)
             if not isinstance(result, Refusal):
-                flash(f"Séance « {result.title} » créée.", "success")
+                flash(_("Séance « %(title)s » créée.", title=result.title), "success")
                 return redirect(url_for(".detail", seance_id=result.id))
-            errors = {result.field or "_": result.message}
+            errors = {result.field or "_": say(result)}
     return render_template("seances/new.html", values=values, errors=errors,
                            perimetres=perimetres.owned(db, owner_id)), 422 if errors else 200
 
@@ -73,7 +75,7 @@ def share(seance_id: int):
         abort(404)
     result = seances.share(db, seance, request.form.get("email", "")[:254], current_facilitator().id)
     if isinstance(result, Refusal):
-        flash(result.message, "error")
+        flash(say(result), "error")
     else:
-        flash(f"Séance partagée avec {result.name}.", "success")
+        flash(_("Séance partagée avec %(name)s.", name=result.name), "success")
     return redirect(url_for(".detail", seance_id=seance.id))

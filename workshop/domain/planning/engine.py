@@ -37,7 +37,7 @@ def build_plan(data: PlanInput) -> Plan:
     placed, unplaced, used = _place(territorial, years, data)
     for line in placed + unplaced + below:
         _host(line, data)
-        line.reason = explain(line, data, used)
+        line.why = explain(line, data, used)
     placed.sort(key=lambda ln: (ln.year, ln.priority, ln.key))
     return Plan(years, placed, below, unplaced, used, {y: data.capacity.get(y, 0) for y in years})
 

@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass, field
 
+from workshop.domain.messages import Text
+
 
 @dataclass(frozen=True)
 class ThemeRule:
@@ -65,7 +67,12 @@ class Line:
     carried: dict[int, int] = field(default_factory=dict)  # trainees moved to a later line
     pooled_from: tuple[int, ...] = ()  # earlier years whose demand waited for this one
     over_capacity: bool = False  # a pin forced it into a full year
-    reason: str = ""  # why it is where it is (filled by the explainer)
+    why: Text = ""  # why it is where it is (filled by the explainer), translatable
+
+    @property
+    def reason(self) -> str:
+        """Why, in French (the CSV and XLSX exports, the tests)."""
+        return str(self.why)
 
     @property
     def total(self) -> int:
