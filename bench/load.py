@@ -2,11 +2,15 @@
 
     python bench/load.py --phones 1000 --rate 500 --votes 5000 [--burst] [--search]
     python bench/load.py --url http://127.0.0.1:5000 --email E --password P [--seance ID]
+    python bench/load.py --cluster 2 [--database-url postgresql://...] [--redis-url redis://...]
 
 Without --url it starts the app itself on a fresh SQLite database in a
 temporary directory (`python -m workshop demo --no-serve`, then
 `python -m workshop serve --port P`) and creates a séance in the demo
-perimeter. Then, as a room would:
+perimeter. With --cluster N it starts N processes on one PostgreSQL database
+(a fresh one by default) and Redis (Flask-SocketIO's message queue, on a
+channel of the run's own), spreads the phones over them and puts the screen
+on the last one. Then, as a room would:
 
 1. N phones join through the JSON door (`POST /j/<code>/participants`), each
    with a collectivité of the perimeter, and connect over Socket.IO (asyncio
@@ -37,6 +41,7 @@ Results: JSON and a Markdown table under --out (default bench/results/).
 
 import argparse
 import asyncio
+import heapq
 import json
 import os
 import platform
@@ -52,6 +57,8 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
+import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -152,21 +159,69 @@ class ServerProcess:
             self.process.wait()
 
 
-class ProcMonitor:
-    """Samples a process's CPU time and memory from /proc, and the harness's own CPU."""
+def database_url_for(server_url: str, name: str) -> str:
+    """The URL of database `name` on the server of `server_url` (same host, port, user)."""
+    return urllib.parse.urlunsplit(urllib.parse.urlsplit(server_url)._replace(path="/" + name))
 
-    def __init__(self, pid: int | None, period: float = 0.25) -> None:
-        self.pid, self.period = pid, period
-        self.samples: list[tuple[float, float, int]] = []  # (time, cpu seconds, rss kB)
+
+def _safe_url(url: str) -> str:
+    parts = urllib.parse.urlsplit(url)
+    if parts.password:
+        parts = parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@"))
+    return urllib.parse.urlunsplit(parts)
+
+
+def create_database(admin_url: str, name: str) -> None:
+    """CREATE DATABASE, retried while another session holds the template (concurrent tests)."""
+    import psycopg
+
+    for attempt in range(20):
+        try:
+            with psycopg.connect(admin_url, autocommit=True) as connection:
+                connection.execute(f'CREATE DATABASE "{name}"')
+            return
+        except psycopg.errors.ObjectInUse:
+            if attempt == 19:
+                raise
+            time.sleep(0.5)
+
+
+def drop_database(admin_url: str, name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+class ProcMonitor:
+    """Samples a process's CPU time and memory from /proc, and the harness's own CPU.
+
+    With --cluster: several server processes (their figures summed, and each one's apart) and
+    the services they use (`services`: name -> a function giving the pids to watch, looked up
+    again every 2 s: PostgreSQL's backends of the run's database, Redis), so that their CPU
+    is not counted as "other processes"."""
+
+    def __init__(self, pid: int | list[int] | None, period: float = 0.25,
+                 services: dict | None = None) -> None:
+        self.detail = isinstance(pid, list)  # several processes: per process figures too
+        self.pids = [p for p in (pid if self.detail else [pid]) if p is not None]
+        self.pid = self.pids[0] if self.pids else None
+        self.period = period
+        self.samples: list[tuple[float, float, int]] = []  # (time, cpu seconds, rss kB), summed
+        self.per_pid: dict[int, list[tuple[float, float, int]]] = {p: [] for p in self.pids}
+        self.services = services or {}
+        self.service_pids: dict[str, list[int]] = {name: [] for name in self.services}
+        # name -> pid -> [(time, cpu seconds)]: a service's processes come and go (backends)
+        self.service_samples: dict[str, dict[int, list[tuple[float, float]]]] = {
+            name: {} for name in self.services}
         self.machine: list[tuple[float, float, float]] = []  # (time, all cores busy s, harness s)
         self.task: asyncio.Task | None = None
 
-    def read(self) -> tuple[float, int, int] | None:
-        if self.pid is None:
-            return None
+    @staticmethod
+    def read_pid(pid: int) -> tuple[float, int, int] | None:
         try:
-            stat = Path(f"/proc/{self.pid}/stat").read_text()
-            status = Path(f"/proc/{self.pid}/status").read_text()
+            stat = Path(f"/proc/{pid}/stat").read_text()
+            status = Path(f"/proc/{pid}/status").read_text()
         except OSError:
             return None
         fields = stat.rsplit(")", 1)[1].split()
@@ -175,12 +230,41 @@ class ProcMonitor:
                if line.startswith(("VmRSS", "VmHWM"))}
         return cpu, mem.get("VmRSS", 0), mem.get("VmHWM", 0)
 
+    def read_all(self) -> dict[int, tuple[float, int, int]]:
+        return {pid: sample for pid in self.pids if (sample := self.read_pid(pid))}
+
+    def read(self) -> tuple[float, int, int] | None:
+        """CPU seconds, RSS and peak RSS (kB) of the server, summed over its processes."""
+        samples = self.read_all()
+        if not samples:
+            return None
+        return tuple(sum(s[i] for s in samples.values()) for i in range(3))
+
+    async def refresh_services(self) -> None:
+        for name, find in self.services.items():
+            try:
+                self.service_pids[name] = await asyncio.to_thread(find)
+            except Exception as error:  # noqa: BLE001 - keep the last known pids
+                log(f"monitor: {name} pids not refreshed ({error})")
+
     async def run(self) -> None:
+        refreshed = None
         while True:
-            sample = self.read()
-            if sample:
-                self.samples.append((now(), sample[0], sample[1]))
-                self.machine.append((now(), machine_busy(), own_cpu()))
+            if self.services and (refreshed is None or now() - refreshed > 2):
+                refreshed = now()
+                await self.refresh_services()
+            samples = self.read_all()
+            if samples:
+                t = now()
+                self.samples.append((t, sum(s[0] for s in samples.values()),
+                                     sum(s[1] for s in samples.values())))
+                for pid, sample in samples.items():
+                    self.per_pid[pid].append((t, sample[0], sample[1]))
+                for name, pids in self.service_pids.items():
+                    for pid in pids:
+                        if (sample := self.read_pid(pid)) is not None:
+                            self.service_samples[name].setdefault(pid, []).append((t, sample[0]))
+                self.machine.append((t, machine_busy(), own_cpu()))
             await asyncio.sleep(self.period)
 
     def start(self) -> None:
@@ -195,9 +279,9 @@ class ProcMonitor:
             except asyncio.CancelledError:
                 pass
 
-    def window(self, start: float, end: float) -> dict:
-        """CPU used by the server between two instants: seconds, mean and peak share of one core."""
-        inside = [s for s in self.samples if start - self.period <= s[0] <= end + self.period]
+    def _cpu(self, samples: list, start: float, end: float) -> dict:
+        """CPU between two instants from (time, cpu seconds, rss kB) samples."""
+        inside = [s for s in samples if start - self.period <= s[0] <= end + self.period]
         if len(inside) < 2:
             return {}
         cpu = inside[-1][1] - inside[0][1]
@@ -209,23 +293,54 @@ class ProcMonitor:
                 j += 1
             if j > i and inside[j][0] - inside[i][0] >= 0.5:
                 peak = max(peak, (inside[j][1] - inside[i][1]) / (inside[j][0] - inside[i][0]))
-        result = {"cpu_s": round(cpu, 2),
-                  "cpu_mean_pct": round(100 * cpu / span, 1) if span else None,
-                  "cpu_peak_pct": round(100 * peak, 1),
-                  "rss_max_mb": round(max(s[2] for s in inside) / 1024, 1)}
+        return {"cpu_s": round(cpu, 2),
+                "cpu_mean_pct": round(100 * cpu / span, 1) if span else None,
+                "cpu_peak_pct": round(100 * peak, 1),
+                "rss_max_mb": round(max(s[2] for s in inside) / 1024, 1)}
+
+    def _service_cpu(self, name: str, start: float, end: float) -> float:
+        total = 0.0
+        for samples in self.service_samples[name].values():
+            inside = [s for s in samples if start - self.period <= s[0] <= end + self.period]
+            if len(inside) >= 2:
+                total += inside[-1][1] - inside[0][1]
+        return total
+
+    def window(self, start: float, end: float) -> dict:
+        """CPU used by the server between two instants: seconds, mean and peak share of one core."""
+        result = self._cpu(self.samples, start, end)
+        if not result:
+            return {}
+        inside = [s for s in self.samples if start - self.period <= s[0] <= end + self.period]
+        cpu, span = inside[-1][1] - inside[0][1], inside[-1][0] - inside[0][0]
+        if self.detail:
+            result["processes"] = {str(pid): self._cpu(samples, start, end)
+                                   for pid, samples in self.per_pid.items()}
+        services = 0.0
+        for name in self.services:
+            used = self._service_cpu(name, start, end)
+            services += used
+            result[f"{name}_cpu_pct"] = round(100 * used / span, 1) if span else None
         machine = [m for m in self.machine if start - self.period <= m[0] <= end + self.period]
         if len(machine) >= 2 and span:
             busy = machine[-1][1] - machine[0][1]
             harness = machine[-1][2] - machine[0][2]
             # Anything else running on the machine (another test suite...) skews the figures.
-            result["other_processes_cpu_pct"] = round(100 * max(busy - cpu - harness, 0) / span, 1)
+            result["other_processes_cpu_pct"] = round(
+                100 * max(busy - cpu - services - harness, 0) / span, 1)
         return result
 
     def memory(self) -> dict:
-        sample = self.read()
-        if sample is None:
+        samples = self.read_all()
+        if not samples:
             return {}
-        return {"rss_mb": round(sample[1] / 1024, 1), "peak_rss_mb": round(sample[2] / 1024, 1)}
+        result = {"rss_mb": round(sum(s[1] for s in samples.values()) / 1024, 1),
+                  "peak_rss_mb": round(sum(s[2] for s in samples.values()) / 1024, 1)}
+        if self.detail:  # the peak of the sum is at most the sum of the peaks given here
+            result["processes"] = {str(pid): {"rss_mb": round(s[1] / 1024, 1),
+                                              "peak_rss_mb": round(s[2] / 1024, 1)}
+                                   for pid, s in samples.items()}
+        return result
 
 
 class LoopLag:
@@ -314,6 +429,7 @@ class Phone:
     dots: dict[int, int] = field(default_factory=dict)  # need -> dots, as acknowledged
     cursor: int = 0  # the baseline's next need
     observed: list[tuple[float, str]] | None = None  # kept for the observer phone only
+    process: int = 0  # with --cluster: which server process it talks to
 
 
 class LiteSocket:
@@ -416,12 +532,12 @@ class Screen:
         auth = target.screen_auth(fresh)
         if args.client == "lite":
             self.client = LiteSocket(self.run.http, self.on_frame, self.on_disconnect)
-            await self.client.connect(target.url, auth)
+            await self.client.connect(target.screen_url, auth)
         else:
             self.client = socketio.AsyncClient(reconnection=False)
             self.client.on(self.event, self.on_push)
             self.client.on("disconnect", self.on_disconnect)
-            await self.client.connect(target.url, auth=auth, transports=["websocket"],
+            await self.client.connect(target.screen_url, auth=auth, transports=["websocket"],
                                       wait_timeout=60)
 
     def on_frame(self, frame: str) -> None:
@@ -517,12 +633,36 @@ class Ours:
         self.database_url = args.database_url
         self.url = args.url
         self.setup_info: dict = {}
+        # --cluster: N processes; phone i talks to process i % N, the screen and the observer
+        # phone to the last one, the facilitator to the first (self.url).
+        self.cluster = args.cluster
+        self.servers: list[ServerProcess] = []
+        self.urls: list[str] = []
+        self.pids: list[int] | None = None
+        self.pg = None  # the harness's connection to the run's PostgreSQL database
+        self.created_database: str | None = None
+        self.channel: str | None = None
+        self.redis_pids: list[int] | None = None
+
+    @property
+    def screen_process(self) -> int:
+        return len(self.urls) - 1 if self.urls else 0
+
+    @property
+    def screen_url(self) -> str:
+        return self.urls[self.screen_process] if self.urls else self.url
+
+    def phone_url(self, phone: Phone) -> str:
+        return self.urls[phone.process] if self.urls else self.url
 
     # setup
 
     def start(self) -> None:
         if self.url:
             self.email, self.password = self.args.email, self.args.password
+            return
+        if self.cluster:
+            self.start_cluster()
             return
         db_path = self.workdir / "bench.sqlite3"
         self.database_url = f"sqlite:///{db_path}"
@@ -550,11 +690,112 @@ class Ours:
         self.pid = self.server.pid
         log(f"server pid {self.pid} on {self.url}")
 
+    def start_cluster(self) -> None:
+        """N `workshop serve` processes on one PostgreSQL database and one Redis."""
+        args = self.args
+        import psycopg  # an app dependency with PostgreSQL: only needed here
+        import redis
+
+        try:
+            redis.Redis.from_url(args.redis_url, socket_timeout=2).ping()
+        except redis.RedisError as error:
+            raise RuntimeError(f"--cluster: Redis not reachable at {args.redis_url} "
+                               f"({error})") from None
+        if args.database_url:
+            self.database_url = args.database_url
+        else:
+            name = f"workshop_load_{args.stamp.replace('-', '_')}_{uuid.uuid4().hex[:6]}"
+            create_database(args.postgres_admin_url, name)
+            self.created_database = name
+            self.database_url = database_url_for(args.postgres_admin_url, name)
+        self.pg = psycopg.connect(self.database_url, autocommit=True)
+        # Several deployments (tests, other runs) may share the Redis: this run has its channel.
+        self.channel = f"workshop-load-{args.stamp}-{uuid.uuid4().hex[:6]}"
+        app_dir = Path(args.app_dir).resolve()
+        env = {**os.environ, "WORKSHOP_DATABASE_URL": self.database_url,
+               "WORKSHOP_REDIS_URL": args.redis_url, "WORKSHOP_SOCKETIO_CHANNEL": self.channel,
+               "WORKSHOP_SECRET_KEY": "bench-secret", "PYTHONUNBUFFERED": "1",
+               "PYTHONPATH": os.pathsep.join(filter(None, [str(app_dir),
+                                                           os.environ.get("PYTHONPATH")]))}
+        started = now()
+        demo = subprocess.run([sys.executable, "-m", "workshop", "demo", "--no-serve"], env=env,
+                              cwd=app_dir, capture_output=True, text=True, timeout=300)
+        if demo.returncode != 0:
+            raise RuntimeError(f"workshop demo failed:\n{demo.stdout}\n{demo.stderr}")
+        found = re.search(r"identifiant (\S+)\s+mot de passe (\S+)", demo.stdout)
+        self.email, self.password = found.group(1), found.group(2)
+        log(f"database ready in {now() - started:.1f} s ({_safe_url(self.database_url)}"
+            f"{', created for the run' if self.created_database else ''})")
+        for index in range(self.cluster):
+            port = free_port()
+            server = ServerProcess(f"workshop serve #{index}",
+                                   [sys.executable, "-m", "workshop", "serve", "--port", str(port)],
+                                   env, port, self.workdir / f"server-{index}.log", cwd=app_dir)
+            self.servers.append(server)
+            server.start()
+            self.urls.append(f"http://127.0.0.1:{port}")
+        self.pids = [server.pid for server in self.servers]
+        self.url, self.pid = self.urls[0], self.pids[0]
+        self.setup_info["cluster"] = {
+            "processes": self.cluster, "urls": self.urls, "pids": self.pids,
+            "database_url": _safe_url(self.database_url),
+            "database_created": bool(self.created_database), "redis_url": args.redis_url,
+            "channel": self.channel, "facilitator_process": 0,
+            "screen_process": self.screen_process, "observer_phone_process": self.screen_process,
+            "phones": "phone i on process i % N"}
+        log(f"{self.cluster} server processes (pids {self.pids}) on {', '.join(self.urls)}; "
+            f"Redis {args.redis_url}, channel {self.channel}")
+
+    def services(self) -> dict:
+        """What the monitor watches besides the servers (--cluster): our database's backends
+        and the Redis server (when it runs here: pgrep)."""
+        if self.pg is None:
+            return {}
+        return {"postgres": self._postgres_backends, "redis": self._redis_server}
+
+    def _postgres_backends(self) -> list[int]:
+        rows = self.pg.execute("SELECT pid FROM pg_stat_activity WHERE datname = "
+                               "current_database() AND pid <> pg_backend_pid()").fetchall()
+        return [row[0] for row in rows]
+
+    def _redis_server(self) -> list[int]:
+        if self.redis_pids is None:
+            host = urllib.parse.urlsplit(self.args.redis_url).hostname
+            found = subprocess.run(["pgrep", "-x", "redis-server"], capture_output=True,
+                                   text=True) if host in ("127.0.0.1", "localhost", "::1") else None
+            self.redis_pids = [int(p) for p in found.stdout.split()] if found else []
+        return self.redis_pids
+
     def stop(self) -> None:
         if self.server:
             self.server.stop()
             text = self.server.log_path.read_text()
             self.setup_info["server_tracebacks"] = text.count("Traceback")
+        if not self.cluster:
+            return
+        for server in self.servers:
+            server.stop()
+        tracebacks = [server.log_path.read_text(errors="replace").count("Traceback")
+                      for server in self.servers]
+        self.setup_info["server_tracebacks"] = sum(tracebacks)
+        self.setup_info["server_tracebacks_per_process"] = tracebacks
+        if self.pg is not None:
+            self.pg.close()
+        if self.channel:  # the presence hashes of the run (they would expire anyway)
+            try:
+                import redis
+
+                client = redis.Redis.from_url(self.args.redis_url, socket_timeout=2)
+                keys = list(client.scan_iter(f"{self.channel}:*"))
+                if keys:
+                    client.delete(*keys)
+            except Exception as error:  # noqa: BLE001 - a clean-up, not a result
+                log(f"redis keys of {self.channel} not deleted: {error}")
+        if self.created_database and self.args.keep:
+            log(f"database kept: {_safe_url(self.database_url)}")
+        elif self.created_database:
+            drop_database(self.args.postgres_admin_url, self.created_database)
+            log(f"database {self.created_database} dropped")
 
     async def prepare_seance(self) -> None:
         self.fac = await asyncio.to_thread(Facilitator, self.url, self.email, self.password)
@@ -575,8 +816,10 @@ class Ours:
 
     async def join(self, http: aiohttp.ClientSession, index: int) -> Phone:
         collectivite = self.members[index % len(self.members)]
+        process = index % len(self.urls) if self.urls else 0
+        base = self.urls[process] if self.urls else self.url
         for attempt in range(10):  # a person whose join was turned away (429) tries again
-            async with http.post(f"{self.url}/j/{self.join_code}/participants",
+            async with http.post(f"{base}/j/{self.join_code}/participants",
                                  json={"collectivite_id": collectivite,
                                        "role": ROLES[index % len(ROLES)]}) as response:
                 if response.status == 429:
@@ -586,7 +829,8 @@ class Ours:
                 body = await response.json()
                 if response.status != 200 or not body.get("ok"):
                     raise RuntimeError(f"join refused: {response.status} {body}")
-                return Phone(index, body["token"], body["participant_id"], collectivite)
+                return Phone(index, body["token"], body["participant_id"], collectivite,
+                             process=process)
         raise RuntimeError("join refused: still 429 after 10 tries")
 
     def phone_auth(self, phone: Phone) -> dict:
@@ -681,6 +925,8 @@ class Ours:
         return state["totals"]["dots"], {n["id"]: n["dots"] for n in state["needs"]}
 
     def event_mark(self) -> int | None:
+        if self.pg is not None:
+            return self.pg.execute("SELECT COALESCE(MAX(id), 0) FROM event").fetchone()[0]
         db = self._event_db()
         if db is None:
             return None
@@ -699,7 +945,22 @@ class Ours:
 
         The event log row is written in the vote's own transaction, and SQLite
         runs one writer at a time: the log's ids are the commit order.
+
+        On PostgreSQL (--cluster) the ids are taken at insert, so across processes they are not
+        the commit order: each row comes with its transaction (`xmin`), and `attribute` orders
+        each process's transactions by id (one vote writer per process: exact) and the
+        processes' between them by acknowledgement.
         """
+        if self.pg is not None and since is not None:
+            rows = self.pg.execute(
+                "SELECT actor, payload, xmin::text FROM event WHERE kind = 'vote.set' "
+                "AND seance_id = %s AND id > %s ORDER BY id", (self.seance_id, since)).fetchall()
+            order = []
+            for actor, payload, transaction in rows:
+                data = json.loads(payload) if isinstance(payload, str) else payload
+                order.append((int(actor.split(":")[1]), data["need_id"], data["dots"],
+                              transaction))
+            return order
         db = self._event_db() if since is not None else None
         if db is None:
             return None
@@ -718,7 +979,10 @@ class Ours:
         the tally that vote made (votes on one need are ordered by commit; see README)."""
         order = step.commit_order
         by_key = {(v.phone.participant_id, v.need, v.dots): v for v in step.votes}
-        if order is not None:
+        if order is not None and self.pg is not None:
+            method = "event log per process, processes merged by acknowledgement (PostgreSQL)"
+            sequence, extra = _merge_processes(order, by_key)
+        elif order is not None:
             method = "commit order (event log)"
             sequence = [by_key[key] for key in order if key in by_key]
             extra = len(order) - len(sequence)
@@ -744,6 +1008,35 @@ class Ours:
                 "shown_per_need": final[1] if final else {}}
 
 
+def _merge_processes(order: list[tuple], by_key: dict) -> tuple[list[Vote], int]:
+    """The stored votes of a step in the order they became visible, across processes.
+
+    Within a process the log's ids are the commit order (one vote writer commits its batches in
+    turn), and the votes of one transaction become visible together. Between processes each
+    transaction is placed at its first acknowledgement, which follows its commit by the time
+    the ack takes to arrive: two transactions of different processes committed a few
+    milliseconds apart may still be swapped. Returns the votes and the count of stored votes
+    that were not acknowledged."""
+    streams: dict[int, list[list]] = defaultdict(list)  # process -> [[key, xid, votes], ...]
+    extra = 0
+    for participant, need, dots, transaction in order:
+        vote = by_key.get((participant, need, dots))
+        if vote is None:
+            extra += 1
+            continue
+        stream = streams[vote.phone.process]
+        if stream and stream[-1][1] == transaction:
+            stream[-1][2].append(vote)
+        else:
+            stream.append([None, transaction, [vote]])
+    for stream in streams.values():
+        for transaction in stream:
+            transaction[0] = min((v.acked for v in transaction[2] if v.acked is not None),
+                                 default=float("inf"))
+    merged = heapq.merge(*streams.values(), key=lambda transaction: transaction[0])
+    return [vote for transaction in merged for vote in transaction[2]], extra
+
+
 def _first_reaching(votes: list[Vote], boards, need: int, start: int, direction: int,
                     attr: str) -> None:
     """For the k-th vote on a need, the first board (in time order) whose tally went k steps."""
@@ -766,6 +1059,10 @@ class Baseline:
     name = "baseline"
     screen_event = "vote"
     free_votes = True  # no rules and per-vote attribution: search steps may last as long as ours
+
+    pids = None  # one process
+    screen_process = 0
+    cluster = 0
 
     def __init__(self, args, workdir: Path) -> None:
         self.args, self.workdir = args, workdir
@@ -799,6 +1096,16 @@ class Baseline:
 
     def phone_auth(self, phone: Phone) -> dict:
         return {"token": phone.token}
+
+    def phone_url(self, phone: Phone) -> str:
+        return self.url
+
+    @property
+    def screen_url(self) -> str:
+        return self.url
+
+    def services(self) -> dict:
+        return {}
 
     def screen_auth(self, fresh: bool = True) -> dict:
         return {"screen": "bench"}
@@ -871,23 +1178,22 @@ class Run:
         def on_disconnect(*_args) -> None:
             phone.disconnected = True
 
-        auth = self.target.phone_auth(phone)
+        auth, url = self.target.phone_auth(phone), self.target.phone_url(phone)
         if self.args.client == "lite":
             client = LiteSocket(self.http, on_html, on_disconnect)
-            await client.connect(self.target.url, auth)
+            await client.connect(url, auth)
         else:
             client = socketio.AsyncClient(reconnection=False)
             client.on("html", on_html)
             client.on("disconnect", on_disconnect)
-            await client.connect(self.target.url, auth=auth, transports=["websocket"],
-                                 wait_timeout=60)
+            await client.connect(url, auth=auth, transports=["websocket"], wait_timeout=60)
         phone.client = client
 
     async def setup(self) -> None:
         args, target = self.args, self.target
         started = now()
         await target.prepare_seance()
-        self.monitor = ProcMonitor(target.pid)
+        self.monitor = ProcMonitor(target.pids or target.pid, services=target.services())
         self.monitor.start()
         self.lag.start()
         self.http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
@@ -907,6 +1213,7 @@ class Run:
         log(f"{target.name}: {len(self.phones)} phones joined in {joined:.1f} s")
         self.observer = self.phones[-1]
         self.observer.observed = []
+        self.observer.process = target.screen_process  # --cluster: with the screen
         t1 = now()
         semaphore = asyncio.Semaphore(args.connect_concurrency)
 
@@ -924,12 +1231,17 @@ class Run:
             "server_during_connects": self.monitor.window(t1, now()),
             "server_memory_after_connects": self.monitor.memory(),
         }
+        if target.cluster:
+            self.result["setup"]["phones_per_process"] = [
+                sum(p.process == i for p in self.phones) for i in range(target.cluster)]
         recueil = await target.recueil(self)
         self.result["recueil"] = recueil
         self.result["setup"]["total_s"] = round(now() - started, 1)
         if recueil:
             log(f"{target.name}: recueil done ({recueil.get('declarations')} declarations, "
-                f"phase vote took {recueil['phase_vote_s']} s, reveal {recueil['reveal_s']} s)")
+                f"phase vote took {recueil['phase_vote_s']} s, reveal {recueil['reveal_s']} s)"
+                + (f"; declarations refused: {recueil['declare_refused']}"
+                   if recueil.get("declare_refused") else ""))
 
     def plan(self, count: int, direction: int) -> list[Vote]:
         """`count` votes, one dot each, spread over phones in turn (each phone within its budget,
@@ -1089,6 +1401,9 @@ class Run:
             "phone_pushes": sum(p.pushes for p in self.phones) - pushes_before,
             "phone_push_mb": round((sum(p.push_bytes for p in self.phones) - bytes_before) / 1e6, 1),
         }
+        if target.cluster:  # votes whose screen push went through Redis to another process
+            out["votes_from_other_processes"] = sum(
+                v.phone.process != target.screen_process for v in accepted)
         out["error_count"] = sum(refused.values()) + unanswered + send_errors + \
             out["errors"]["disconnects"] + out["errors"]["screen_disconnects"]
         out["lost"] = expected - min(stored_total, attribution["shown_total"] or 0) \
@@ -1177,20 +1492,23 @@ class _Since:
 async def run_target(target, args) -> dict:
     run = Run(target, args)
     await run.setup()
-    profiler = None
+    profilers = []
     if args.py_spy and target.pid:
         await run.wait_idle()  # the profile covers the step, not the wait
-        profile = Path(args.out) / f"{target.name}-main-{args.stamp}.txt"
+        pids = target.pids or [target.pid]  # --cluster: one profile per process
+        profiles = [Path(args.out) / (f"{target.name}-main-{args.stamp}.txt" if len(pids) == 1
+                                      else f"{target.name}-{i}-main-{args.stamp}.txt")
+                    for i in range(len(pids))]
         seconds = int(args.votes / args.rate) + 5
         py_spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
-        profiler = subprocess.Popen([py_spy, "record", "--pid", str(target.pid), "--rate", "250",
-                                     "--duration",
-                                     str(seconds), "--format", "raw", "--output", str(profile),
-                                     "--nonblocking"], stdout=subprocess.DEVNULL,
-                                    stderr=subprocess.DEVNULL)
-        run.result["profile"] = str(profile)
+        for pid, profile in zip(pids, profiles, strict=True):
+            profilers.append(subprocess.Popen(
+                [py_spy, "record", "--pid", str(pid), "--rate", "250", "--duration",
+                 str(seconds), "--format", "raw", "--output", str(profile), "--nonblocking"],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        run.result["profile"] = str(profiles[0]) if len(pids) == 1 else [str(p) for p in profiles]
     main = await run.step("main", args.votes, args.rate, direction=1)
-    if profiler:
+    for profiler in profilers:
         profiler.wait(timeout=120)
     run.result["main"] = main
     _say(target.name, main)
@@ -1214,6 +1532,8 @@ def _say(name: str, step: dict) -> None:
         f"totals {step['totals']['acknowledged']}/{step['totals']['stored']}/"
         f"{step['totals']['shown']}, server cpu {step['server'].get('cpu_mean_pct')}%, "
         f"generator cpu {step['generator']['cpu_pct']}%"
+        + (f", postgres cpu {step['server']['postgres_cpu_pct']}%, redis cpu "
+           f"{step['server'].get('redis_cpu_pct')}%" if "postgres_cpu_pct" in step["server"] else "")
         + (f" (DISTURBED: other processes used {other}% of a core)"
            if (other := step["server"].get("other_processes_cpu_pct") or 0) > DISTURBED else ""))
 
@@ -1257,8 +1577,28 @@ def summary(ours: dict, baseline: dict | None, args) -> dict:
         ("burst: dots acknowledged / stored / shown after", None),
         ("max rate with p95 screen < target (votes/s)", ("search", "max_rate")),
     ]
+    if args.cluster:  # N processes: sums, each process, and the services they share
+        renamed = {"server CPU mean (% of a core)": "server CPU mean, sum of the processes "
+                   "(% of a core)",
+                   "server CPU peak (% of a core)": "server CPU peak, sum of the processes "
+                   "(% of a core)",
+                   "server peak RSS (MB)": "server peak RSS, sum of the processes (MB)"}
+        rows = [(renamed.get(label, label), path) for label, path in rows]
+        at = next(i for i, (label, _) in enumerate(rows) if label.startswith("generator CPU"))
+        rows[at:at] = [
+            ("server CPU mean per process (% of a core)", _per_process("main", "cpu_mean_pct")),
+            ("server peak RSS per process (MB)", _per_process(None, "peak_rss_mb")),
+            ("PostgreSQL CPU, the run's database backends (% of a core)",
+             ("main", "server", "postgres_cpu_pct")),
+            ("Redis server CPU (% of a core)", ("main", "server", "redis_cpu_pct")),
+            ("votes received by another process than the screen's",
+             ("main", "votes_from_other_processes")),
+        ]
     table = []
     for label, path in rows:
+        if callable(path):
+            table.append((label, path(ours), path(baseline), None))
+            continue
         if path is None:
             step = "burst" if label.startswith("burst") else "main"
             values = []
@@ -1280,6 +1620,11 @@ def summary(ours: dict, baseline: dict | None, args) -> dict:
         "ack p95 < 100 ms": (main["ack_ms"]["p95"] or 1e9) < 100,
         "server memory < 400 MB": (pick(ours, "server_memory", "peak_rss_mb") or 0) < 400,
     }
+    if args.cluster:
+        del checks["server memory < 400 MB"]
+        peaks = [p["peak_rss_mb"] for p in
+                 (pick(ours, "server_memory", "processes") or {}).values()]
+        checks["server memory < 400 MB (each process)"] = max(peaks, default=0) < 400
     if "burst" in ours:
         checks["burst drained with no error and no loss"] = ours["burst"]["error_count"] == 0 \
             and bool(ours["burst"]["consistent"])
@@ -1289,14 +1634,44 @@ def summary(ours: dict, baseline: dict | None, args) -> dict:
     return {"table": table, "checks": checks}
 
 
+def _per_process(step: str | None, key: str):
+    """A cell: one figure per server process (--cluster), "a / b / …"."""
+    def cell(result: dict | None) -> str | None:
+        if not result:
+            return None
+        source = result.get(step, {}).get("server", {}) if step else result.get("server_memory",
+                                                                               {})
+        values = [p.get(key) for p in source.get("processes", {}).values()]
+        return " / ".join(_cell(v) for v in values) if values else None
+
+    return cell
+
+
+def cluster_label(n: int) -> str:
+    return f"{n} process{'es' if n > 1 else ''}, PostgreSQL + Redis"
+
+
 def markdown(report: dict) -> str:
     cfg = report["config"]
+    target = cfg["url"] or "started by the harness (SQLite)"
+    header = "| metric | ours | baseline | ours / baseline |"
+    if cfg.get("cluster"):
+        n = cfg["cluster"]
+        main = report["ours"]["main"]
+        target = (f"started by the harness: **{cluster_label(n)}** (phone i on process i % {n}, "
+                  f"the screen and the observer phone on process {n - 1}, the facilitator on "
+                  f"process 0; {main.get('votes_from_other_processes')} of "
+                  f"{main['accepted']} accepted votes were received by another process than "
+                  f"the screen's; vote-to-screen by {main['screen_method']}); the baseline is "
+                  f"one process")
+        header = (f"| metric | ours ({cluster_label(n)}) | baseline (1 process) "
+                  f"| ours / baseline |")
     lines = [f"# Load run {report['started']}", "",
              f"{cfg['phones']} phones, {cfg['votes']} votes offered at {cfg['rate']} votes/s "
              f"(open loop), {cfg['needs']} needs, {cfg['declarations']} declarations; "
              f"{report['machine']['cores']} cores, Python {report['machine']['python']}; "
-             f"target {cfg['url'] or 'started by the harness (SQLite)'}.", "",
-             "| metric | ours | baseline | ours / baseline |", "| --- | ---: | ---: | ---: |"]
+             f"target {target}.", "",
+             header, "| --- | ---: | ---: | ---: |"]
     for label, a, b, r in report["summary"]["table"]:
         lines.append(f"| {label} | {_cell(a)} | {_cell(b)} | {_cell(r)} |")
     lines += ["", "| target | met |", "| --- | --- |"]
@@ -1354,7 +1729,20 @@ def parse_args(argv=None):
     parser.add_argument("--seance", type=int, help="use this séance (default: create one)")
     parser.add_argument("--server-pid", type=int, help="with --url: the process to measure")
     parser.add_argument("--database-url",
-                        help="with --url and SQLite: read the event log for the commit order")
+                        help="with --url and SQLite: read the event log for the commit order; "
+                             "with --cluster: the PostgreSQL database to use (default: a fresh "
+                             "one, dropped at the end unless --keep)")
+    parser.add_argument("--cluster", type=int, default=0, metavar="N",
+                        help="start N server processes sharing PostgreSQL and Redis instead of "
+                             "one on SQLite (see bench/README.md)")
+    parser.add_argument("--postgres-admin-url", default="postgresql://127.0.0.1:5432/postgres",
+                        help="with --cluster: where the run's fresh database is created "
+                             "(CREATE DATABASE, then DROP DATABASE)")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0",
+                        help="with --cluster: the Redis of the message queue (a channel of the "
+                             "run's own)")
+    parser.add_argument("--keep", action="store_true",
+                        help="with --cluster: keep the database created for the run")
     parser.add_argument("--client", choices=("lite", "python-socketio"), default="lite",
                         help="the Socket.IO client of the phones and the screen (see bench/README.md)")
     parser.add_argument("--join-concurrency", type=int, default=8)
@@ -1373,6 +1761,13 @@ def parse_args(argv=None):
     args = parser.parse_args(argv)
     if args.url and not (args.email and args.password):
         parser.error("--url needs --email and --password")
+    if args.cluster:
+        if args.cluster < 1:
+            parser.error("--cluster: at least 1 process")
+        if args.url or args.server_pid:
+            parser.error("--cluster starts its own servers: not with --url or --server-pid")
+        if args.database_url and not args.database_url.startswith("postgresql"):
+            parser.error("--cluster: --database-url must be a postgresql:// URL")
     if args.needs < 5:
         parser.error("--needs: at least 5 (each phone spends one dot on 5 different needs)")
     if args.needs > 12:

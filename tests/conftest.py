@@ -11,11 +11,13 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import requests
+from sqlalchemy import create_engine, text
 from sqlmodel import Session
 
 from tests import factories
@@ -200,3 +202,28 @@ def live_server(template_db, tmp_path):
     server.stop()
     text = server.log_path.read_text()
     assert "Traceback" not in text, text
+
+
+PG_URL = os.environ.get("WORKSHOP_TEST_POSTGRES_URL", "postgresql://127.0.0.1:5432/test")
+
+
+@pytest.fixture
+def postgres_url():
+    """A fresh PostgreSQL database for one test, dropped afterwards."""
+    admin_url = PG_URL.replace("postgresql://", "postgresql+psycopg://", 1)
+    try:
+        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        admin.connect().close()
+    except Exception as error:  # noqa: BLE001 - any connection failure means no server
+        if require("postgres"):
+            raise
+        pytest.skip(reason=f"PostgreSQL not reachable at {PG_URL} ({type(error).__name__}); "
+                    "install it (apt-get install postgresql) or set WORKSHOP_TEST_POSTGRES_URL")
+    name = f"workshop_test_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = PG_URL.rsplit("/", 1)[0] + "/" + name
+    yield url
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()

@@ -1,14 +1,11 @@
 """The engine: SQLite tuned for a live app, and the same schema on PostgreSQL."""
 
 import os
-import uuid
 
 import pytest
-from sqlalchemy import create_engine, text
 from sqlmodel import Session, select
 
 from tests import factories
-from tests.conftest import require
 from workshop import migrate
 from workshop.db import make_engine
 from workshop.models import Collectivite
@@ -42,28 +39,6 @@ def test_migrations_reach_the_models(tmp_path):
     with engine.connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
     assert diff == []
-
-
-@pytest.fixture
-def postgres_url():
-    """A fresh PostgreSQL database for one test, dropped afterwards."""
-    admin_url = PG_URL.replace("postgresql://", "postgresql+psycopg://", 1)
-    try:
-        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-        admin.connect().close()
-    except Exception as error:  # noqa: BLE001 - any connection failure means no server
-        if require("postgres"):
-            raise
-        pytest.skip(reason=f"PostgreSQL not reachable at {PG_URL} ({type(error).__name__}); "
-                    "install it (apt-get install postgresql) or set WORKSHOP_TEST_POSTGRES_URL")
-    name = f"workshop_test_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = PG_URL.rsplit("/", 1)[0] + "/" + name
-    yield url
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def test_the_same_code_runs_on_postgresql(postgres_url):

@@ -84,13 +84,13 @@ def test_ballots_on_needs_outside_the_list_are_not_ranked():
     assert [(r.need_id, r.score) for r in ranked] == [(1, 1)]
 
 
-def test_display_score_uses_a_french_comma_and_one_decimal():
-    assert display_score(Fraction(7)) == "7"
-    assert display_score(Fraction(0)) == "0"
-    assert display_score(Fraction(13, 2)) == "6,5"
-    assert display_score(Fraction(5, 3)) == "1,7"
-    assert display_score(Fraction(1, 3)) == "0,3"
-    assert display_score(Fraction(40, 4)) == "10"
+def test_display_score_is_a_whole_number_or_one_decimal():
+    assert display_score(Fraction(7)) == 7 and isinstance(display_score(Fraction(7)), int)
+    assert display_score(Fraction(0)) == 0
+    assert display_score(Fraction(13, 2)) == 6.5
+    assert display_score(Fraction(5, 3)) == 1.7
+    assert display_score(Fraction(1, 3)) == 0.3
+    assert display_score(Fraction(40, 4)) == 10
 
 
 # --- properties -------------------------------------------------------------------

@@ -1,5 +1,5 @@
 import pytest
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from tests import factories
 from workshop.models import Demand, Event, Need, Vote
@@ -440,13 +440,13 @@ def test_ranking_per_collectivite_two_people_of_a_town_and_one_of_a_village(db, 
 
     by_person = board.snapshot(db, seance)
     assert [(v.need.id, v.rank, v.score) for v in by_person.ranked] == [
-        (town_need.id, 1, "4"), (village_need.id, 2, "4")]  # equal scores: the oldest first
+        (town_need.id, 1, 4), (village_need.id, 2, 4)]  # equal scores: the oldest first
 
     seances.update_settings(db, seance, SeanceSettings(dot_budget=5, max_dots_per_need=3,
                                                        weighting="collectivite"), seance.owner_id)
     by_town = board.snapshot(db, seance)
     assert [(v.need.id, v.rank, v.score) for v in by_town.ranked] == [
-        (village_need.id, 1, "3,5"), (town_need.id, 2, "2")]
+        (village_need.id, 1, 3.5), (town_need.id, 2, 2)]
     assert [(v.dots, v.voters) for v in by_town.ranked] == [(4, 2), (4, 2)]
     assert by_town.ranked[0].ratio == 1.0 and by_town.ranked[1].ratio == pytest.approx(2 / 3.5)
     assert [(p.name, p.count) for p in by_town.people] == [("Orchies", 2), ("Bachy", 1)]
@@ -500,3 +500,53 @@ def test_every_accepted_write_records_exactly_one_event(db, seance, facilitator,
     one("need.hidden", lambda: board.set_hidden(db, seance, c.id, True, facilitator.id))
     one("need.shown", lambda: board.set_hidden(db, seance, c.id, False, facilitator.id))
     one("need.merged", lambda: board.merge(db, seance, a.id, b.id, facilitator.id))
+
+
+# --- on PostgreSQL, several processes at once ---------------------------------------
+
+
+def test_two_colleagues_first_figures_at_the_same_moment_on_postgresql(postgres_url):
+    """The second insert of a new (need, collectivité, year) waits for the first, then
+    replaces it, as a colleague's figure does, instead of failing on the unique key."""
+    import threading
+
+    from sqlalchemy import text
+
+    from workshop import migrate
+    from workshop.db import make_engine
+    from workshop.services import reference
+
+    engine = make_engine(postgres_url)
+    migrate.upgrade(engine)
+    with Session(engine, expire_on_commit=False) as db:
+        reference.load_territories(db)
+        reference.load_themes(db)
+        owner = factories.facilitator(db)
+        seance_ = factories.seance(db, owner, factories.perimetre(db, owner))
+        factories.phase(db, seance_, "recueil")
+        need = factories.need(db, seance_, "Accueil")
+        alice, bob = (factories.participant(db, seance_, "Orchies") for _ in range(2))
+    # Alice's declaration is in flight: inserted, not yet committed, in another connection.
+    in_flight = engine.connect()
+    transaction = in_flight.begin()
+    in_flight.execute(text(
+        "INSERT INTO demand (need_id, collectivite_id, year, agents, updated_by_id, updated_at) "
+        "VALUES (:n, :c, 2027, 4, :p, now())"),
+        {"n": need.id, "c": alice.collectivite_id, "p": alice.id})
+    results = []
+    with Session(engine, expire_on_commit=False) as db:
+        bobs = threading.Thread(target=lambda: results.append(board.declare(
+            db, db.get(type(seance_), seance_.id), db.get(type(bob), bob.id), need.id, 2027, 6)))
+        bobs.start()
+        bobs.join(0.5)
+        assert bobs.is_alive()  # Bob waits on Alice's row
+        transaction.commit()
+        in_flight.close()
+        bobs.join(10)
+    [row] = results
+    assert not isinstance(row, board.Refusal) and row.agents == 6
+    with Session(engine) as db:
+        assert demands(db) == [(need.id, alice.collectivite_id, 2027, 6)]
+        [declared] = [e for e in factories.events(db, seance_, "demand.declared")]
+        assert declared.payload["previous"] == 4  # Bob's figure replaced Alice's, as logged
+    engine.dispose()

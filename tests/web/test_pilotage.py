@@ -241,7 +241,7 @@ def test_state_json(logged_in, db, seance):
         "weighting": "participant", "tallies_visible": False, "closed": False,
         "timer_ends_at": None}
     assert [(n["id"], n["rank"], n["score"], n["dots"], n["voters"]) for n in state["needs"]] == [
-        (second.id, 1, "4", 4, 2), (first.id, 2, "2", 2, 1)]
+        (second.id, 1, 4, 4, 2), (first.id, 2, 2, 2, 1)]
     sst = state["needs"][1]
     assert sst["agents"] == 12 and sst["agents_by_year"] == {"2027": 8, "2028": 4}
     assert (sst["threshold"], sst["threshold_reached"], sst["missing"]) == (12, False, 4)

@@ -98,8 +98,8 @@ def rank(
     return rank_totals(need_ids, totals(ballots), weighting, demand, sharing)
 
 
-def display_score(score: Fraction) -> str:
-    """'7' or '6,5': French decimal comma, one decimal at most."""
+def display_score(score: Fraction) -> int | float:
+    """7 or 6.5: a whole number when it is one, else one decimal (formatted where shown)."""
     if score.denominator == 1:
-        return str(score.numerator)
-    return f"{float(score):.1f}".replace(".", ",")
+        return score.numerator
+    return round(float(score), 1)

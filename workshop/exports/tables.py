@@ -34,7 +34,7 @@ def needs(s: Summary) -> Table:
         rows.append([v.rank, v.theme.name, v.need.title, v.need.details, v.need.source,
                      v.status.total, *[v.by_year.get(y, 0) for y in years], v.theme.threshold,
                      "oui" if v.status.reached else "non", v.status.missing, v.collectivites,
-                     v.dots, v.voters, float(v.score.replace(",", ".")), v.theme.financing])
+                     v.dots, v.voters, v.score, v.theme.financing])
     return Table("besoins", "Besoins classés", headers, rows,
                  [6, 34, 40, 30, 12, 10, *[9] * len(years), 7, 8, 10, 12, 10, 8, 8, 12])
 

@@ -8,6 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from sqlalchemy import bindparam, func, text
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from workshop.domain import phases, rules, tally, thresholds
@@ -83,20 +84,31 @@ def declare(db: Session, seance: Seance, participant: Participant, need_id: int,
     need = open_need(db, seance, need_id)
     if isinstance(need, Refusal):
         return need
-    row = db.exec(select(Demand).where(
-        Demand.need_id == need.id, Demand.collectivite_id == participant.collectivite_id,
-        Demand.year == year).with_for_update()).first()
-    previous = row.agents if row else None
-    if row is None:
-        row = Demand(need_id=need.id, collectivite_id=participant.collectivite_id, year=year,
-                     agents=agents)
-    row.agents, row.updated_by_id, row.updated_at = agents, participant.id, utcnow()
-    db.add(row)
-    events.record(db, "demand.declared", f"participant:{participant.id}", seance_id=seance.id,
-                  need_id=need.id, collectivite_id=participant.collectivite_id, year=year,
-                  agents=agents, previous=previous)
-    db.commit()
-    return row
+    need_id, collectivite_id, participant_id = need.id, participant.collectivite_id, participant.id
+    for attempt in (1, 2):
+        row = db.exec(select(Demand).where(
+            Demand.need_id == need_id, Demand.collectivite_id == collectivite_id,
+            Demand.year == year).with_for_update()).first()
+        previous = row.agents if row else None
+        if row is None:
+            row = Demand(need_id=need_id, collectivite_id=collectivite_id, year=year,
+                         agents=agents)
+        row.agents, row.updated_by_id, row.updated_at = agents, participant_id, utcnow()
+        db.add(row)
+        events.record(db, "demand.declared", f"participant:{participant_id}",
+                      seance_id=seance.id, need_id=need_id, collectivite_id=collectivite_id,
+                      year=year, agents=agents, previous=previous)
+        try:
+            db.commit()
+            return row
+        except IntegrityError:
+            # A colleague's first figure for the same need and year was committed between
+            # our read and our insert (FOR UPDATE locks no row that does not exist yet):
+            # read again, now their row is there to lock, and ours replaces it.
+            db.rollback()
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
 
 
 @dataclass
@@ -321,7 +333,7 @@ class NeedView:
     collectivites: int  # how many declared agents
     status: thresholds.Status
     rank: int = 0
-    score: str = "0"
+    score: int | float = 0
     dots: int = 0
     voters: int = 0
     ratio: float = 0.0  # dots against the best need's, for the bars

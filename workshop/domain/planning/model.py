@@ -28,7 +28,7 @@ class NeedDemand:
     demand: dict[tuple[int, int], int]  # (collectivite_id, year) -> agents
     priority: int  # 1 = most wanted (from the vote, ties broken by demand, then sharing)
     dots: int = 0
-    score: str = "0"
+    score: int | float = 0
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ class Line:
     territorialised: bool
     priority: int
     dots: int = 0
-    score: str = "0"
+    score: int | float = 0
     year: int | None = None  # placed year; None when not territorialised or no room
     host_id: int | None = None
     host_chosen: bool = False  # the facilitator chose the host
