@@ -18,7 +18,7 @@ from pathlib import Path
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import g
-from flask_babel import force_locale, get_translations, gettext
+from flask_babel import force_locale, format_decimal, get_translations, gettext
 
 from workshop.domain.messages import Joined, Message
 from workshop.domain.rules import Refusal
@@ -85,7 +85,18 @@ def say(text: Refusal | Message | Joined | str | None, locale: str | None = None
         return text
     if not g:  # no application context: no catalogue to read
         return text.render()
-    return text.render(get_translations())
+    return text.render(_Catalogue(get_translations()))
+
+
+class _Catalogue:
+    """The request's catalogue, and its way of writing numbers (1 234, 1,234)."""
+
+    def __init__(self, translations) -> None:
+        self.gettext, self.ngettext = translations.gettext, translations.ngettext
+
+    @staticmethod
+    def number(n: int) -> str:
+        return format_decimal(n)
 
 
 class Labels(Mapping):

@@ -48,3 +48,16 @@ def test_a_refusal_keeps_its_msgid_and_says_french():
                               code="123")
     counted = Refusal("budget_epuise", nmsg("il reste %(n)s gommette", "il reste %(n)s gommettes", 2))
     assert counted.message == "il reste 2 gommettes" and counted.field is None
+
+
+def test_counts_are_grouped_as_the_language_groups_them_and_years_are_not():
+    sentence = msg("%(trainees)s en %(year)s", trainees=nmsg("%(n)s stagiaire", "%(n)s stagiaires",
+                                                              1234), year=2027)
+    assert str(sentence) == "1\u202f234 stagiaires en 2027"
+
+    class English:
+        gettext = staticmethod(lambda message: message.replace(" en ", " in "))
+        ngettext = staticmethod(lambda singular, plural, n: "%(n)s trainees")
+        number = staticmethod(lambda n: f"{n:,}")
+
+    assert sentence.render(English()) == "1,234 trainees in 2027"

@@ -18,6 +18,8 @@ class Translations(Protocol):
 
     def ngettext(self, singular: str, plural: str, n: int) -> str: ...
 
+    def number(self, n: int) -> str: ...
+
 
 class French:
     """The msgids themselves: French, whose plural starts above one (0 or 1 stagiaire)."""
@@ -27,6 +29,10 @@ class French:
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         return plural if n > 1 else singular
+
+    def number(self, n: int) -> str:
+        """1 234: French groups thousands with a narrow no-break space."""
+        return f"{n:,}".replace(",", "\u202f")
 
 
 FRENCH = French()
@@ -70,6 +76,21 @@ class Joined:
         return self.render()
 
 
+@dataclass(frozen=True)
+class Count:
+    """A quantity in a sentence (1 234 stagiaires), grouped as the language groups it;
+    the `n` of `nmsg` is one. Other numbers (a year, a rank) are said as they are."""
+
+    n: int
+
+    def render(self, translations: Translations = FRENCH) -> str:
+        number = getattr(translations, "number", None)
+        return number(self.n) if number else FRENCH.number(self.n)
+
+    def __str__(self) -> str:
+        return self.render()
+
+
 Text = str | Message | Joined
 
 
@@ -80,7 +101,7 @@ def msg(text: str, **params) -> Message:
 
 def nmsg(singular: str, plural: str, n: int, **params) -> Message:
     """A French msgid with its plural, chosen by n (also the `%(n)s` param)."""
-    return Message(singular, {"n": n, **params}, plural, n)
+    return Message(singular, {"n": Count(n), **params}, plural, n)
 
 
 def joined(parts: Iterable[Text], sep: Text = "") -> Joined:
@@ -89,6 +110,6 @@ def joined(parts: Iterable[Text], sep: Text = "") -> Joined:
 
 def render(text, translations: Translations = FRENCH):
     """A Text in the given language; any other value (a number) is left to the % formatting."""
-    if isinstance(text, Message | Joined):
+    if isinstance(text, Message | Joined | Count):
         return text.render(translations)
     return text

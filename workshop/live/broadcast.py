@@ -6,7 +6,8 @@ out-of-band swap (`hx-swap-oob`); the browser hands them to htmx.
 
 Counting changes (votes, agents) are coalesced: a séance marked dirty is
 flushed once per FLUSH_SECONDS at most for screens and the facilitator, and
-once per PHONE_SECONDS for the phones (only what they show: hidden tallies
+once per PHONE_SECONDS for the phones (the first change after a quiet spell at
+once, the next ones at the end of the period) (only what they show: hidden tallies
 are not pushed at all), so a burst of 200 votes is a handful of renders and
 one message per phone, not 200. Structural changes (a need added, hidden,
 merged) and phase changes go out at once: they are rare and people wait for
@@ -84,6 +85,8 @@ class Broadcaster:
         self._phone_needs: dict[int, set[int]] = {}
         self._phone_dots: dict[int, set[int]] = {}
         self._phone_scheduled: set[int] = set()
+        self._flushed: dict[int, float] = {}  # when each séance's last flush started
+        self._phones_flushed: dict[int, float] = {}
 
     def init_app(self, app) -> None:
         self.app = app
@@ -99,28 +102,41 @@ class Broadcaster:
 
     def counts(self, seance_id: int, *need_ids: int, dots_only: bool = False) -> None:
         """Agents or dots changed: screens and facilitator within FLUSH_SECONDS, phones
-        within PHONE_SECONDS (the issue's "no phone older than a second")."""
+        within PHONE_SECONDS (the issue's "no phone older than a second").
+
+        A change after a quiet spell goes out at once (once the handler that made it has
+        returned); the changes that follow within the period wait for its end, together.
+        """
         if seance_id not in self._scheduled:
             self._scheduled.add(seance_id)
-            socketio.start_background_task(self._later, seance_id)
+            socketio.start_background_task(self._later, seance_id,
+                                           self._wait(self._flushed, seance_id, FLUSH_SECONDS))
         if need_ids:
             pending = self._phone_dots if dots_only else self._phone_needs
             pending.setdefault(seance_id, set()).update(need_ids)
             if seance_id not in self._phone_scheduled:
                 self._phone_scheduled.add(seance_id)
-                socketio.start_background_task(self._phones_later, seance_id)
+                socketio.start_background_task(
+                    self._phones_later, seance_id,
+                    self._wait(self._phones_flushed, seance_id, PHONE_SECONDS))
 
-    def _later(self, seance_id: int) -> None:
-        socketio.sleep(FLUSH_SECONDS)
+    @staticmethod
+    def _wait(flushed: dict[int, float], seance_id: int, period: float) -> float:
+        return max(flushed.get(seance_id, -period) + period - time.monotonic(), 0.0)
+
+    def _later(self, seance_id: int, wait: float) -> None:
+        socketio.sleep(wait)
         self._scheduled.discard(seance_id)
+        self._flushed[seance_id] = time.monotonic()
         try:
             self.flush(seance_id)
         except Exception:  # a failed render must not kill the next ones
             log.exception("flush failed for séance %s", seance_id)
 
-    def _phones_later(self, seance_id: int) -> None:
-        socketio.sleep(PHONE_SECONDS)
+    def _phones_later(self, seance_id: int, wait: float) -> None:
+        socketio.sleep(wait)
         self._phone_scheduled.discard(seance_id)
+        self._phones_flushed[seance_id] = time.monotonic()
         needs = self._phone_needs.pop(seance_id, set())
         dots = self._phone_dots.pop(seance_id, set())
         try:
@@ -246,6 +262,8 @@ class Broadcaster:
                                           .where(Participant.seance_id == seance_id)):
                 left = max(seance.dot_budget - spent.get(participant_id, 0), 0)
                 for locale in LANGUAGES:
+                    if not self._heard(participant_room(participant_id, locale)):
+                        continue
                     if (locale, left) not in budgets:
                         with force_locale(locale):
                             budgets[locale, left] = render_template(
@@ -259,9 +277,19 @@ class Broadcaster:
         """Someone joined or (dis)connected: the screen's and facilitator's counts."""
         self.counts(seance_id)
 
+    def _heard(self, room: str) -> bool:
+        """Whether a room has anyone to reach. With several processes (Redis) the others'
+        sockets are not known here: always. Alone, when a socket of this process is in it
+        (python-socketio drops a room when its last socket leaves)."""
+        if self.app.config.get("REDIS_URL"):
+            return True
+        return room in socketio.server.manager.rooms.get("/", {})
+
     def _localised(self, room: Callable[[str], str], template: str, **context) -> None:
-        """A fragment rendered in each language, to that language's room."""
+        """A fragment rendered in each language someone reads it in, to that language's room."""
         for locale in LANGUAGES:
+            if not self._heard(room(locale)):
+                continue
             with force_locale(locale):
                 html = render_template(template, **context)
             self._emit(room(locale), html)
