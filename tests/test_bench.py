@@ -14,3 +14,13 @@ def test_plan_bench_runs_on_a_small_perimeter(monkeypatch, capsys):
     output = capsys.readouterr().out
     assert "input: 20 collectivités, 30 needs, 3 years" in output
     assert "build_plan over 1 runs: median" in output
+
+
+def test_vote_bench_runs_on_a_small_room(monkeypatch, capsys):
+    monkeypatch.setattr(sys, "argv", ["vote_bench.py", "--participants", "12", "--needs", "5",
+                                      "--rounds", "1"])
+    runpy.run_path(str(BENCH / "vote_bench.py"), run_name="__main__")
+    output = capsys.readouterr().out
+    assert "12 participants, 5 needs, 120 votes per round, 1 rounds" in output
+    for layer in ("board.cast:", "board.cast_many (50):", "phone vote handler:"):
+        assert layer in output and "µs per vote" in output.split(layer)[1].splitlines()[0]

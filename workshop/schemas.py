@@ -15,6 +15,9 @@ from workshop.i18n import say
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
+ID_MAX = 2**31 - 1  # ids are the base's integers: a larger one names nothing
+
+
 class Input(BaseModel):
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
     # Messages for one field and error type, where the generic one says too little.
@@ -39,7 +42,7 @@ class HandCollectivite(Input):
 
 
 class MemberRef(Input):
-    collectivite_id: int = Field(ge=1)
+    collectivite_id: int = Field(ge=1, le=ID_MAX)
 
 
 class EpciRef(Input):
@@ -47,7 +50,7 @@ class EpciRef(Input):
 
 
 class SeanceCreate(Input):
-    perimetre_id: int = Field(ge=1)
+    perimetre_id: int = Field(ge=1, le=ID_MAX)
     title: Text
     held_on: date
     horizon_start: int = Field(ge=2000, le=2100)
@@ -65,30 +68,30 @@ class SeanceSettings(Input):
 
 
 class Join(Input):
-    collectivite_id: int = Field(ge=1)
+    collectivite_id: int = Field(ge=1, le=ID_MAX)
     role: Annotated[str, StringConstraints(max_length=30)]
 
 
 class NeedInput(Input):
-    theme_id: int = Field(ge=1)
+    theme_id: int = Field(ge=1, le=ID_MAX)
     title: Text
     details: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
 
 
 class DemandInput(Input):
-    need_id: int = Field(ge=1)
+    need_id: int = Field(ge=1, le=ID_MAX)
     year: int = Field(ge=2000, le=2100)
     agents: int = Field(ge=0, le=5000)
 
 
 class VoteInput(Input):
-    need_id: int = Field(ge=1)
+    need_id: int = Field(ge=1, le=ID_MAX)
     dots: int = Field(ge=0, le=50)
 
 
 class MergeInput(Input):
-    target_id: int = Field(ge=1)
-    source_id: int = Field(ge=1)
+    target_id: int = Field(ge=1, le=ID_MAX)
+    source_id: int = Field(ge=1, le=ID_MAX)
     messages = {("source_id", "missing"): msg("Choisissez le besoin à regrouper.")}
 
 
@@ -116,7 +119,7 @@ class PinInput(Input):
 
 class HostInput(Input):
     line: LineKey
-    collectivite_id: int | None = Field(default=None, ge=1)
+    collectivite_id: int | None = Field(default=None, ge=1, le=ID_MAX)
     _host = field_validator("collectivite_id", mode="before")(_empty_is_none)
 
 

@@ -550,3 +550,36 @@ def test_two_colleagues_first_figures_at_the_same_moment_on_postgresql(postgres_
         [declared] = [e for e in factories.events(db, seance_, "demand.declared")]
         assert declared.payload["previous"] == 4  # Bob's figure replaced Alice's, as logged
     engine.dispose()
+
+
+def test_a_batch_of_votes_on_postgresql(postgres_url):
+    """The same batch rules on PostgreSQL (the several-process base), ids out of range included."""
+    from workshop import migrate
+    from workshop.db import make_engine
+    from workshop.services import reference
+
+    engine = make_engine(postgres_url)
+    migrate.upgrade(engine)
+    with Session(engine, expire_on_commit=False) as db:
+        reference.load_territories(db)
+        reference.load_themes(db)
+        owner = factories.facilitator(db)
+        seance_ = factories.seance(db, owner, factories.perimetre(db, owner))
+        factories.phase(db, seance_, "recueil")
+        a, b = factories.need(db, seance_, "Accueil"), factories.need(db, seance_, "Paie")
+        alice, bob = factories.participant(db, seance_, "Orchies"), \
+            factories.participant(db, seance_, "Cysoing")
+        factories.phase(db, seance_, "vote")
+        results = board.cast_many(db, [
+            board.Ballot(seance_.id, alice.id, a.id, 3),
+            board.Ballot(seance_.id, alice.id, 10**12, 1),  # no such need, and beyond int4
+            board.Ballot(seance_.id, bob.id, b.id, 2),
+            board.Ballot(seance_.id, alice.id, b.id, 3),  # 3 + 3 > 5
+            board.Ballot(seance_.id, alice.id, b.id, 2),
+        ])
+        assert [r.code if isinstance(r, board.Refusal) else (r.need_id, r.dots, r.left)
+                for r in results] == [(a.id, 3, 2), "besoin_inconnu", (b.id, 2, 3),
+                                      "budget_epuise", (b.id, 2, 0)]
+        assert votes(db) == sorted([(alice.id, a.id, 3), (alice.id, b.id, 2), (bob.id, b.id, 2)])
+        assert len(factories.events(db, seance_, "vote.set")) == 3
+    engine.dispose()

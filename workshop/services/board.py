@@ -4,6 +4,7 @@ Every write here is one transaction with its event-log row; the live layer
 broadcasts only after it returns. One place applies a vote: `vote()`.
 """
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -14,6 +15,7 @@ from sqlmodel import Session, select
 from workshop.domain import phases, rules, tally, thresholds
 from workshop.domain.rules import Refusal
 from workshop.models import Collectivite, Demand, Need, Participant, Seance, Theme, Vote, utcnow
+from workshop.schemas import ID_MAX
 from workshop.services import events
 from workshop.services.prepared import Prepared
 
@@ -125,16 +127,31 @@ def vote(db: Session, seance: Seance, participant: Participant, need_id: int,
     return cast(db, seance.id, participant.id, need_id, dots)
 
 
-# The vote's statements, compiled once and run on the driver's cursor (see `prepared`).
-_VOTER = Prepared(text(
-    "SELECT s.phase, s.closed_at, s.dot_budget, s.max_dots_per_need, s.id "
-    "FROM participant p JOIN seance s ON s.id = p.seance_id WHERE p.id = :participant"))
-_NEED = Prepared(text("SELECT seance_id, hidden, merged_into_id FROM need WHERE id = :need"))
-_LOCK = Prepared(text("SELECT id FROM participant WHERE id = :participant FOR UPDATE"))
-_ALLOCATION = Prepared(text(
-    "SELECT v.need_id, v.dots FROM vote v JOIN need n ON n.id = v.need_id "
-    "WHERE v.participant_id = :participant AND n.hidden = :false"
-).bindparams(bindparam("false", type_=Need.__table__.c.hidden.type)))
+# The vote's statements, compiled once and run on the driver's cursor (see `prepared`). The
+# reads take every participant or need of a batch at once (`:ids`, a JSON array of ids):
+# a few round trips per batch, not a few per vote, which matters on PostgreSQL.
+_IDS = {"sqlite": "(SELECT value FROM json_each(:ids))",
+        "postgresql": "(SELECT CAST(jsonb_array_elements_text(CAST(:ids AS jsonb)) AS integer))"}
+
+
+def _ids(ids) -> str:
+    """The `:ids` of a batch: only ids the base can hold (a larger one names nothing)."""
+    return json.dumps(sorted({i for i in ids if 0 < i <= ID_MAX}))
+
+
+def _for_ids(sql: str, *binds) -> dict[str, Prepared]:
+    return {name: Prepared(text(sql.format(ids=ids)).bindparams(*binds))
+            for name, ids in _IDS.items()}
+
+
+_VOTERS = _for_ids("SELECT p.id, s.phase, s.closed_at, s.dot_budget, s.max_dots_per_need, s.id "
+                   "FROM participant p JOIN seance s ON s.id = p.seance_id WHERE p.id IN {ids}")
+_NEEDS = _for_ids("SELECT id, seance_id, hidden, merged_into_id FROM need WHERE id IN {ids}")
+_LOCKS = _for_ids("SELECT id FROM participant WHERE id IN {ids} ORDER BY id FOR UPDATE")
+_ALLOCATIONS = _for_ids(
+    "SELECT v.participant_id, v.need_id, v.dots FROM vote v JOIN need n ON n.id = v.need_id "
+    "WHERE v.participant_id IN {ids} AND n.hidden = :false",
+    bindparam("false", type_=Need.__table__.c.hidden.type))
 _UPSERT = Prepared(text(
     "INSERT INTO vote (seance_id, participant_id, need_id, dots, updated_at) "
     "VALUES (:seance, :participant, :need, :dots, :at) "
@@ -170,20 +187,23 @@ def cast_many(db: Session, ballots: list[Ballot]) -> list[VoteResult | Refusal]:
     """
     connection = db.connection()
     raw, dialect = connection.connection.dbapi_connection, connection.dialect
+    people = _ids(b.participant_id for b in ballots)
     if dialect.name == "postgresql":  # one participant's votes one at a time, in id order
-        for participant_id in sorted({b.participant_id for b in ballots}):
-            _LOCK.run(raw, dialect, {"participant": participant_id})
-    voters: dict[int, tuple | None] = {}
-    needs: dict[int, tuple | None] = {}
-    allocations: dict[int, dict[int, int]] = {}
+        _LOCKS[dialect.name].run(raw, dialect, {"ids": people})
+    voters = {row[0]: row[1:] for row in
+              _VOTERS[dialect.name].run(raw, dialect, {"ids": people}).fetchall()}
+    needs = {row[0]: row[1:] for row in _NEEDS[dialect.name].run(
+        raw, dialect, {"ids": _ids(b.need_id for b in ballots)}).fetchall()}
+    allocations: dict[int, dict[int, int]] = defaultdict(dict)
+    for pid, need_id, dots in _ALLOCATIONS[dialect.name].run(
+            raw, dialect, {"ids": people, "false": False}).fetchall():
+        allocations[pid][need_id] = dots
     results: list[VoteResult | Refusal] = []
     writes: list[dict] = []
     logs: list[dict] = []
     for ballot in ballots:
         pid, need_id, dots = ballot.participant_id, ballot.need_id, ballot.dots
-        if pid not in voters:
-            voters[pid] = _VOTER.run(raw, dialect, {"participant": pid}).fetchone()
-        who = voters[pid]
+        who = voters.get(pid)
         if who is None or who[4] != ballot.seance_id:  # a participant acts in their own séance
             results.append(Refusal("participant_inconnu",
                                    "Rejoignez d'abord la séance avec son code."))
@@ -193,18 +213,13 @@ def cast_many(db: Session, ballots: list[Ballot]) -> list[VoteResult | Refusal]:
         if refusal:
             results.append(refusal)
             continue
-        if need_id not in needs:
-            needs[need_id] = _NEED.run(raw, dialect, {"need": need_id}).fetchone()
-        need = needs[need_id]
+        need = needs.get(need_id)
         in_seance = need is not None and need[0] == ballot.seance_id
         refusal = rules.open_need(in_seance, in_seance and need[2] is not None,
                                   in_seance and bool(need[1]))
         if refusal:
             results.append(refusal)
             continue
-        if pid not in allocations:
-            allocations[pid] = dict(_ALLOCATION.run(raw, dialect, {"participant": pid,
-                                                                  "false": False}).fetchall())
         allocation = allocations[pid]
         refusal = rules.vote(allocation, need_id, dots, budget, max_per_need)
         if refusal:
