@@ -674,12 +674,7 @@ class Ours:
         env.pop("WORKSHOP_REDIS_URL", None)
         env.pop("REDIS_URL", None)
         started = now()
-        demo = subprocess.run([sys.executable, "-m", "workshop", "demo", "--no-serve"], env=env,
-                              cwd=app_dir, capture_output=True, text=True, timeout=300)
-        if demo.returncode != 0:
-            raise RuntimeError(f"workshop demo failed:\n{demo.stdout}\n{demo.stderr}")
-        found = re.search(r"identifiant (\S+)\s+mot de passe (\S+)", demo.stdout)
-        self.email, self.password = found.group(1), found.group(2)
+        self.prepare_database(env, app_dir)
         log(f"database ready in {now() - started:.1f} s ({db_path})")
         port = free_port()
         self.url = f"http://127.0.0.1:{port}"
@@ -689,6 +684,15 @@ class Ours:
         self.server.start()
         self.pid = self.server.pid
         log(f"server pid {self.pid} on {self.url}")
+
+    def prepare_database(self, env: dict, app_dir: Path) -> None:
+        """The demo séance and its facilitator, as `workshop demo` makes them."""
+        demo = subprocess.run([sys.executable, "-m", "workshop", "demo", "--no-serve"], env=env,
+                              cwd=app_dir, capture_output=True, text=True, timeout=300)
+        if demo.returncode != 0:
+            raise RuntimeError(f"workshop demo failed:\n{demo.stdout}\n{demo.stderr}")
+        found = re.search(r"identifiant (\S+)\s+mot de passe (\S+)", demo.stdout)
+        self.email, self.password = found.group(1), found.group(2)
 
     def start_cluster(self) -> None:
         """N `workshop serve` processes on one PostgreSQL database and one Redis."""
@@ -718,12 +722,7 @@ class Ours:
                "PYTHONPATH": os.pathsep.join(filter(None, [str(app_dir),
                                                            os.environ.get("PYTHONPATH")]))}
         started = now()
-        demo = subprocess.run([sys.executable, "-m", "workshop", "demo", "--no-serve"], env=env,
-                              cwd=app_dir, capture_output=True, text=True, timeout=300)
-        if demo.returncode != 0:
-            raise RuntimeError(f"workshop demo failed:\n{demo.stdout}\n{demo.stderr}")
-        found = re.search(r"identifiant (\S+)\s+mot de passe (\S+)", demo.stdout)
-        self.email, self.password = found.group(1), found.group(2)
+        self.prepare_database(env, app_dir)
         log(f"database ready in {now() - started:.1f} s ({_safe_url(self.database_url)}"
             f"{', created for the run' if self.created_database else ''})")
         for index in range(self.cluster):

@@ -5,42 +5,18 @@ Redis is missing, unless WORKSHOP_REQUIRE asks for them (as tests/live/test_clus
 """
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import require
+from tests.live.test_cluster import PG_URL, REDIS_URL, services_or_skip
 
 pytest.importorskip("aiohttp", reason="the load harness's client needs aiohttp: "
                     "pip install 'python-socketio[asyncio_client]'")
 
 BENCH = Path(__file__).resolve().parents[2] / "bench"
-PG_URL = os.environ.get("WORKSHOP_TEST_POSTGRES_URL", "postgresql://127.0.0.1:5432/test")
-REDIS_URL = os.environ.get("WORKSHOP_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-
-
-def services_or_skip() -> None:
-    try:
-        import psycopg
-
-        psycopg.connect(PG_URL, connect_timeout=5).close()
-    except Exception as error:  # noqa: BLE001
-        if require("postgres"):
-            raise
-        pytest.skip(reason=f"PostgreSQL not reachable at {PG_URL} ({type(error).__name__}): "
-                    "apt-get install postgresql, or set WORKSHOP_TEST_POSTGRES_URL")
-    try:
-        import redis
-
-        redis.Redis.from_url(REDIS_URL, socket_timeout=2).ping()
-    except Exception as error:  # noqa: BLE001
-        if require("redis"):
-            raise
-        pytest.skip(reason=f"Redis not reachable at {REDIS_URL} ({type(error).__name__}): "
-                    "apt-get install redis-server, or set WORKSHOP_TEST_REDIS_URL")
 
 
 def test_two_processes_share_the_votes_and_nothing_is_lost(tmp_path):

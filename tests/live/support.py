@@ -8,19 +8,17 @@ import socketio
 HTML_WAIT = 5  # seconds: generous for a loaded CI machine; the product target is < 1 s
 
 
-class Phone:
-    """A participant's phone: a real python-socketio client holding its token."""
+class Listener:
+    """A real python-socketio client that keeps every `html` push it receives."""
 
-    def __init__(self, server, collectivite_id: int, token: str | None = None,
-                 language: str | None = None):
-        self.token = token or server.join(collectivite_id)
+    who = "the client"
+
+    def __init__(self, url: str, auth: dict, headers: dict | None = None):
         self.html: list[str] = []
         self.client = socketio.Client(reconnection=False)
         self.client.on("html", self.html.append)
-        # The page's language reaches the socket as a browser's would (no language chosen yet).
-        headers = {"Accept-Language": language} if language else {}
-        self.client.connect(server.url, auth={"token": self.token, "fresh": True},
-                            headers=headers, transports=["websocket"], wait_timeout=10)
+        self.client.connect(url, auth=auth, headers=headers or {}, transports=["websocket"],
+                            wait_timeout=10)
 
     def wait_for(self, text: str, timeout: float = HTML_WAIT) -> str:
         deadline = time.monotonic() + timeout
@@ -29,31 +27,33 @@ class Phone:
                 if text in html:
                     return html
             time.sleep(0.02)
-        raise AssertionError(f"the phone never got {text!r}; last: {self.html[-1:]}")
-
-    def call(self, event: str, payload) -> dict:
-        return self.client.call(event, payload, timeout=10)
+        raise AssertionError(f"{self.who} never showed {text!r}; last: {self.html[-1:]}")
 
     def close(self):
         self.client.disconnect()
 
 
-class Screen:
-    def __init__(self, server, token: str | None = None):
-        self.html: list[str] = []
-        self.client = socketio.Client(reconnection=False)
-        self.client.on("html", self.html.append)
-        self.client.connect(server.url, auth={"screen": token or server.screen_token},
-                            transports=["websocket"], wait_timeout=10)
+class Phone(Listener):
+    """A participant's phone, holding its token."""
 
-    def wait_for(self, text: str, timeout: float = HTML_WAIT) -> str:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for html in reversed(self.html):
-                if text in html:
-                    return html
-            time.sleep(0.02)
-        raise AssertionError(f"the screen never showed {text!r}; last: {self.html[-1:]}")
+    who = "the phone"
+
+    def __init__(self, server, collectivite_id: int, token: str | None = None,
+                 language: str | None = None):
+        self.token = token or server.join(collectivite_id)
+        # The page's language reaches the socket as a browser's would (no language chosen yet).
+        super().__init__(server.url, {"token": self.token, "fresh": True},
+                         {"Accept-Language": language} if language else None)
+
+    def call(self, event: str, payload) -> dict:
+        return self.client.call(event, payload, timeout=10)
+
+
+class Screen(Listener):
+    who = "the screen"
+
+    def __init__(self, server, token: str | None = None):
+        super().__init__(server.url, {"screen": token or server.screen_token})
 
 
 def theme_id(room) -> int:

@@ -505,13 +505,9 @@ def test_every_accepted_write_records_exactly_one_event(db, seance, facilitator,
 # --- on PostgreSQL, several processes at once ---------------------------------------
 
 
-def test_two_colleagues_first_figures_at_the_same_moment_on_postgresql(postgres_url):
-    """The second insert of a new (need, collectivité, year) waits for the first, then
-    replaces it, as a colleague's figure does, instead of failing on the unique key."""
-    import threading
-
-    from sqlalchemy import text
-
+@pytest.fixture
+def pg(postgres_url):
+    """A PostgreSQL base with the reference data, and a séance in its recueil."""
     from workshop import migrate
     from workshop.db import make_engine
     from workshop.services import reference
@@ -524,6 +520,19 @@ def test_two_colleagues_first_figures_at_the_same_moment_on_postgresql(postgres_
         owner = factories.facilitator(db)
         seance_ = factories.seance(db, owner, factories.perimetre(db, owner))
         factories.phase(db, seance_, "recueil")
+    yield engine, seance_
+    engine.dispose()
+
+
+def test_two_colleagues_first_figures_at_the_same_moment_on_postgresql(pg):
+    """The second insert of a new (need, collectivité, year) waits for the first, then
+    replaces it, as a colleague's figure does, instead of failing on the unique key."""
+    import threading
+
+    from sqlalchemy import text
+
+    engine, seance_ = pg
+    with Session(engine, expire_on_commit=False) as db:
         need = factories.need(db, seance_, "Accueil")
         alice, bob = (factories.participant(db, seance_, "Orchies") for _ in range(2))
     # Alice's declaration is in flight: inserted, not yet committed, in another connection.
@@ -549,23 +558,12 @@ def test_two_colleagues_first_figures_at_the_same_moment_on_postgresql(postgres_
         assert demands(db) == [(need.id, alice.collectivite_id, 2027, 6)]
         [declared] = [e for e in factories.events(db, seance_, "demand.declared")]
         assert declared.payload["previous"] == 4  # Bob's figure replaced Alice's, as logged
-    engine.dispose()
 
 
-def test_a_batch_of_votes_on_postgresql(postgres_url):
+def test_a_batch_of_votes_on_postgresql(pg):
     """The same batch rules on PostgreSQL (the several-process base), ids out of range included."""
-    from workshop import migrate
-    from workshop.db import make_engine
-    from workshop.services import reference
-
-    engine = make_engine(postgres_url)
-    migrate.upgrade(engine)
+    engine, seance_ = pg
     with Session(engine, expire_on_commit=False) as db:
-        reference.load_territories(db)
-        reference.load_themes(db)
-        owner = factories.facilitator(db)
-        seance_ = factories.seance(db, owner, factories.perimetre(db, owner))
-        factories.phase(db, seance_, "recueil")
         a, b = factories.need(db, seance_, "Accueil"), factories.need(db, seance_, "Paie")
         alice, bob = factories.participant(db, seance_, "Orchies"), \
             factories.participant(db, seance_, "Cysoing")
@@ -582,4 +580,3 @@ def test_a_batch_of_votes_on_postgresql(postgres_url):
                                       "budget_epuise", (b.id, 2, 0)]
         assert votes(db) == sorted([(alice.id, a.id, 3), (alice.id, b.id, 2), (bob.id, b.id, 2)])
         assert len(factories.events(db, seance_, "vote.set")) == 3
-    engine.dispose()
