@@ -570,6 +570,36 @@ class Screen:
             await asyncio.wait_for(self.client.disconnect(), 10)
 
 
+class FacilitatorPage:
+    """The facilitator's pilotage page, open as in a real room: its socket (with the login
+    cookie) receives the facilitator's board at each refresh, which the server renders too.
+    Its pushes are counted, not timed."""
+
+    def __init__(self, target) -> None:
+        self.target = target
+        self.pushes = self.push_bytes = 0
+        self.http: aiohttp.ClientSession | None = None
+        self.client: LiteSocket | None = None
+
+    async def connect(self) -> None:
+        cookie = "; ".join(f"{k}={v}" for k, v in self.target.fac.http.cookies.get_dict().items())
+        self.http = aiohttp.ClientSession(headers={"Cookie": cookie})
+        self.client = LiteSocket(self.http, self.on_frame, lambda *_: None)
+        await self.client.connect(self.target.url,
+                                  {"facilitator": self.target.seance_id, "fresh": True})
+
+    def on_frame(self, frame: str) -> None:
+        self.pushes += 1
+        self.push_bytes += len(frame)
+
+    async def close(self) -> dict:
+        if self.client is not None:
+            await asyncio.wait_for(self.client.disconnect(), 10)
+        if self.http is not None:
+            await self.http.close()
+        return {"pushes": self.pushes, "push_bytes": self.push_bytes}
+
+
 # --- targets: the app, and the bare relay --------------------------------------------------
 
 
@@ -1158,6 +1188,7 @@ class Run:
         self.phones: list[Phone] = []
         self.screen: Screen | None = None
         self.observer: Phone | None = None
+        self.facilitator_page: FacilitatorPage | None = None
         self.monitor: ProcMonitor | None = None
         self.lag = LoopLag()
         self.http: aiohttp.ClientSession | None = None
@@ -1198,6 +1229,9 @@ class Run:
         self.http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
         self.screen = Screen(self, target.screen_event)
         await self.screen.connect()
+        if target.name == "ours" and not args.no_facilitator_page:
+            self.facilitator_page = FacilitatorPage(target)
+            await self.facilitator_page.connect()
         t0 = now()
         connector = aiohttp.TCPConnector(limit=args.join_concurrency)
         async with aiohttp.ClientSession(connector=connector) as http:
@@ -1473,6 +1507,8 @@ class Run:
         clients = [p.client for p in self.phones if p.client]
         await asyncio.gather(*(asyncio.wait_for(c.disconnect(), 10) for c in clients),
                              self.screen.close(), return_exceptions=True)
+        if self.facilitator_page is not None:
+            self.result["facilitator_page"] = await self.facilitator_page.close()
         if self.http is not None:
             await self.http.close()
         if self.monitor:
@@ -1718,6 +1754,9 @@ def parse_args(argv=None):
                         help="at most this many votes in a search step")
     parser.add_argument("--target-ms", type=float, default=250)
     parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument("--no-facilitator-page", action="store_true",
+                        help="ours without the facilitator's pilotage page open (by default its "
+                             "socket receives the facilitator's board, as in a real room)")
     parser.add_argument("--baseline-only", action="store_true")
     parser.add_argument("--url", help="a running server instead of starting one")
     parser.add_argument("--app-dir", default=str(REPO),

@@ -49,4 +49,6 @@ def test_twenty_phones_vote_and_nothing_is_lost(live_server, tmp_path):
     assert ours["screen_method"] == "commit order (event log)"
     assert ours["server"]["cpu_s"] >= 0 and report["ours"]["server_memory"]["peak_rss_mb"] > 0
     assert report["summary"]["checks"]["no lost vote (acknowledged = stored = shown)"]
+    # The facilitator's page is open as in a room: its board reached it at each refresh.
+    assert report["ours"]["facilitator_page"]["pushes"] > 0
     assert "| vote-to-screen p95 (ms) |" in done.stdout

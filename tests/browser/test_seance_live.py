@@ -67,6 +67,14 @@ def test_a_whole_seance(browser, live_server):
     expect(screen.locator(".people-total")).to_contain_text("3 participants")
     expect(screen.locator(".people-total")).to_contain_text("2 collectivités")
     screenshot(screen, "screen-accueil")
+    # From the back of the room: the code and the QR code take a third of the screen at least.
+    boxes = [screen.locator(".welcome-code").bounding_box(), qr.bounding_box()]
+    assert boxes[1]["height"] >= 0.5 * 1080  # the QR, half the screen's height
+    assert boxes[0]["height"] >= 0.1 * 1080  # the code's letters, a tenth
+    left, top = min(b["x"] for b in boxes), min(b["y"] for b in boxes)
+    right = max(b["x"] + b["width"] for b in boxes)
+    bottom = max(b["y"] + b["height"] for b in boxes)
+    assert (right - left) * (bottom - top) >= 1920 * 1080 / 3
 
     # Recueil: phones add needs; the screen shows them as they arrive.
     fac.get_by_role("button", name="Recueil des besoins").click()
