@@ -40,9 +40,12 @@ def allows(phase: str, action: str, closed: bool = False) -> Refusal | None:
     return Refusal("phase_vote", "Le vote n'est pas ouvert.")
 
 
+UNKNOWN_PHASE = Refusal("phase_inconnue", "Phase inconnue.")
+
+
 def check_phase(phase: str) -> Refusal | None:
     if phase not in PHASES:
-        return Refusal("phase_inconnue", "Phase inconnue.")
+        return UNKNOWN_PHASE
     return None
 
 

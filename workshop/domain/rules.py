@@ -38,6 +38,16 @@ class Refusal:
         return True
 
 
+# Refusals said in several places, written once.
+UNKNOWN_PARTICIPANT = Refusal("participant_inconnu", "Rejoignez d'abord la séance avec son code.")
+UNKNOWN_NEED = Refusal("besoin_inconnu", "Besoin inconnu.")
+UNKNOWN_THEME = Refusal("theme_inconnu", "Choisissez un thème du catalogue.", "theme_id")
+EMPTY_TITLE = Refusal("titre_vide", "Donnez un titre au besoin.", "title")
+COORDINATOR_OUTSIDE = Refusal("coordinatrice_hors_perimetre",
+                              "La collectivité coordinatrice doit faire partie du périmètre.",
+                              "coordinator_id")
+
+
 def non_empty_perimeter(member_count: int) -> Refusal | None:
     if member_count < 1:
         return Refusal("perimetre_vide", "Un périmètre doit compter au moins une collectivité.")
@@ -46,11 +56,7 @@ def non_empty_perimeter(member_count: int) -> Refusal | None:
 
 def coordinator_in_perimeter(coordinator_id: int | None, member_ids: Collection[int]) -> Refusal | None:
     if coordinator_id is not None and coordinator_id not in member_ids:
-        return Refusal(
-            "coordinatrice_hors_perimetre",
-            "La collectivité coordinatrice doit faire partie du périmètre.",
-            "coordinator_id",
-        )
+        return COORDINATOR_OUTSIDE
     return None
 
 
@@ -145,7 +151,7 @@ def mergeable(target_id: int, source_id: int, target_merged: bool, source_merged
     if target_id == source_id:
         return Refusal("fusion_identique", "Choisissez deux besoins différents à regrouper.")
     if not same_seance:
-        return Refusal("besoin_inconnu", "Besoin inconnu.")
+        return UNKNOWN_NEED
     if target_merged or source_merged:
         return Refusal("deja_regroupe", "Ce besoin a déjà été regroupé avec un autre.")
     return None

@@ -15,7 +15,7 @@ from flask_socketio import emit, join_room
 
 from workshop import LANGUAGES
 from workshop.db import get_session
-from workshop.domain.rules import Refusal
+from workshop.domain.rules import UNKNOWN_PARTICIPANT, Refusal
 from workshop.extensions import socketio
 from workshop.i18n import say
 from workshop.live.broadcast import (
@@ -44,7 +44,7 @@ def connect(auth: dict) -> Refusal | None:
         token = request.cookies.get(COOKIE.format(auth["seance"]))
     participant = participants.by_token(get_session(), token if isinstance(token, str) else None)
     if participant is None:
-        return Refusal("participant_inconnu", "Rejoignez d'abord la séance avec son code.")
+        return UNKNOWN_PARTICIPANT
     locale = language()  # the page's: pushed fragments and acks come in it
     connections.add(request.sid, Identity("phone", participant.seance_id, participant.id,
                                           participant.collectivite_id, locale))
@@ -78,7 +78,7 @@ def _who(sid: str | None = None, config=None) -> Identity | Refusal:
     config = config or current_app.config
     who = connections.get(sid)
     if who is None or who.participant_id is None:
-        return Refusal("participant_inconnu", "Rejoignez d'abord la séance avec son code.")
+        return UNKNOWN_PARTICIPANT
     if not connections.allow(sid, config["LIVE_BURST"], config["LIVE_RATE"]):
         return FLOOD
     return who
@@ -142,7 +142,7 @@ def on_vote(app, sid: str, payload=None) -> dict:
 def _vote_ack(app, locale: str, need_id: int, dots: int, left: int, budget: int) -> str:
     """The phone's dots on the need and its budget: a few hundred different fragments in a
     room, rendered once each (the same partials as the page)."""
-    with app.test_request_context("/"), force_locale(locale):
+    with _speaking(app, locale):
         return render_template("phone/_vote_ack.html", seance={"dot_budget": budget},
                                mine=board.Mine({need_id: dots}, {}, left), need_id=need_id,
                                oob=True)

@@ -1,7 +1,7 @@
 """The board of a séance: needs, declared agents and dots.
 
 Every write here is one transaction with its event-log row; the live layer
-broadcasts only after it returns. One place applies a vote: `vote()`.
+broadcasts only after it returns. One place applies a vote: `cast_many()`.
 """
 
 import json
@@ -40,7 +40,7 @@ def open_need(db: Session, seance: Seance, need_id: int) -> Need | Refusal:
 def _participant_may(seance: Seance, participant: Participant, action: str) -> Refusal | None:
     """Phase rules bind participants; a proxy is exempt from them, not from a closed séance."""
     if participant.seance_id != seance.id:
-        return Refusal("participant_inconnu", "Rejoignez d'abord la séance avec son code.")
+        return rules.UNKNOWN_PARTICIPANT
     closed = seance.closed_at is not None
     if participant.is_proxy and not closed:
         return None
@@ -61,10 +61,10 @@ def add_need(db: Session, seance: Seance, theme_id: int, title: str, details: st
         return phases.allows(seance.phase, "add_need", closed=True)
     theme = db.get(Theme, theme_id)
     if theme is None or not theme.active:
-        return Refusal("theme_inconnu", "Choisissez un thème du catalogue.", "theme_id")
+        return rules.UNKNOWN_THEME
     title = " ".join(title.split())
     if not title:
-        return Refusal("titre_vide", "Donnez un titre au besoin.", "title")
+        return rules.EMPTY_TITLE
     need = Need(seance_id=seance.id, theme_id=theme.id, title=title[:TITLE_MAX],
                 details=details.strip()[:DETAILS_MAX], source=source,
                 author_id=participant.id if participant else None)
@@ -124,7 +124,8 @@ class VoteResult:
 
 def vote(db: Session, seance: Seance, participant: Participant, need_id: int,
          dots: int) -> VoteResult | Refusal:
-    return cast(db, seance.id, participant.id, need_id, dots)
+    """One vote on its own (a proxy entry, the demo): a batch of one (see `cast_many`)."""
+    return cast_many(db, [Ballot(seance.id, participant.id, need_id, dots)])[0]
 
 
 # The vote's statements, compiled once and run on the driver's cursor (see `prepared`). The
@@ -147,7 +148,8 @@ def _for_ids(sql: str, *binds) -> dict[str, Prepared]:
 _VOTERS = _for_ids("SELECT p.id, s.phase, s.closed_at, s.dot_budget, s.max_dots_per_need, s.id "
                    "FROM participant p JOIN seance s ON s.id = p.seance_id WHERE p.id IN {ids}")
 _NEEDS = _for_ids("SELECT id, seance_id, hidden, merged_into_id FROM need WHERE id IN {ids}")
-_LOCKS = _for_ids("SELECT id FROM participant WHERE id IN {ids} ORDER BY id FOR UPDATE")
+_LOCK = Prepared(text("SELECT id FROM participant WHERE id IN {ids} ORDER BY id FOR UPDATE"
+                      .format(ids=_IDS["postgresql"])))  # SQLite has one writer: no lock
 _ALLOCATIONS = _for_ids(
     "SELECT v.participant_id, v.need_id, v.dots FROM vote v JOIN need n ON n.id = v.need_id "
     "WHERE v.participant_id IN {ids} AND n.hidden = :false",
@@ -158,12 +160,6 @@ _UPSERT = Prepared(text(
     "ON CONFLICT (participant_id, need_id) DO UPDATE SET dots = excluded.dots, "
     "updated_at = excluded.updated_at"
 ).bindparams(bindparam("at", type_=Vote.__table__.c.updated_at.type)))
-
-
-def cast(db: Session, seance_id: int, participant_id: int, need_id: int,
-         dots: int) -> VoteResult | Refusal:
-    """Set a participant's dots on a need (see `cast_many`)."""
-    return cast_many(db, [Ballot(seance_id, participant_id, need_id, dots)])[0]
 
 
 @dataclass(frozen=True)
@@ -189,7 +185,7 @@ def cast_many(db: Session, ballots: list[Ballot]) -> list[VoteResult | Refusal]:
     raw, dialect = connection.connection.dbapi_connection, connection.dialect
     people = _ids(b.participant_id for b in ballots)
     if dialect.name == "postgresql":  # one participant's votes one at a time, in id order
-        _LOCKS[dialect.name].run(raw, dialect, {"ids": people})
+        _LOCK.run(raw, dialect, {"ids": people})
     voters = {row[0]: row[1:] for row in
               _VOTERS[dialect.name].run(raw, dialect, {"ids": people}).fetchall()}
     needs = {row[0]: row[1:] for row in _NEEDS[dialect.name].run(
@@ -205,8 +201,7 @@ def cast_many(db: Session, ballots: list[Ballot]) -> list[VoteResult | Refusal]:
         pid, need_id, dots = ballot.participant_id, ballot.need_id, ballot.dots
         who = voters.get(pid)
         if who is None or who[4] != ballot.seance_id:  # a participant acts in their own séance
-            results.append(Refusal("participant_inconnu",
-                                   "Rejoignez d'abord la séance avec son code."))
+            results.append(rules.UNKNOWN_PARTICIPANT)
             continue
         phase, closed_at, budget, max_per_need, _ = who
         refusal = phases.allows(phase, "vote", closed_at is not None)
@@ -261,7 +256,7 @@ def merge(db: Session, seance: Seance, target_id: int, source_id: int,
     """
     target, source = db.get(Need, target_id), db.get(Need, source_id)
     if target is None or source is None:
-        return Refusal("besoin_inconnu", "Besoin inconnu.")
+        return rules.UNKNOWN_NEED
     refusal = rules.mergeable(target.id, source.id, target.merged_into_id is not None,
                               source.merged_into_id is not None,
                               target.seance_id == source.seance_id == seance.id)
@@ -303,13 +298,13 @@ def edit(db: Session, seance: Seance, need_id: int, title: str, theme_id: int, d
          facilitator_id: int) -> Need | Refusal:
     need = db.get(Need, need_id)
     if need is None or need.seance_id != seance.id or need.merged_into_id is not None:
-        return Refusal("besoin_inconnu", "Besoin inconnu.")
+        return rules.UNKNOWN_NEED
     theme = db.get(Theme, theme_id)
     title = " ".join(title.split())
     if theme is None or not theme.active:
-        return Refusal("theme_inconnu", "Choisissez un thème du catalogue.", "theme_id")
+        return rules.UNKNOWN_THEME
     if not title:
-        return Refusal("titre_vide", "Donnez un titre au besoin.", "title")
+        return rules.EMPTY_TITLE
     before = {"title": need.title, "theme_id": need.theme_id, "details": need.details}
     need.title, need.theme_id, need.details = title[:TITLE_MAX], theme.id, details.strip()[:DETAILS_MAX]
     db.add(need)
@@ -324,7 +319,7 @@ def set_hidden(db: Session, seance: Seance, need_id: int, hidden: bool,
                facilitator_id: int) -> Need | Refusal:
     need = db.get(Need, need_id)
     if need is None or need.seance_id != seance.id or need.merged_into_id is not None:
-        return Refusal("besoin_inconnu", "Besoin inconnu.")
+        return rules.UNKNOWN_NEED
     need.hidden = hidden
     db.add(need)
     events.record(db, "need.hidden" if hidden else "need.shown",

@@ -8,14 +8,17 @@ from workshop.domain.territories import ROLES
 from workshop.models import Collectivite, Participant, Seance, utcnow
 from workshop.services import events, perimetres
 
+CLOSED = Refusal("seance_close", "Cette séance est close.")
+OUTSIDE = Refusal("collectivite_hors_perimetre",
+                  "Choisissez une collectivité du périmètre de la séance.", "collectivite_id")
+
 
 def join(db: Session, seance: Seance, collectivite_id: int, role: str,
          display_name: str | None = None) -> Participant | Refusal:
     if seance.closed_at is not None:
-        return Refusal("seance_close", "Cette séance est close.")
+        return CLOSED
     if collectivite_id not in perimetres.member_ids(db, seance.perimetre_id):
-        return Refusal("collectivite_hors_perimetre",
-                       "Choisissez une collectivité du périmètre de la séance.", "collectivite_id")
+        return OUTSIDE
     if role not in ROLES:
         return Refusal("role_inconnu", "Choisissez votre fonction dans la liste.", "role")
     participant = Participant(seance_id=seance.id, collectivite_id=collectivite_id, role=role,
@@ -33,15 +36,14 @@ def proxy(db: Session, seance: Seance, collectivite_id: int,
           facilitator_id: int) -> Participant | Refusal:
     """The facilitator's stand-in for a collectivité without a phone: one per collectivité."""
     if seance.closed_at is not None:
-        return Refusal("seance_close", "Cette séance est close.")
+        return CLOSED
     existing = db.exec(select(Participant).where(
         Participant.seance_id == seance.id, Participant.collectivite_id == collectivite_id,
         Participant.is_proxy)).first()
     if existing:
         return existing
     if collectivite_id not in perimetres.member_ids(db, seance.perimetre_id):
-        return Refusal("collectivite_hors_perimetre",
-                       "Choisissez une collectivité du périmètre de la séance.", "collectivite_id")
+        return OUTSIDE
     participant = Participant(seance_id=seance.id, collectivite_id=collectivite_id, role="autre",
                               token=codes.new_secret(), is_proxy=True,
                               display_name="Saisie par l'animateur")

@@ -11,6 +11,8 @@ from workshop.domain.text import search_key, search_terms
 from workshop.models import Collectivite, EpciMember, Perimetre, PerimetreMember
 from workshop.services import events
 
+UNKNOWN_COLLECTIVITE = Refusal("collectivite_inconnue", "Collectivité inconnue.")
+
 
 @dataclass
 class EpciChoice:
@@ -118,7 +120,7 @@ def add_member(db: Session, perimetre: Perimetre, collectivite_id: int,
                actor_id: int) -> Collectivite | Refusal:
     collectivite = db.get(Collectivite, collectivite_id)
     if collectivite is None:
-        return Refusal("collectivite_inconnue", "Collectivité inconnue.")
+        return UNKNOWN_COLLECTIVITE
     refusal = rules.not_already_member(collectivite.name, collectivite.id,
                                        member_ids(db, perimetre.id))
     if refusal:

@@ -11,6 +11,8 @@ from workshop.services import board, events, perimetres
 
 DEFAULT_CAPACITY = 40  # training days a year: about two sessions a month outside summer
 MAX_CAPACITY = 2000
+LINE_GONE = Refusal("ligne_inconnue", "Cette ligne n'est plus dans le plan : rechargez-le.")
+YEAR_OUTSIDE = Refusal("annee_hors_horizon", "Choisissez une année de l'horizon du plan.")
 
 
 def years(seance: Seance) -> tuple[int, ...]:
@@ -72,10 +74,10 @@ def pin(db: Session, seance: Seance, key: str, year: int | None, actor_id: int) 
     plan, _ = build(db, seance)
     line = _line(plan, key)
     if line is None or not line.territorialised:
-        return Refusal("ligne_inconnue", "Cette ligne n'est plus dans le plan : rechargez-le.")
+        return LINE_GONE
     if year is not None:
         if year not in plan.years:
-            return Refusal("annee_hors_horizon", "Choisissez une année de l'horizon du plan.")
+            return YEAR_OUTSIDE
         if year < line.asked_year:
             return Refusal("avant_demande", "Cette action est demandée pour %(year)s : "
                                             "elle ne peut pas avoir lieu avant.", year=line.asked_year)
@@ -99,7 +101,7 @@ def set_host(db: Session, seance: Seance, key: str, collectivite_id: int | None,
     plan, _ = build(db, seance)
     line = _line(plan, key)
     if line is None:
-        return Refusal("ligne_inconnue", "Cette ligne n'est plus dans le plan : rechargez-le.")
+        return LINE_GONE
     if collectivite_id is not None and \
             collectivite_id not in perimetres.member_ids(db, seance.perimetre_id):
         return Refusal("collectivite_hors_perimetre",
@@ -119,7 +121,7 @@ def set_split(db: Session, seance: Seance, key: str, split: bool, actor_id: int)
     base = key.split(":g")[0]
     line = _line(plan, key) or _line(plan, base)
     if line is None or not line.territorialised:
-        return Refusal("ligne_inconnue", "Cette ligne n'est plus dans le plan : rechargez-le.")
+        return LINE_GONE
     if split and len(line.groups) < 2:
         return Refusal("un_seul_groupe", "Cette action n'a qu'un groupe : rien à scinder.")
     row = _adjustment(db, seance, base)
@@ -134,7 +136,7 @@ def set_split(db: Session, seance: Seance, key: str, split: bool, actor_id: int)
 def set_capacity(db: Session, seance: Seance, days: dict[int, int], actor_id: int) -> Seance | Refusal:
     for year, value in days.items():
         if year not in years(seance):
-            return Refusal("annee_hors_horizon", "Choisissez une année de l'horizon du plan.")
+            return YEAR_OUTSIDE
         if not 0 <= value <= MAX_CAPACITY:
             return Refusal("capacite_invalide", "La capacité d'une année va de 0 à %(max)s jours.",
                            max=MAX_CAPACITY)

@@ -36,21 +36,25 @@ class Prepared:
 
     def run(self, connection, dialect: Dialect, params: Mapping[str, Any]):
         """Execute on a DBAPI connection; returns the driver's cursor."""
-        sql, order, processors = self._for(dialect)
-        values = {name: processors[name](value) if name in processors else value
-                  for name, value in params.items()}
+        sql, bind = self._binder(dialect)
         cursor = connection.cursor()
-        cursor.execute(sql, [values[name] for name in order] if order is not None else values)
+        cursor.execute(sql, bind(params))
         return cursor
+
+    def _binder(self, dialect: Dialect):
+        """The SQL and a function from named params to what the driver takes."""
+        sql, order, processors = self._for(dialect)
+
+        def bind(params: Mapping[str, Any]):
+            values = {name: processors[name](value) if name in processors else value
+                      for name, value in params.items()}
+            return [values[name] for name in order] if order is not None else values
+
+        return sql, bind
 
     def run_many(self, connection, dialect: Dialect, rows: list[Mapping[str, Any]]) -> None:
         """The same statement for each row, in order, in the caller's transaction."""
         if not rows:
             return
-        sql, order, processors = self._for(dialect)
-        batch = []
-        for params in rows:
-            values = {name: processors[name](value) if name in processors else value
-                      for name, value in params.items()}
-            batch.append([values[name] for name in order] if order is not None else values)
-        connection.cursor().executemany(sql, batch)
+        sql, bind = self._binder(dialect)
+        connection.cursor().executemany(sql, [bind(params) for params in rows])

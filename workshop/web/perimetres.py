@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from workshop.db import get_session
+from workshop.domain import rules
 from workshop.domain.rules import Refusal
 from workshop.i18n import say
 from workshop.schemas import EpciRef, HandCollectivite, MemberRef, PerimetreCreate, form_data, parse
@@ -113,7 +114,7 @@ def add_member(perimetre_id: int):
     data, _errors = parse(MemberRef, request.form)
     result = perimetres.add_member(get_session(), perimetre, data.collectivite_id,
                                    current_facilitator().id) if data else \
-        Refusal("collectivite_inconnue", "Collectivité inconnue.")
+        perimetres.UNKNOWN_COLLECTIVITE
     return _after(perimetre, result, _("%(name)s ajoutée au périmètre.", name=getattr(result, "name", "")))
 
 
@@ -144,6 +145,5 @@ def set_coordinator(perimetre_id: int):
     data, _errors = parse(MemberRef, request.form)
     result = perimetres.set_coordinator(get_session(), perimetre, data.collectivite_id,
                                         current_facilitator().id) if data else \
-        Refusal("coordinatrice_hors_perimetre",
-                "La collectivité coordinatrice doit faire partie du périmètre.")
+        rules.COORDINATOR_OUTSIDE
     return _after(perimetre, result, _("%(name)s est la coordinatrice.", name=getattr(result, "name", "")))

@@ -8,6 +8,7 @@ from flask import Blueprint, abort, jsonify, redirect, render_template, request,
 from flask_babel import gettext as _
 
 from workshop.db import get_session
+from workshop.domain import phases
 from workshop.domain.phases import LABELS as PHASE_LABELS
 from workshop.domain.rules import Refusal
 from workshop.i18n import Labels
@@ -90,7 +91,7 @@ def phase(seance_id: int):
     seance = _seance(seance_id)
     data, errors = parse(PhaseInput, request.form)
     result = seances.set_phase(get_session(), seance, data.phase, _me()) if data else \
-        Refusal("phase_inconnue", "Phase inconnue.")
+        phases.UNKNOWN_PHASE
     if not isinstance(result, Refusal):
         broadcaster.phase(seance.id)
     return _controls(seance, result, _("Phase : %(phase)s.", phase=PHASE_NAMES.get(seance.phase, "")))
