@@ -40,9 +40,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from workshop import live
     from workshop.web import auth, exports, lang, perimetres, phone, pilotage, plan, plans, screen, seances
+    from workshop.web.clock import bp as clock_bp
 
     for blueprint in (auth.bp, perimetres.bp, seances.bp, pilotage.bp, plan.bp, exports.bp,
-                      plans.bp, phone.bp, screen.bp, lang.bp):
+                      plans.bp, phone.bp, screen.bp, lang.bp, clock_bp):
         app.register_blueprint(blueprint)
     live.init_app(app)
 

@@ -10,6 +10,8 @@ import os
 import secrets
 from pathlib import Path
 
+from workshop.domain import clock
+
 
 def _secret_key(instance_path: Path) -> str:
     """Generate the secret key once and keep it, so that restarts keep logins."""
@@ -40,7 +42,7 @@ def load(instance_path: str) -> dict:
         "SOCKETIO_CHANNEL": env.get("WORKSHOP_SOCKETIO_CHANNEL", "workshop"),
         "PUBLIC_URL": env.get("WORKSHOP_PUBLIC_URL", "").rstrip("/") or None,
         "BABEL_DEFAULT_LOCALE": "fr",
-        "BABEL_DEFAULT_TIMEZONE": "Europe/Paris",
+        "BABEL_DEFAULT_TIMEZONE": clock.SEANCE_TIMEZONE_NAME,
         # Relative to the package (app.root_path): workshop/translations.
         "BABEL_TRANSLATION_DIRECTORIES": "translations",
         "SESSION_COOKIE_HTTPONLY": True,

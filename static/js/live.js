@@ -83,6 +83,35 @@
     if (e.detail.successful && form.tagName === "FORM" && form.hasAttribute("data-reset")) form.reset();
   });
 
+  // The server's clock, so that a countdown reads the same on every device whatever
+  // its own clock says: a few round trips to /heure, the fastest kept (its error is
+  // at most half of it), then counted on the monotonic performance clock.
+  var clock = null; // {server: ms on the server's clock, at: performance.now() then}
+  function syncClock() {
+    var tries = 0, best = null;
+    function one() {
+      var sent = performance.now();
+      fetch("/heure", { cache: "no-store", credentials: "same-origin" }).then(function (r) {
+        return r.json();
+      }).then(function (data) {
+        var back = performance.now(), rtt = back - sent;
+        if (!best || rtt < best.rtt) best = { rtt: rtt, server: data.now + rtt / 2, at: back };
+        clock = { server: best.server, at: best.at };
+        tick();
+        if (++tries < 3) one();
+      }).catch(function () { /* offline: the next (re)connection measures again */ });
+    }
+    one();
+  }
+  function serverNow() {
+    return clock ? clock.server + (performance.now() - clock.at) : null;
+  }
+  socket.on("connect", syncClock);
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible") syncClock(); // a phone asleep may have lost time
+  });
+  setInterval(syncClock, 10 * 60 * 1000);
+
   function tick() {
     var now = Date.now();
     // Pages that turn by themselves (the screen's long lists), chosen from the clock.
@@ -91,8 +120,10 @@
       var shown = Math.floor(now / Number(box.getAttribute("data-pages"))) % Math.max(pages.length, 1);
       pages.forEach(function (page, i) { page.hidden = i !== shown; });
     });
+    var server = serverNow();
     document.querySelectorAll("[data-countdown]").forEach(function (el) {
-      var left = Math.max(0, Math.round((Date.parse(el.getAttribute("data-countdown")) - now) / 1000));
+      if (server === null) { el.textContent = ""; return; } // not measured yet: show no wrong time
+      var left = Math.max(0, Math.round((Date.parse(el.getAttribute("data-countdown")) - server) / 1000));
       var text = Math.floor(left / 60) + ":" + String(left % 60).padStart(2, "0");
       if (el.textContent !== text) el.textContent = text;
       el.classList.toggle("ending", left <= 30);

@@ -18,8 +18,8 @@ def never_reloaded(page):
     return lambda: page.evaluate("window.__sameDocument === true")
 
 
-def join(browser, url, search, pick, role="Maire ou élu·e"):
-    context = browser.new_context(**PHONE)
+def join(browser, url, search, pick, role="Maire ou élu·e", context=None):
+    context = context or browser.new_context(**PHONE)
     phone = context.new_page()
     phone.goto(url)
     phone.get_by_label("Votre collectivité : nom ou code postal").fill(search)

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import date
 
+from workshop.domain import clock
 from workshop.domain.territories import KINDS, ROLES
 from workshop.services.summary import Summary
 
@@ -109,7 +110,7 @@ def seance(s: Summary) -> Table:
              else "par participant"],
             ["Participants", sum(p.total for p in s.participation)],
             ["Besoins au tableau", len(s.board.needs)],
-            ["Export du", s.generated_at.date()]]
+            ["Export du", clock.local_date(s.generated_at)]]
     return Table("seance", "Séance", ["Rubrique", "Valeur"], rows, [30, 60])
 
 
