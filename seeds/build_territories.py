@@ -29,6 +29,7 @@ import base64
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 import tarfile
@@ -50,6 +51,20 @@ EXPECTED_EPCI = {"59": 17, "62": 20}
 CROSS_BORDER_EPCI = "CC Flandre Lys"  # must span both 59 and 62
 
 OUTPUT = Path(__file__).resolve().parent / "territories.json"
+
+# The EPCI names of the source are typed without the ligature ("CA Coeur de Flandre")
+# while the communes' names carry it ("Crèvecœur-sur-l'Escaut"): French spelling wants
+# "œ" in these words, so the EPCI names are given it here.
+LIGATURES = re.compile(r"\b([Cc])oeur|\b([Ss])oeur|\b([Vv])oeu|\b([Oo])euvre")
+
+
+def with_ligatures(name: str) -> str:
+    """"CC Coeur de l'Avesnois" -> "CC Cœur de l'Avesnois" (only the words listed above)."""
+    def join(m: re.Match) -> str:
+        word = m.group(0)
+        return word.replace("oe", "œ").replace("Oe", "Œ")
+
+    return LIGATURES.sub(join, name)
 
 SOURCE = {
     "package": PACKAGE,
@@ -157,7 +172,7 @@ def build() -> dict:
         epci.append(
             {
                 "code": e["code"],
-                "nom": e["nom"],
+                "nom": with_ligatures(e["nom"]),
                 "type": e["type"],
                 "departements": depts,
                 "membres": members,

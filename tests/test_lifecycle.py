@@ -77,7 +77,7 @@ def test_purge_keeps_results_and_drops_identities(db_url):
         tokens = {p.id: p.token for p in db.exec(select(Participant))}
         votes = {(v.participant_id, v.need_id): v.dots for v in db.exec(select(Vote))}
     result = run(["purge-identities", "--older-than", "365"], db_url)
-    assert "3 participant(s) anonymisé(s)." in result.output
+    assert "3 participants anonymisés." in result.output
     with Session(engine) as db:
         people = db.exec(select(Participant)).all()
         purged = [p for p in people if p.seance_id == old.id]
@@ -85,5 +85,5 @@ def test_purge_keeps_results_and_drops_identities(db_url):
         assert all(p.anonymised_at and p.token != tokens[p.id] for p in purged)
         assert all(p.anonymised_at is None and p.token == tokens[p.id] for p in kept)
         assert {(v.participant_id, v.need_id): v.dots for v in db.exec(select(Vote))} == votes
-    assert "0 participant(s)" in run(["purge-identities", "--older-than", "365"], db_url).output
+    assert "0 participant anonymisé." in run(["purge-identities", "--older-than", "365"], db_url).output
     engine.dispose()

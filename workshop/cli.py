@@ -138,7 +138,7 @@ def purge_identities(days):
 
     with _app().app_context(), session_scope() as session:
         count = lifecycle.purge_identities(session, days)
-    click.echo(f"{count} participant(s) anonymisé(s).")
+    click.echo(f"{count} participant anonymisé." if count <= 1 else f"{count} participants anonymisés.")
 
 
 @main.command()

@@ -1,3 +1,4 @@
+import re
 from html import unescape
 
 import pytest
@@ -213,3 +214,11 @@ def test_join_by_json_on_an_unknown_code_is_404(client, seance):
     response = client.post(f"/j/{unused_code(seance)}/participants",
                            json={"collectivite_id": 1, "role": "elu"})
     assert response.status_code == 404
+
+
+def test_the_home_page_lets_a_participant_type_the_code(client, seance):
+    page = text(client.get("/"))
+    assert "Rejoindre une séance" in page
+    action = re.search(r'<form method="post" action="([^"]+)" class="home-join">', page).group(1)
+    response = client.post(action, data={"code": typed(seance.join_code)})
+    assert response.status_code == 302 and response.location == f"/j/{seance.join_code}"
