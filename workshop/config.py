@@ -10,6 +10,8 @@ import os
 import secrets
 from pathlib import Path
 
+LANGUAGES = ("fr", "en")  # the UI's languages, the default first
+
 
 def _secret_key(instance_path: Path) -> str:
     """Generate the secret key once and keep it, so that restarts keep logins."""

@@ -1,7 +1,8 @@
 """Input models: what a form or a socket payload may set, and nothing more.
 
-`parse()` turns raw input into a model, or into messages per field in the
-request's language: the same function checks forms and socket payloads.
+`check()` turns raw input into a model, or into messages per field (values,
+said in no language yet): the same function checks forms and socket payloads.
+The entry points translate them where they answer (`i18n.parse`).
 """
 
 from datetime import date
@@ -10,7 +11,6 @@ from typing import Annotated, ClassVar, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
 
 from workshop.domain.messages import Message, msg
-from workshop.i18n import say
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
@@ -163,18 +163,19 @@ _MESSAGES = {
 _INVALID = msg("Valeur invalide.")
 
 
-def parse(model: type[M], data) -> tuple[M | None, dict[str, str]]:
-    """(model, {}) when the input is valid, else (None, {field: message in the current language})."""
+def check(model: type[M], data) -> tuple[M | None, dict[str, Message]]:
+    """(model, {}) when the input is valid, else (None, {field: message}); the first error
+    of each field only. Messages are values: `i18n.say` translates them where shown."""
     try:
         return model.model_validate(data), {}
     except ValidationError as error:
-        errors: dict[str, str] = {}
+        errors: dict[str, Message] = {}
         for item in error.errors():
             field = str(item["loc"][0]) if item["loc"] else "_"
             if field in errors:
                 continue
             template = model.messages.get((field, item["type"])) or _MESSAGES.get(item["type"], _INVALID)
-            errors[field] = say(template.with_params(**(item.get("ctx") or {})))
+            errors[field] = template.with_params(**(item.get("ctx") or {}))
         return None, errors
 
 

@@ -13,29 +13,31 @@ from flask import current_app, render_template, request
 from flask_babel import force_locale
 from flask_socketio import emit, join_room
 
-from workshop import LANGUAGES
+from workshop.config import LANGUAGES
 from workshop.db import get_session
 from workshop.domain.rules import UNKNOWN_PARTICIPANT, Refusal
 from workshop.extensions import socketio
-from workshop.i18n import say
+from workshop.i18n import parse, say
+from workshop.identity import PARTICIPANT_COOKIE as COOKIE
+from workshop.live import internals
 from workshop.live.broadcast import (
     EVENT,
-    broadcaster,
     collectivite_room,
     language,
     participant_room,
+    phone_html,
     phones_room,
 )
 from workshop.live.connections import Identity, connections
+from workshop.live.dispatch import presence_changed
 from workshop.live.presence import presence
 from workshop.live.votes import writer
 from workshop.models import Participant, Seance
-from workshop.schemas import DemandInput, NeedInput, VoteInput, parse
+from workshop.schemas import DemandInput, NeedInput, VoteInput, check
 from workshop.services import board, participants
 
 log = logging.getLogger(__name__)
 SERVER_ERROR = Refusal("erreur_serveur", "Erreur inattendue : rien n'a été enregistré. Réessayez.")
-COOKIE = "p_{}"  # one participant cookie per séance
 
 
 def connect(auth: dict) -> Refusal | None:
@@ -54,7 +56,7 @@ def connect(auth: dict) -> Refusal | None:
         join_room(room)
     participants.seen(get_session(), participant)
     presence.changed(participant.seance_id)
-    broadcaster.people(participant.seance_id)
+    presence_changed(participant.seance_id)
     if not auth.get("fresh"):
         # A reconnection: whatever happened meanwhile, the phone catches up in one swap.
         emit(EVENT, _full_board(participant))
@@ -63,10 +65,7 @@ def connect(auth: dict) -> Refusal | None:
 
 def _full_board(participant: Participant) -> str:
     db = get_session()
-    seance = db.get(Seance, participant.seance_id)
-    return render_template("phone/_board.html", seance=seance, oob=True,
-                           board=board.snapshot(db, seance),
-                           mine=board.mine(db, seance, participant))
+    return phone_html(db, db.get(Seance, participant.seance_id), participant)
 
 
 FLOOD = Refusal("trop_rapide", "Trop d'envois d'un coup : patientez une seconde.")
@@ -100,7 +99,7 @@ def refused(refusal: Refusal) -> dict:
 @contextmanager
 def _speaking(app, locale: str):
     """Contexts for a reply outside Flask-SocketIO's (the vote): messages in `locale`."""
-    with app.app_context(), app.test_request_context("/"), force_locale(locale):
+    with internals.rendering(app), force_locale(locale):
         yield
 
 
@@ -118,16 +117,15 @@ def on_vote(app, sid: str, payload=None) -> dict:
         if isinstance(who, Refusal):
             with _speaking(app, LANGUAGES[0]):
                 return refused(who)
-        data, errors = parse(VoteInput, payload)
-        if errors:  # told again in the phone's language (parse speaks the current one)
+        data, errors = check(VoteInput, payload)
+        if errors:  # said in the phone's language
             with _speaking(app, who.locale):
-                return _invalid(parse(VoteInput, payload)[1])
+                return _invalid({field: say(message) for field, message in errors.items()})
         result = writer.submit(board.Ballot(who.seance_id, who.participant_id, data.need_id,
                                             data.dots))
         if isinstance(result, Refusal):
             with _speaking(app, who.locale):
                 return refused(result)
-        broadcaster.counts(who.seance_id, data.need_id, dots_only=True)
         return {"ok": True, "need_id": result.need_id, "dots": result.dots,
                 "left": result.left,
                 "html": _vote_ack(app, who.locale, result.need_id, result.dots, result.left,
@@ -160,7 +158,6 @@ def on_declare(payload=None):
                            data.agents)
     if isinstance(result, Refusal):
         return refused(result)
-    broadcaster.ours(seance.id, participant.collectivite_id, data.need_id)
     return {"ok": True, "need_id": data.need_id, "year": data.year, "agents": data.agents}
 
 
@@ -176,7 +173,6 @@ def on_add_need(payload=None):
                             participant=participant)
     if isinstance(result, Refusal):
         return refused(result)
-    broadcaster.need_added(seance.id, result.id)
     return {"ok": True, "need_id": result.id}
 
 
@@ -192,7 +188,7 @@ def register(app) -> None:
     # The vote goes straight on the Socket.IO server: Flask-SocketIO would build a Flask
     # request context for each event (URL matching, cookie session, app context), which
     # cost a third of a vote's time with a thousand phones voting.
-    socketio.server.on("vote", partial(on_vote, app))
+    internals.on_server(socketio, "vote", partial(on_vote, app))
     socketio.on_event("declare", on_declare)
     socketio.on_event("add_need", on_add_need)
     socketio.on_event("sync", on_sync)

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from workshop.db import session_scope
 from workshop.domain.rules import Refusal
 from workshop.extensions import socketio
+from workshop.live import internals
 from workshop.services import board
 
 log = logging.getLogger(__name__)
@@ -48,9 +49,7 @@ class VoteWriter:
         self._queue = None  # a new app (a test) gets a new writer task
 
     def _start(self) -> None:
-        eio = socketio.server.eio
-        self._queue = eio.create_queue()
-        self._event = eio.create_event
+        self._queue, self._event = internals.queue_and_event(socketio)
         socketio.start_background_task(self._run, self._queue)
 
     def submit(self, ballot: board.Ballot) -> board.VoteResult | Refusal:

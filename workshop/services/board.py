@@ -17,6 +17,7 @@ from workshop.domain.rules import Refusal
 from workshop.models import Collectivite, Demand, Need, Participant, Seance, Theme, Vote, utcnow
 from workshop.schemas import ID_MAX
 from workshop.services import events
+from workshop.services.changes import Change, publish
 from workshop.services.prepared import Prepared
 
 TITLE_MAX = 200
@@ -73,6 +74,7 @@ def add_need(db: Session, seance: Seance, theme_id: int, title: str, details: st
     events.record(db, "need.added", _actor(participant, facilitator_id), seance_id=seance.id,
                   need_id=need.id, theme_id=theme.id, title=need.title, source=source)
     db.commit()
+    publish(Change("need.added", seance.id, (need.id,)))
     return need
 
 
@@ -102,7 +104,6 @@ def declare(db: Session, seance: Seance, participant: Participant, need_id: int,
                       year=year, agents=agents, previous=previous)
         try:
             db.commit()
-            return row
         except IntegrityError:
             # A colleague's first figure for the same need and year was committed between
             # our read and our insert (FOR UPDATE locks no row that does not exist yet):
@@ -110,6 +111,9 @@ def declare(db: Session, seance: Seance, participant: Participant, need_id: int,
             db.rollback()
             if attempt == 2:
                 raise
+            continue
+        publish(Change("demand.declared", seance.id, (need_id,), collectivite_id))
+        return row
     raise AssertionError("unreachable")
 
 
@@ -234,6 +238,11 @@ def cast_many(db: Session, ballots: list[Ballot]) -> list[VoteResult | Refusal]:
         _UPSERT.run_many(raw, dialect, writes)
         events.insert_many(raw, dialect, logs)
         db.commit()
+        voted: dict[int, set[int]] = defaultdict(set)
+        for write in writes:
+            voted[write["seance"]].add(write["need"])
+        for seance_id, need_ids in voted.items():
+            publish(Change("vote.set", seance_id, tuple(sorted(need_ids))))
     else:
         db.rollback()
     return results
@@ -245,6 +254,7 @@ class MergeResult:
     source: Need
     participants: list[int]  # whose dots moved
     collectivites: list[int]  # whose agents moved
+    board: "Board | None" = None  # the board after the merge, for the caller and the live layer
 
 
 def merge(db: Session, seance: Seance, target_id: int, source_id: int,
@@ -290,8 +300,10 @@ def merge(db: Session, seance: Seance, target_id: int, source_id: int,
                   seance_id=seance.id, target_id=target.id, source_id=source.id,
                   votes={str(k): v for k, v in moved_votes.items()}, demand=moved_demand)
     db.commit()
+    after = snapshot(db, seance)
+    publish(Change("need.merged", seance.id, (source.id, target.id), built=after))
     return MergeResult(target, source, sorted(moved_votes),
-                       sorted({d["collectivite_id"] for d in moved_demand}))
+                       sorted({d["collectivite_id"] for d in moved_demand}), after)
 
 
 def edit(db: Session, seance: Seance, need_id: int, title: str, theme_id: int, details: str,
@@ -312,6 +324,7 @@ def edit(db: Session, seance: Seance, need_id: int, title: str, theme_id: int, d
                   need_id=need.id, before=before,
                   after={"title": need.title, "theme_id": need.theme_id, "details": need.details})
     db.commit()
+    publish(Change("need.edited", seance.id, (need.id,)))
     return need
 
 
@@ -322,9 +335,11 @@ def set_hidden(db: Session, seance: Seance, need_id: int, hidden: bool,
         return rules.UNKNOWN_NEED
     need.hidden = hidden
     db.add(need)
-    events.record(db, "need.hidden" if hidden else "need.shown",
-                  events.facilitator_actor(facilitator_id), seance_id=seance.id, need_id=need.id)
+    kind = "need.hidden" if hidden else "need.shown"
+    events.record(db, kind, events.facilitator_actor(facilitator_id), seance_id=seance.id,
+                  need_id=need.id)
     db.commit()
+    publish(Change(kind, seance.id, (need.id,)))
     return need
 
 
@@ -462,6 +477,27 @@ def mine(db: Session, seance: Seance, participant: Participant) -> Mine:
                 max(seance.dot_budget - sum(allocation.values()), 0))
 
 
+def mine_many(db: Session, seance: Seance,
+              participants: list[Participant]) -> dict[int, Mine]:
+    """`mine` for many phones at once (a merge tells each voter): two queries, not two each."""
+    ids = [p.id for p in participants]
+    allocations: dict[int, dict[int, int]] = defaultdict(dict)
+    for pid, need_id, dots in db.exec(select(Vote.participant_id, Vote.need_id, Vote.dots)
+                                      .join(Need).where(Vote.participant_id.in_(ids),
+                                                        Vote.dots > 0, Need.hidden.is_(False))):
+        allocations[pid][need_id] = dots
+    declared: dict[int, dict[int, dict[int, int]]] = defaultdict(lambda: defaultdict(dict))
+    for cid, need_id, year, agents in db.exec(
+            select(Demand.collectivite_id, Demand.need_id, Demand.year, Demand.agents).join(Need)
+            .where(Need.seance_id == seance.id,
+                   Demand.collectivite_id.in_({p.collectivite_id for p in participants}),
+                   Demand.agents > 0)):
+        declared[cid][need_id][year] = agents
+    return {p.id: Mine(dict(allocations[p.id]), dict(declared[p.collectivite_id]),
+                       max(seance.dot_budget - sum(allocations[p.id].values()), 0))
+            for p in participants}
+
+
 def ours(db: Session, seance: Seance, collectivite_id: int) -> dict[int, dict[int, int]]:
     """A collectivité's declared agents: need -> year -> agents."""
     result: dict[int, dict[int, int]] = defaultdict(dict)
@@ -478,6 +514,17 @@ def ours_for(db: Session, need_id: int, collectivite_id: int) -> dict[int, int]:
     return dict(db.exec(select(Demand.year, Demand.agents).where(
         Demand.need_id == need_id, Demand.collectivite_id == collectivite_id,
         Demand.agents > 0)).all())
+
+
+def ours_of(db: Session, need_id: int, collectivite_ids) -> dict[int, dict[int, int]]:
+    """Several collectivités' agents on one need, in one query: collectivité -> year -> agents."""
+    result: dict[int, dict[int, int]] = defaultdict(dict)
+    for cid, year, agents in db.exec(select(Demand.collectivite_id, Demand.year, Demand.agents)
+                                     .where(Demand.need_id == need_id,
+                                            Demand.collectivite_id.in_(list(collectivite_ids)),
+                                            Demand.agents > 0)):
+        result[cid][year] = agents
+    return dict(result)
 
 
 def spent(db: Session, seance_id: int) -> dict[int, int]:

@@ -12,6 +12,7 @@ from workshop.domain.rules import Refusal
 from workshop.models import Facilitator, Participant, Perimetre, Seance, SeanceShare, utcnow
 from workshop.schemas import SeanceCreate, SeanceSettings
 from workshop.services import events, perimetres
+from workshop.services.changes import Change, publish
 
 
 @dataclass
@@ -110,6 +111,7 @@ def set_phase(db: Session, seance: Seance, phase: str, actor_id: int) -> Seance 
     events.record(db, "seance.phase", events.facilitator_actor(actor_id), seance_id=seance.id,
                   phase=phase, previous=previous)
     db.commit()
+    publish(Change("seance.phase", seance.id))
     return seance
 
 
@@ -127,6 +129,7 @@ def update_settings(db: Session, seance: Seance, data: SeanceSettings,
         events.record(db, "seance.settings", events.facilitator_actor(actor_id),
                       seance_id=seance.id, **changes)
     db.commit()
+    publish(Change("seance.settings", seance.id))
     return seance
 
 
@@ -137,13 +140,15 @@ def set_timer(db: Session, seance: Seance, minutes: int, actor_id: int) -> Seanc
     events.record(db, "seance.timer", events.facilitator_actor(actor_id), seance_id=seance.id,
                   minutes=minutes)
     db.commit()
+    publish(Change("seance.timer", seance.id))
     return seance
 
 
 def set_closed(db: Session, seance: Seance, closed: bool, actor_id: int) -> Seance:
     seance.closed_at = utcnow() if closed else None
     db.add(seance)
-    events.record(db, "seance.closed" if closed else "seance.reopened",
-                  events.facilitator_actor(actor_id), seance_id=seance.id)
+    kind = "seance.closed" if closed else "seance.reopened"
+    events.record(db, kind, events.facilitator_actor(actor_id), seance_id=seance.id)
     db.commit()
+    publish(Change(kind, seance.id))
     return seance
