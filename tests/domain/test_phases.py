@@ -50,13 +50,3 @@ def test_check_phase():
     for bad in ("", "Vote", "fin", "plan "):
         refusal = phases.check_phase(bad)
         assert refusal.code == "phase_inconnue" and refusal.message == "Phase inconnue."
-
-
-def test_next_and_previous_phase():
-    assert phases.next_phase("accueil") == "recueil"
-    assert phases.next_phase("vote") == "resultats"
-    assert phases.next_phase("plan") is None
-    assert phases.previous_phase("accueil") is None
-    assert phases.previous_phase("regroupement") == "recueil"
-    for phase in phases.PHASES[1:]:
-        assert phases.next_phase(phases.previous_phase(phase)) == phase

@@ -36,6 +36,7 @@ from sqlmodel import select
 
 from workshop.config import LANGUAGES
 from workshop.db import session_scope
+from workshop.domain import rules
 from workshop.extensions import socketio
 from workshop.live import internals
 from workshop.live.connections import connections
@@ -314,7 +315,7 @@ class Broadcaster:
             budgets: dict[tuple[str, int], str] = {}  # a few fragments for a thousand phones
             for participant_id in db.exec(select(Participant.id)
                                           .where(Participant.seance_id == seance_id)):
-                left = max(seance.dot_budget - spent.get(participant_id, 0), 0)
+                left = rules.dots_left(seance.dot_budget, spent.get(participant_id, 0))
                 for locale in LANGUAGES:
                     if not self._heard(participant_room(participant_id, locale)):
                         continue

@@ -6,20 +6,16 @@ must show at once (its dots, its budget) come back in the ack as `html`.
 """
 
 import logging
-from contextlib import contextmanager
-from functools import lru_cache, partial
 
-from flask import current_app, render_template, request
-from flask_babel import force_locale
+from flask import current_app, request
 from flask_socketio import emit, join_room
 
-from workshop.config import LANGUAGES
 from workshop.db import get_session
 from workshop.domain.rules import UNKNOWN_PARTICIPANT, Refusal
 from workshop.extensions import socketio
-from workshop.i18n import parse, say
+from workshop.i18n import parse
 from workshop.identity import PARTICIPANT_COOKIE as COOKIE
-from workshop.live import internals
+from workshop.live import dispatch, replies, votes
 from workshop.live.broadcast import (
     EVENT,
     collectivite_room,
@@ -29,15 +25,14 @@ from workshop.live.broadcast import (
     phones_room,
 )
 from workshop.live.connections import Identity, connections
-from workshop.live.dispatch import presence_changed
 from workshop.live.presence import presence
-from workshop.live.votes import writer
 from workshop.models import Participant, Seance
-from workshop.schemas import DemandInput, NeedInput, VoteInput, check
+from workshop.schemas import DemandInput, NeedInput
 from workshop.services import board, participants
 
 log = logging.getLogger(__name__)
-SERVER_ERROR = Refusal("erreur_serveur", "Erreur inattendue : rien n'a été enregistré. Réessayez.")
+SERVER_ERROR = replies.SERVER_ERROR
+refused = replies.refused
 
 
 def connect(auth: dict) -> Refusal | None:
@@ -56,7 +51,7 @@ def connect(auth: dict) -> Refusal | None:
         join_room(room)
     participants.seen(get_session(), participant)
     presence.changed(participant.seance_id)
-    presence_changed(participant.seance_id)
+    dispatch.presence_changed(participant.seance_id)
     if not auth.get("fresh"):
         # A reconnection: whatever happened meanwhile, the phone catches up in one swap.
         emit(EVENT, _full_board(participant))
@@ -68,82 +63,12 @@ def _full_board(participant: Participant) -> str:
     return phone_html(db, db.get(Seance, participant.seance_id), participant)
 
 
-FLOOD = Refusal("trop_rapide", "Trop d'envois d'un coup : patientez une seconde.")
-
-
-def _who(sid: str | None = None, config=None) -> Identity | Refusal:
-    """The phone behind this socket, unless it floods."""
-    sid = sid or request.sid
-    config = config or current_app.config
-    who = connections.get(sid)
-    if who is None or who.participant_id is None:
-        return UNKNOWN_PARTICIPANT
-    if not connections.allow(sid, config["LIVE_BURST"], config["LIVE_RATE"]):
-        return FLOOD
-    return who
-
-
 def _caller() -> tuple[Seance, Participant] | Refusal:
-    who = _who()
+    who = replies.who(request.sid, current_app.config)
     if isinstance(who, Refusal):
         return who
     db = get_session()
     return db.get(Seance, who.seance_id), db.get(Participant, who.participant_id)
-
-
-def refused(refusal: Refusal) -> dict:
-    """The refusal, in the language of the page behind the socket (see `_speaking`)."""
-    return {"ok": False, "code": refusal.code, "message": say(refusal)}
-
-
-@contextmanager
-def _speaking(app, locale: str):
-    """Contexts for a reply outside Flask-SocketIO's (the vote): messages in `locale`."""
-    with internals.rendering(app), force_locale(locale):
-        yield
-
-
-def _invalid(errors: dict[str, str]) -> dict:
-    return {"ok": False, "code": "saisie_invalide", "message": " ".join(errors.values()),
-            "errors": errors}
-
-
-def on_vote(app, sid: str, payload=None) -> dict:
-    """The hot path of a room voting at once, so it runs on the Socket.IO server itself
-    (see `register`): ids from the connection, no séance or participant object loaded; the
-    vote is stored with the others arriving with it (group commit), then acknowledged."""
-    try:
-        who = _who(sid, app.config)
-        if isinstance(who, Refusal):
-            with _speaking(app, LANGUAGES[0]):
-                return refused(who)
-        data, errors = check(VoteInput, payload)
-        if errors:  # said in the phone's language
-            with _speaking(app, who.locale):
-                return _invalid({field: say(message) for field, message in errors.items()})
-        result = writer.submit(board.Ballot(who.seance_id, who.participant_id, data.need_id,
-                                            data.dots))
-        if isinstance(result, Refusal):
-            with _speaking(app, who.locale):
-                return refused(result)
-        return {"ok": True, "need_id": result.need_id, "dots": result.dots,
-                "left": result.left,
-                "html": _vote_ack(app, who.locale, result.need_id, result.dots, result.left,
-                                  result.budget)}
-    except Exception:  # the same answer as Flask-SocketIO's error handler gives the others
-        log.exception("socket event failed: vote")
-        with _speaking(app, LANGUAGES[0]):
-            return refused(SERVER_ERROR)
-
-
-@lru_cache(maxsize=4096)
-def _vote_ack(app, locale: str, need_id: int, dots: int, left: int, budget: int) -> str:
-    """The phone's dots on the need and its budget: a few hundred different fragments in a
-    room, rendered once each (the same partials as the page)."""
-    with _speaking(app, locale):
-        return render_template("phone/_vote_ack.html", seance={"dot_budget": budget},
-                               mine=board.Mine({need_id: dots}, {}, left), need_id=need_id,
-                               oob=True)
 
 
 def on_declare(payload=None):
@@ -152,7 +77,7 @@ def on_declare(payload=None):
         return refused(caller)
     data, errors = parse(DemandInput, payload)
     if errors:
-        return _invalid(errors)
+        return replies.invalid(errors)
     seance, participant = caller
     result = board.declare(get_session(), seance, participant, data.need_id, data.year,
                            data.agents)
@@ -167,7 +92,7 @@ def on_add_need(payload=None):
         return refused(caller)
     data, errors = parse(NeedInput, payload)
     if errors:
-        return _invalid(errors)
+        return replies.invalid(errors)
     seance, participant = caller
     result = board.add_need(get_session(), seance, data.theme_id, data.title, data.details,
                             participant=participant)
@@ -185,10 +110,7 @@ def on_sync(_payload=None):
 
 
 def register(app) -> None:
-    # The vote goes straight on the Socket.IO server: Flask-SocketIO would build a Flask
-    # request context for each event (URL matching, cookie session, app context), which
-    # cost a third of a vote's time with a thousand phones voting.
-    internals.on_server(socketio, "vote", partial(on_vote, app))
+    votes.register(app)  # the hot path, on the Socket.IO server itself
     socketio.on_event("declare", on_declare)
     socketio.on_event("add_need", on_add_need)
     socketio.on_event("sync", on_sync)

@@ -1,18 +1,18 @@
 """The plan draft of a séance: the engine fed from the board, and the facilitator's adjustments."""
 
-from collections import defaultdict
 from dataclasses import dataclass, replace
 
 from sqlmodel import Session, select
 
+from workshop.domain.limits import CAPACITY_MAX, HORIZON_YEARS_MAX, YEAR_MAX, YEAR_MIN
 from workshop.domain.planning import Line, NeedDemand, Plan, PlanInput, ThemeRule, build_plan
 from workshop.domain.rules import Refusal
-from workshop.models import Demand, Perimetre, PlanAdjustment, Seance, Theme, utcnow
+from workshop.models import Perimetre, PlanAdjustment, Seance, Theme, utcnow
 from workshop.services import board, events, perimetres
 from workshop.services.changes import Change, publish
 
 DEFAULT_CAPACITY = 40  # training days a year: about two sessions a month outside summer
-MAX_CAPACITY = 2000
+MAX_CAPACITY = CAPACITY_MAX
 LINE_GONE = Refusal("ligne_inconnue", "Cette ligne n'est plus dans le plan : rechargez-le.")
 YEAR_OUTSIDE = Refusal("annee_hors_horizon", "Choisissez une année de l'horizon du plan.")
 
@@ -34,16 +34,12 @@ def rule(theme: Theme) -> ThemeRule:
 def plan_input(db: Session, seance: Seance, snapshot: board.Board | None = None) -> PlanInput:
     snapshot = snapshot or board.snapshot(db, seance)
     ranked = snapshot.ranked
-    demand: dict[int, dict[tuple[int, int], int]] = defaultdict(dict)
-    for need_id, collectivite_id, year, agents in db.exec(
-            select(Demand.need_id, Demand.collectivite_id, Demand.year, Demand.agents)
-            .where(Demand.need_id.in_([v.need.id for v in ranked]), Demand.agents > 0)):
-        demand[need_id][(collectivite_id, year)] = agents
     perimetre = db.get(Perimetre, seance.perimetre_id)
     names = {m.id: m.name for m in perimetres.members(db, seance.perimetre_id)}
     return PlanInput(
         years=years(seance),
-        needs=tuple(NeedDemand(v.need.id, v.need.title, rule(v.theme), demand[v.need.id], v.rank,
+        needs=tuple(NeedDemand(v.need.id, v.need.title, rule(v.theme),
+                               dict(snapshot.demand.get(v.need.id, {})), v.rank,
                                v.dots, v.score) for v in ranked),
         capacity=capacity(seance),
         coordinator_id=perimetre.coordinator_id,
@@ -197,7 +193,7 @@ def set_capacity(db: Session, seance: Seance, days: dict[int, int], actor_id: in
 
 
 def set_horizon(db: Session, seance: Seance, start: int, count: int, actor_id: int) -> Draft | Refusal:
-    if not 2000 <= start <= 2100 or not 1 <= count <= 10:
+    if not YEAR_MIN <= start <= YEAR_MAX or not 1 <= count <= HORIZON_YEARS_MAX:
         return Refusal("horizon_invalide", "L'horizon va de 1 à 10 années, à partir de 2000.")
     seance.horizon_start, seance.horizon_years = start, count
     db.add(seance)
