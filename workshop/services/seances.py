@@ -23,6 +23,17 @@ class SeanceRow:
 
 
 def create(db: Session, owner_id: int, data: SeanceCreate) -> Seance | Refusal:
+    """A new séance and its `seance.created` event, committed."""
+    seance = add(db, owner_id, data)
+    if not isinstance(seance, Refusal):
+        db.commit()
+    return seance
+
+
+def add(db: Session, owner_id: int, data: SeanceCreate) -> Seance | Refusal:
+    """A new séance and its event in the caller's transaction (flushed, not committed), for
+    a use case that stores more with it in one transaction. Call it first in the
+    transaction: a join code collision rolls back and draws again."""
     perimetre = perimetres.get_owned(db, data.perimetre_id, owner_id)
     if perimetre is None:
         return Refusal("perimetre_inconnu", "Choisissez un de vos périmètres.", "perimetre_id")
@@ -41,7 +52,6 @@ def create(db: Session, owner_id: int, data: SeanceCreate) -> Seance | Refusal:
             continue
         events.record(db, "seance.created", events.facilitator_actor(owner_id),
                       seance_id=seance.id, perimetre_id=perimetre.id, title=seance.title)
-        db.commit()
         return seance
     return Refusal("code_indisponible", "Aucun code libre n'a été trouvé : réessayez.")
 

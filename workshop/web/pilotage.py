@@ -193,7 +193,7 @@ def proxy(seance_id: int):
     seance = _seance(seance_id)
     data, _errors = parse(MemberRef, request.form)
     result = participants.proxy(get_session(), seance, data.collectivite_id, _me()) if data \
-        else Refusal("collectivite_hors_perimetre", "Choisissez une collectivité du périmètre.")
+        else participants.OUTSIDE
     if isinstance(result, Refusal):
         return _board(seance, result)
     response = redirect(url_for("phone.seance", code=seance.join_code))
