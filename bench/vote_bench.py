@@ -74,9 +74,9 @@ def main() -> None:
     from workshop import create_app
     from workshop.db import get_session
     from workshop.domain.rules import Refusal
-    from workshop.live import phones
     from workshop.live.broadcast import broadcaster
     from workshop.live.connections import Identity, connections
+    from workshop.live.votes import on_vote
     from workshop.services import board
 
     rng = random.Random(11)
@@ -113,7 +113,7 @@ def main() -> None:
             started = time.perf_counter()
             for participant, need, dots in votes:
                 connections._buckets.clear()
-                answer = phones.on_vote(app, f"sid{participant}", {"need_id": need, "dots": dots})
+                answer = on_vote(app, f"sid{participant}", {"need_id": need, "dots": dots})
                 assert answer["ok"], answer
             results["phone vote handler"].append((time.perf_counter() - started) / len(votes))
         del broadcaster.counts  # the instance attribute: the class's method again

@@ -35,7 +35,8 @@ ALLOWED_WORDS = {"PDF", "CSV", "XLSX", "JSON", "IEL", "QR", "htmx"}
 # Whole texts that are data, not language: the join code's shape, as printed on the screen.
 ALLOWED_TEXTS = {"ABC-DEF"}
 # Blocks that child templates fill with attributes, not text (see base.html, phone/layout.html).
-ATTRIBUTE_BLOCKS = {"body_attrs": "<x {}>", "main_class": '<x class="{}">'}
+ATTRIBUTE_BLOCKS = {"body_attrs": "<x {}>", "main_class": '<x class="{}">',
+                    "body_class": '<x class="{}">'}
 
 JINJA = re.compile(r"\{#.*?#\}|\{%.*?%\}|\{\{.*?\}\}", re.S)
 BLOCK = re.compile(r"\{%-?\s*block\s+(\w+)\s*-?%\}(.*?)\{%-?\s*endblock(?:\s+\w+)?\s*-?%\}", re.S)

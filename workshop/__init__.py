@@ -4,7 +4,7 @@ import os
 
 from flask import Flask, has_request_context, redirect, render_template, request, session, url_for
 
-LANGUAGES = ("fr", "en")
+from workshop.config import LANGUAGES
 
 # No inline script or style anywhere: everything comes from static/.
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -51,7 +51,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from workshop import cli
     from workshop.domain import codes, phases, territories
-    from workshop.web import current_facilitator
+    from workshop.identity import current_facilitator
 
     # Labels every template may need, also when rendered for a socket push (no blueprint).
     app.jinja_env.globals.update(
@@ -99,7 +99,7 @@ def _static_versions(app: Flask) -> None:
 def _register_pages(app: Flask) -> None:
     @app.get("/")
     def home():
-        from workshop.web import current_facilitator
+        from workshop.identity import current_facilitator
 
         if current_facilitator():
             return redirect(url_for("seances.index"))

@@ -12,6 +12,8 @@ from pathlib import Path
 
 from workshop.domain import clock
 
+LANGUAGES = ("fr", "en")  # the UI's languages, the default first
+
 
 def _secret_key(instance_path: Path) -> str:
     """Generate the secret key once and keep it, so that restarts keep logins."""

@@ -22,6 +22,7 @@ from flask_babel import force_locale, format_decimal, get_translations, gettext
 
 from workshop.domain.messages import Joined, Message
 from workshop.domain.rules import Refusal
+from workshop.schemas import check
 
 log = logging.getLogger(__name__)
 
@@ -122,3 +123,9 @@ def live_texts() -> dict[str, str]:
         "notSent": gettext("Hors connexion : rien n'a été envoyé, réessayez dans un instant."),
         "noAnswer": gettext("Pas de réponse du serveur : réessayez."),
     }
+
+
+def parse(model, data):
+    """`schemas.check`, its messages said in the current language: (model | None, {field: text})."""
+    found, errors = check(model, data)
+    return found, {field: say(message) for field, message in errors.items()}

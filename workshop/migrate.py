@@ -4,7 +4,6 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import inspect
 from sqlalchemy.engine import Engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -30,7 +29,3 @@ def revision(engine: Engine, message: str) -> None:
     with engine.begin() as connection:
         cfg.attributes["connection"] = connection
         command.revision(cfg, message=message, autogenerate=True)
-
-
-def is_current(engine: Engine) -> bool:
-    return "alembic_version" in inspect(engine).get_table_names()

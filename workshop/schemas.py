@@ -1,7 +1,8 @@
 """Input models: what a form or a socket payload may set, and nothing more.
 
-`parse()` turns raw input into a model, or into messages per field in the
-request's language: the same function checks forms and socket payloads.
+`check()` turns raw input into a model, or into messages per field (values,
+said in no language yet): the same function checks forms and socket payloads.
+The entry points translate them where they answer (`i18n.parse`).
 """
 
 from datetime import date
@@ -9,13 +10,24 @@ from typing import Annotated, ClassVar, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
 
+from workshop.domain.limits import (
+    CAPACITY_MAX,
+    DETAILS_MAX,
+    DOTS_MAX,
+    HORIZON_YEARS_MAX,
+    ID_MAX,
+    MAX_AGENTS,
+    TIMER_MINUTES_MAX,
+    TITLE_MAX,
+    YEAR_MAX,
+    YEAR_MIN,
+)
 from workshop.domain.messages import Message, msg
-from workshop.i18n import say
+from workshop.domain.phases import PHASES
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-
-
-ID_MAX = 2**31 - 1  # ids are the base's integers: a larger one names nothing
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TITLE_MAX)]
+Year = Annotated[int, Field(ge=YEAR_MIN, le=YEAR_MAX)]
+Dots = Annotated[int, Field(ge=1, le=DOTS_MAX)]
 
 
 class Input(BaseModel):
@@ -53,16 +65,16 @@ class SeanceCreate(Input):
     perimetre_id: int = Field(ge=1, le=ID_MAX)
     title: Text
     held_on: date
-    horizon_start: int = Field(ge=2000, le=2100)
-    horizon_years: int = Field(ge=1, le=10)
-    dot_budget: int = Field(ge=1, le=50)
-    max_dots_per_need: int = Field(ge=1, le=50)
+    horizon_start: Year
+    horizon_years: int = Field(ge=1, le=HORIZON_YEARS_MAX)
+    dot_budget: Dots
+    max_dots_per_need: Dots
     weighting: Literal["participant", "collectivite"] = "participant"
 
 
 class SeanceSettings(Input):
-    dot_budget: int = Field(ge=1, le=50)
-    max_dots_per_need: int = Field(ge=1, le=50)
+    dot_budget: Dots
+    max_dots_per_need: Dots
     weighting: Literal["participant", "collectivite"]
     tallies_visible: bool = False
 
@@ -75,18 +87,18 @@ class Join(Input):
 class NeedInput(Input):
     theme_id: int = Field(ge=1, le=ID_MAX)
     title: Text
-    details: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
+    details: Annotated[str, StringConstraints(strip_whitespace=True, max_length=DETAILS_MAX)] = ""
 
 
 class DemandInput(Input):
     need_id: int = Field(ge=1, le=ID_MAX)
-    year: int = Field(ge=2000, le=2100)
-    agents: int = Field(ge=0, le=5000)
+    year: Year
+    agents: int = Field(ge=0, le=MAX_AGENTS)
 
 
 class VoteInput(Input):
     need_id: int = Field(ge=1, le=ID_MAX)
-    dots: int = Field(ge=0, le=50)
+    dots: int = Field(ge=0, le=DOTS_MAX)
 
 
 class MergeInput(Input):
@@ -96,11 +108,11 @@ class MergeInput(Input):
 
 
 class TimerInput(Input):
-    minutes: int = Field(ge=0, le=240)
+    minutes: int = Field(ge=0, le=TIMER_MINUTES_MAX)
 
 
 class PhaseInput(Input):
-    phase: Literal["accueil", "recueil", "regroupement", "vote", "resultats", "plan"]
+    phase: Literal[PHASES]
 
 
 LineKey = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
@@ -113,7 +125,7 @@ def _empty_is_none(value):
 
 class PinInput(Input):
     line: LineKey
-    year: int | None = Field(default=None, ge=2000, le=2100)
+    year: int | None = Field(default=None, ge=YEAR_MIN, le=YEAR_MAX)
     _year = field_validator("year", mode="before")(_empty_is_none)
 
 
@@ -129,12 +141,13 @@ class LineRef(Input):
 
 
 class CapacityInput(Input):
-    days: dict[int, Annotated[int, Field(ge=0, le=2000)]] = Field(min_length=1, max_length=10)
+    days: dict[int, Annotated[int, Field(ge=0, le=CAPACITY_MAX)]] = Field(
+        min_length=1, max_length=HORIZON_YEARS_MAX)
 
 
 class HorizonInput(Input):
-    horizon_start: int = Field(ge=2000, le=2100)
-    horizon_years: int = Field(ge=1, le=10)
+    horizon_start: Year
+    horizon_years: int = Field(ge=1, le=HORIZON_YEARS_MAX)
 
 
 M = TypeVar("M", bound=Input)
@@ -163,18 +176,19 @@ _MESSAGES = {
 _INVALID = msg("Valeur invalide.")
 
 
-def parse(model: type[M], data) -> tuple[M | None, dict[str, str]]:
-    """(model, {}) when the input is valid, else (None, {field: message in the current language})."""
+def check(model: type[M], data) -> tuple[M | None, dict[str, Message]]:
+    """(model, {}) when the input is valid, else (None, {field: message}); the first error
+    of each field only. Messages are values: `i18n.say` translates them where shown."""
     try:
         return model.model_validate(data), {}
     except ValidationError as error:
-        errors: dict[str, str] = {}
+        errors: dict[str, Message] = {}
         for item in error.errors():
             field = str(item["loc"][0]) if item["loc"] else "_"
             if field in errors:
                 continue
             template = model.messages.get((field, item["type"])) or _MESSAGES.get(item["type"], _INVALID)
-            errors[field] = say(template.with_params(**(item.get("ctx") or {})))
+            errors[field] = template.with_params(**(item.get("ctx") or {}))
         return None, errors
 
 

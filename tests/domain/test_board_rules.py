@@ -146,3 +146,9 @@ def test_after_a_merge_only_the_merged_need_may_stay_above_the_cap(cap, data, mo
         assert sum(allocation.values()) <= budget
         assert all(0 <= d <= cap for n, d in allocation.items() if n != 1)
         assert allocation[1] <= merged
+
+
+def test_dots_left_never_go_below_zero():
+    assert rules.dots_left(5, 3) == 2
+    assert rules.dots_left(5, 5) == 0
+    assert rules.dots_left(3, 5) == 0  # the budget was cut below what was already spent

@@ -3,7 +3,7 @@ from workshop.domain import codes
 
 def test_join_codes_use_the_unambiguous_alphabet():
     drawn = {codes.new_join_code() for _ in range(500)}
-    assert len(drawn) > 490  # 8.9e8 possibilities: collisions in 500 draws are rare
+    assert len(drawn) > 490  # 5.9e8 possibilities: collisions in 500 draws are rare
     for code in drawn:
         assert len(code) == 6
         assert set(code) <= set(codes.ALPHABET)

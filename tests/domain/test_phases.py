@@ -52,11 +52,16 @@ def test_check_phase():
         assert refusal.code == "phase_inconnue" and refusal.message == "Phase inconnue."
 
 
-def test_next_and_previous_phase():
-    assert phases.next_phase("accueil") == "recueil"
-    assert phases.next_phase("vote") == "resultats"
-    assert phases.next_phase("plan") is None
-    assert phases.previous_phase("accueil") is None
-    assert phases.previous_phase("regroupement") == "recueil"
-    for phase in phases.PHASES[1:]:
-        assert phases.next_phase(phases.previous_phase(phase)) == phase
+def test_a_participant_acts_in_their_own_seance_when_the_phase_allows_it():
+    assert phases.participant_may(True, False, "vote", "vote", False) is None
+    assert phases.participant_may(False, False, "vote", "vote", False).code == "participant_inconnu"
+    assert phases.participant_may(True, False, "recueil", "vote", False).code == "phase_vote"
+    assert phases.participant_may(True, False, "vote", "vote", True).code == "seance_close"
+
+
+def test_a_proxy_enters_needs_and_figures_in_any_phase_but_votes_in_the_vote_only():
+    for action in ("add_need", "declare"):
+        assert phases.participant_may(True, True, "plan", action, False) is None
+        assert phases.participant_may(True, True, "plan", action, True).code == "seance_close"
+    assert phases.participant_may(True, True, "plan", "vote", False).code == "phase_vote"
+    assert phases.participant_may(False, True, "vote", "vote", False).code == "participant_inconnu"

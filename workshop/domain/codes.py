@@ -2,8 +2,8 @@
 
 A join code is read aloud in a room and typed on a phone: six characters from
 an alphabet without look-alikes (no 0/O, 1/I/L, no U/V pair), shown as ABC-DEF.
-31**6 is about 8.9e8 codes: with join attempts rate-limited, guessing a live
-one is out of reach.
+29**6 (its 29 letters and digits) is about 5.9e8 codes: with join attempts
+rate-limited, guessing a live one is out of reach.
 """
 
 import re

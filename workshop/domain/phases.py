@@ -5,7 +5,7 @@ forth freely; these rules bind the participants (and the proxies the
 facilitator enters for them).
 """
 
-from workshop.domain.rules import Refusal
+from workshop.domain.rules import UNKNOWN_PARTICIPANT, Refusal
 
 PHASES = ("accueil", "recueil", "regroupement", "vote", "resultats", "plan")
 
@@ -40,6 +40,22 @@ def allows(phase: str, action: str, closed: bool = False) -> Refusal | None:
     return Refusal("phase_vote", "Le vote n'est pas ouvert.")
 
 
+# A proxy enters what a collectivité without phones said (needs, figures) in any phase
+# until the séance closes; its dots follow the vote phase like everyone's.
+PROXY_ANY_PHASE = frozenset({"add_need", "declare"})
+
+
+def participant_may(in_seance: bool, is_proxy: bool, phase: str, action: str,
+                    closed: bool) -> Refusal | None:
+    """Whether a participant may `action` now: in their own séance (`in_seance`), in a phase
+    that allows it, the séance open. One rule for every path (the ORM's and the vote's)."""
+    if not in_seance:
+        return UNKNOWN_PARTICIPANT
+    if is_proxy and not closed and action in PROXY_ANY_PHASE:
+        return None
+    return allows(phase, action, closed)
+
+
 UNKNOWN_PHASE = Refusal("phase_inconnue", "Phase inconnue.")
 
 
@@ -48,12 +64,3 @@ def check_phase(phase: str) -> Refusal | None:
         return UNKNOWN_PHASE
     return None
 
-
-def next_phase(phase: str) -> str | None:
-    index = PHASES.index(phase)
-    return PHASES[index + 1] if index + 1 < len(PHASES) else None
-
-
-def previous_phase(phase: str) -> str | None:
-    index = PHASES.index(phase)
-    return PHASES[index - 1] if index > 0 else None

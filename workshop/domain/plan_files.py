@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
+from workshop.domain import limits
 from workshop.domain.messages import Message, Text, msg
 from workshop.domain.text import normalise
 
@@ -35,7 +36,7 @@ HEADER_WORDS = {
 TOTAL_WORDS = ("total", "sous total", "totaux", "ensemble")
 FORMULA = ("=", "+", "@")
 FUZZY_MIN = 82  # below, a theme is "not recognised" rather than guessed
-MAX_AGENTS = 5000
+MAX_AGENTS = limits.MAX_AGENTS
 UNKNOWN_THEME = msg("thème non reconnu : choisissez-le dans la liste")  # the facilitator may fix it
 
 

@@ -9,6 +9,7 @@ socket protocol.
 from collections.abc import Collection
 from dataclasses import dataclass
 
+from workshop.domain.limits import MAX_AGENTS
 from workshop.domain.messages import Message, Text, nmsg
 from workshop.domain.text import normalise
 
@@ -102,7 +103,12 @@ def dot_settings(dot_budget: int, max_dots_per_need: int) -> Refusal | None:
     return None
 
 
-MAX_AGENTS = 5000  # more than any collectivité of the Nord employs for one training
+def dots_left(budget: int, spent: int) -> int:
+    """Dots a participant may still place: the budget less what they spent on visible needs,
+    never below 0 (the facilitator may cut a budget below what was already spent)."""
+    return max(budget - spent, 0)
+
+
 
 
 def vote(

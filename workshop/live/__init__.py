@@ -13,7 +13,7 @@ from flask_socketio import ConnectionRefusedError
 
 from workshop.extensions import socketio
 from workshop.i18n import say
-from workshop.live import facilitators, phones, screens
+from workshop.live import dispatch, facilitators, phones, screens
 from workshop.live.broadcast import broadcaster
 from workshop.live.connections import connections
 from workshop.live.presence import presence
@@ -26,6 +26,8 @@ def init_app(app) -> None:
     broadcaster.init_app(app)
     writer.init_app(app)
     presence.init_app(app)
+    dispatch.init_app(app)
+    app.extensions["workshop.online"] = presence.online  # the pages' connected counts
 
     @socketio.on("connect")
     def connect(auth=None):
@@ -46,7 +48,7 @@ def init_app(app) -> None:
         if who is not None:
             if who.participant_id is not None:
                 presence.changed(who.seance_id)
-            broadcaster.people(who.seance_id)
+            dispatch.presence_changed(who.seance_id)
 
     @socketio.on_error_default
     def on_error(error):

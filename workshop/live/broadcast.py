@@ -4,9 +4,13 @@ Store, then tell: the services have committed before anything here runs.
 Fragments are the same partials the pages render first, marked for an
 out-of-band swap (`hx-swap-oob`); the browser hands them to htmx.
 
+Nothing here is called by a view or a socket handler: the services publish
+what changed and `dispatch.py` calls in.
+
 Counting changes (votes, agents) are coalesced: a séance marked dirty is
 flushed once per FLUSH_SECONDS at most for screens and the facilitator, and
-once per PHONE_SECONDS for the phones (the first change after a quiet spell at
+once per PHONE_SECONDS for the phones (one board snapshot per flush, shared by
+every audience it reaches) (the first change after a quiet spell at
 once, the next ones at the end of the period) (only what they show: hidden tallies
 are not pushed at all), so a burst of 200 votes is a handful of renders and
 one message per phone, not 200. Structural changes (a need added, hidden,
@@ -23,7 +27,6 @@ of its page.
 import logging
 import time
 from collections.abc import Callable
-from contextlib import contextmanager
 from functools import partial
 from types import SimpleNamespace
 
@@ -31,9 +34,11 @@ from flask import render_template
 from flask_babel import force_locale, get_locale
 from sqlmodel import select
 
-from workshop import LANGUAGES
+from workshop.config import LANGUAGES
 from workshop.db import session_scope
+from workshop.domain import rules
 from workshop.extensions import socketio
+from workshop.live import internals
 from workshop.live.connections import connections
 from workshop.live.presence import presence
 from workshop.models import Need, Participant, Seance
@@ -76,14 +81,44 @@ def participant_room(participant_id: int, locale: str) -> str:
     return f"p{participant_id}:{locale}"
 
 
+# --- what each audience is sent: the one set of rules, for pushes and catch-ups ---------
+
+
+def screen_html(db, seance: Seance, board, draft=None) -> str:
+    """The projector's board: the plan grid in the plan phase (`plan_service.on_screen`)."""
+    if draft is None or seance.phase != "plan":
+        draft = plan_service.on_screen(db, seance, board)
+    return render_template("screen/_board.html", board=board, oob=True,
+                           plan=draft.plan if draft else None, names=draft.names if draft else None)
+
+
+def facilitator_html(board) -> str:
+    return render_template("pilotage/_board.html", board=board, oob=True,
+                           online=presence.online(board.seance.id))
+
+
+def plan_html(seance: Seance, draft) -> str:
+    return render_template("plan/_plan.html", seance=seance, plan=draft.plan, names=draft.names,
+                           audience="facilitator", oob=True)
+
+
+def phone_html(db, seance: Seance, participant: Participant, board=None) -> str:
+    """A phone's whole board, for a reconnection or a `sync`."""
+    return render_template("phone/_board.html", seance=seance, oob=True,
+                           board=board or board_service.snapshot(db, seance),
+                           mine=board_service.mine(db, seance, participant))
+
+
 class Broadcaster:
     def __init__(self) -> None:
         self.app = None
+        self._dirty: set[int] = set()  # séances whose screens have a change to show
         self._scheduled: set[int] = set()  # séances whose screens will refresh shortly
         # Phones refresh less often (a thousand of them on venue Wi-Fi), and only for what
         # they show: agents always, dots only once the facilitator has revealed them.
         self._phone_needs: dict[int, set[int]] = {}
         self._phone_dots: dict[int, set[int]] = {}
+        self._phone_all: set[int] = set()  # séances whose every need changed (a phase)
         self._phone_scheduled: set[int] = set()
         self._flushed: dict[int, float] = {}  # when each séance's last flush started
         self._phones_flushed: dict[int, float] = {}
@@ -91,27 +126,27 @@ class Broadcaster:
     def init_app(self, app) -> None:
         self.app = app
 
-    @contextmanager
     def _rendering(self):
-        """Contexts of its own (a fresh `g`, so the language forced here never leaks into
-        the request that triggered the broadcast): partials build URLs with url_for."""
-        with self.app.app_context(), self.app.test_request_context("/"):
-            yield
+        return internals.rendering(self.app)
 
     # --- coalesced --------------------------------------------------------------
 
-    def counts(self, seance_id: int, *need_ids: int, dots_only: bool = False) -> None:
+    def counts(self, seance_id: int, *need_ids: int, dots_only: bool = False,
+               every_need: bool = False) -> None:
         """Agents or dots changed: screens and facilitator within FLUSH_SECONDS, phones
         within PHONE_SECONDS (the issue's "no phone older than a second").
 
         A change after a quiet spell goes out at once (once the handler that made it has
         returned); the changes that follow within the period wait for its end, together.
         """
+        self._dirty.add(seance_id)
         if seance_id not in self._scheduled:
             self._scheduled.add(seance_id)
             socketio.start_background_task(self._later, seance_id,
                                            self._wait(self._flushed, seance_id, FLUSH_SECONDS))
-        if need_ids:
+        if need_ids or every_need:
+            if every_need:
+                self._phone_all.add(seance_id)
             pending = self._phone_dots if dots_only else self._phone_needs
             pending.setdefault(seance_id, set()).update(need_ids)
             if seance_id not in self._phone_scheduled:
@@ -127,72 +162,86 @@ class Broadcaster:
     def _later(self, seance_id: int, wait: float) -> None:
         socketio.sleep(wait)
         self._scheduled.discard(seance_id)
-        self._flushed[seance_id] = time.monotonic()
-        try:
-            self.flush(seance_id)
-        except Exception:  # a failed render must not kill the next ones
-            log.exception("flush failed for séance %s", seance_id)
+        self._run(seance_id, phones=False)
 
     def _phones_later(self, seance_id: int, wait: float) -> None:
         socketio.sleep(wait)
         self._phone_scheduled.discard(seance_id)
-        self._phones_flushed[seance_id] = time.monotonic()
-        needs = self._phone_needs.pop(seance_id, set())
-        dots = self._phone_dots.pop(seance_id, set())
-        try:
-            self.flush_phones(seance_id, needs, dots)
-        except Exception:
-            log.exception("phone flush failed for séance %s", seance_id)
+        self._run(seance_id, phones=True)
 
-    def flush(self, seance_id: int) -> None:
-        """The screen's board (or plan) and the facilitator's board: one render each, per room."""
+    def _run(self, seance_id: int, phones: bool) -> None:
+        """One flush: the screens if they have news (a phone flush takes them along, from the
+        same snapshot), the phones when their period is over."""
+        screens = seance_id in self._dirty
+        self._dirty.discard(seance_id)
+        now = time.monotonic()
+        if screens:
+            self._flushed[seance_id] = now
+        needs: set[int] = set()
+        dots: set[int] = set()
+        every = False
+        if phones:
+            self._phones_flushed[seance_id] = now
+            needs = self._phone_needs.pop(seance_id, set())
+            dots = self._phone_dots.pop(seance_id, set())
+            every = seance_id in self._phone_all
+            self._phone_all.discard(seance_id)
+        if not (screens or phones):
+            return
+        try:
+            self.flush(seance_id, screens, needs, dots, every)
+        except Exception:  # a failed render must not kill the next ones
+            log.exception("flush failed for séance %s", seance_id)
+
+    def flush(self, seance_id: int, screens: bool = True, needs: frozenset[int] = frozenset(),
+              dots: frozenset[int] = frozenset(), every_need: bool = False) -> None:
+        """One board snapshot, rendered for the screens and the facilitator (one render each,
+        per room) and for the phones (only the needs whose figures they show)."""
         started = time.perf_counter()
         with self._rendering(), session_scope() as db:
             seance = db.get(Seance, seance_id)
-            board = board_service.snapshot(db, seance)
-            self._plan(db, seance, board)
-            self._localised(partial(facilitator_room, seance_id), "pilotage/_board.html",
-                            board=board, oob=True, online=presence.online(seance_id))
+            board = None
+            if screens:
+                board = board_service.snapshot(db, seance)
+                self._screens(db, seance, board)
+                self._localised(partial(facilitator_room, seance_id), facilitator_html, board)
+            changed = needs | (dots if seance.tallies_visible else set())
+            if changed or every_need:  # dots moved but hidden: phones have nothing new to show
+                board = board or board_service.snapshot(db, seance)
+                views = [v for v in board.needs if every_need or v.need.id in changed]
+                if views:
+                    self._localised(partial(phones_room, seance_id), partial(
+                        render_template, "live/_infos.html", views=views, seance=seance))
         log.debug("flush séance %s: %.1f ms", seance_id, (time.perf_counter() - started) * 1000)
 
-    def flush_phones(self, seance_id: int, needs: set[int], dots: set[int]) -> None:
-        """The needs whose figures phones show: one render for the whole room."""
+    def plan(self, seance_id: int, draft=None) -> None:
+        """The facilitator changed the draft: screens and plan pages re-flow at once, from the
+        draft the service built (`draft`), else from a fresh one."""
         with self._rendering(), session_scope() as db:
-            seance = db.get(Seance, seance_id)
-            changed = needs | (dots if seance.tallies_visible else set())
-            if not changed:
-                return  # dots moved but are hidden: phones have nothing new to show
-            views = [v for v in board_service.snapshot(db, seance).needs if v.need.id in changed]
-            if views:
-                self._localised(partial(phones_room, seance_id), "live/_infos.html",
-                                views=views, seance=seance)
+            if draft is not None:
+                self._screens(db, draft.board.seance, draft.board, draft)
+            else:
+                seance = db.get(Seance, seance_id)
+                self._screens(db, seance, board_service.snapshot(db, seance))
 
-    def plan(self, seance_id: int) -> None:
-        """The facilitator changed the draft: screens and plan pages re-flow at once."""
-        with self._rendering(), session_scope() as db:
-            seance = db.get(Seance, seance_id)
-            self._plan(db, seance, board_service.snapshot(db, seance))
-
-    def _plan(self, db, seance: Seance, board) -> None:
+    def _screens(self, db, seance: Seance, board, draft=None) -> None:
         """The screen's board (the plan grid in the plan phase) and the open plan pages."""
         watching = connections.watching_plan(seance.id)
-        plan = names = None
-        if seance.phase == "plan" or watching:
-            plan, names = plan_service.build(db, seance, board)
-        self._localised(partial(screen_room, seance.id), "screen/_board.html", board=board,
-                        plan=plan, names=names, oob=True)
+        if draft is None and (seance.phase == "plan" or watching):
+            draft = plan_service.draft(db, seance, board)
+        self._localised(partial(screen_room, seance.id), screen_html, db, seance, board, draft)
         if watching:
-            self._localised(partial(plan_room, seance.id), "plan/_plan.html", seance=seance,
-                            plan=plan, names=names, audience="facilitator", oob=True)
+            self._localised(partial(plan_room, seance.id), plan_html, seance, draft)
 
     # --- at once ----------------------------------------------------------------
 
     def need_added(self, seance_id: int, need_id: int) -> None:
         with self._rendering(), session_scope() as db:
             seance = db.get(Seance, seance_id)
-            view = _view(db, seance, need_id)
-            self._localised(partial(phones_room, seance_id), "live/_need_card.html", view=view, seance=seance,
-                            audience="phone", mine=None, oob="beforeend:#needs")
+            view = _view(board_service.snapshot(db, seance), need_id)
+            self._localised(partial(phones_room, seance_id), partial(
+                render_template, "live/_need_card.html", view=view, seance=seance,
+                audience="phone", mine=None, oob="beforeend:#needs"))
         self.counts(seance_id)
 
     def need_changed(self, seance_id: int, need_id: int) -> None:
@@ -209,28 +258,34 @@ class Broadcaster:
         self.need_added(seance_id, need_id)
         self.personal(seance_id, need_id)
 
-    def merged(self, seance_id: int, source_id: int, target_id: int) -> None:
+    def merged(self, seance_id: int, source_id: int, target_id: int, board=None) -> None:
+        """`board`: the snapshot the merge took after its commit, shared by its messages."""
         self.need_removed(seance_id, source_id)
-        self.personal(seance_id, target_id)
+        self.personal(seance_id, target_id, board)
         self.counts(seance_id, target_id)
 
-    def personal(self, seance_id: int, need_id: int) -> None:
-        """Each phone's own dots and its collectivité's agents on one need, to whom they concern."""
+    def personal(self, seance_id: int, need_id: int, board=None) -> None:
+        """Each phone's own dots and its collectivité's agents on one need, to whom they
+        concern: everyone's figures read at once, not phone by phone."""
         with self._rendering(), session_scope() as db:
             seance = db.get(Seance, seance_id)
-            view = _view(db, seance, need_id)
+            view = _view(board or board_service.snapshot(db, seance), need_id)
+            concerned = board_service.concerned(db, need_id)
+            mines = board_service.mine_many(db, seance, concerned)
             sent: set[int] = set()
-            for participant in board_service.concerned(db, need_id):
-                mine = board_service.mine(db, seance, participant)
-                self._localised(partial(participant_room, participant.id),
-                                "phone/_personal.html", view=view, seance=seance, mine=mine,
-                                oob=True)
+            for participant in concerned:
+                self._localised(partial(participant_room, participant.id), partial(
+                    render_template, "phone/_personal.html", view=view, seance=seance,
+                    mine=mines[participant.id], oob=True))
                 sent.add(participant.collectivite_id)
-            for collectivite_id in board_service.declaring(db, need_id) - sent:
-                ours = board_service.ours(db, seance, collectivite_id)
-                self._localised(partial(collectivite_room, seance_id, collectivite_id),
-                                "phone/_need_ours.html", view=view, seance=seance,
-                                ours=ours.get(need_id, {}), oob=True)
+            others = board_service.declaring(db, need_id) - sent
+            if others:
+                ours = board_service.ours_of(db, need_id, others)
+                for collectivite_id in sorted(others):
+                    self._localised(partial(collectivite_room, seance_id, collectivite_id),
+                                    partial(render_template, "phone/_need_ours.html", view=view,
+                                            seance=seance, ours=ours.get(collectivite_id, {}),
+                                            oob=True))
 
     def ours(self, seance_id: int, collectivite_id: int, need_id: int) -> None:
         """A collectivité's figure changed: every phone of that collectivité shows it.
@@ -242,25 +297,25 @@ class Broadcaster:
             seance = db.get(Seance, seance_id)
             need = db.get(Need, need_id)
             figures = board_service.ours_for(db, need_id, collectivite_id)
-            self._localised(partial(collectivite_room, seance_id, collectivite_id),
-                            "phone/_need_ours.html", view=SimpleNamespace(need=need),
-                            seance=seance, ours=figures, oob=True)
+            self._localised(partial(collectivite_room, seance_id, collectivite_id), partial(
+                render_template, "phone/_need_ours.html", view=SimpleNamespace(need=need),
+                seance=seance, ours=figures, oob=True))
         self.counts(seance_id, need_id)
 
     def phase(self, seance_id: int) -> None:
         """Phase, timer, tallies shown or not, budget: the phones' banner and every count."""
         with self._rendering(), session_scope() as db:
             seance = db.get(Seance, seance_id)
-            self._localised(partial(phones_room, seance_id), "phone/_phase.html",
-                            seance=seance, oob=True)
-            self._localised(partial(screen_room, seance_id), "screen/_header.html",
-                            seance=seance, oob=True)
+            self._localised(partial(phones_room, seance_id), partial(
+                render_template, "phone/_phase.html", seance=seance, oob=True))
+            self._localised(partial(screen_room, seance_id), partial(
+                render_template, "screen/_header.html", seance=seance, oob=True))
             # Everyone's dots left, from one query (a phase change must not stall the room).
             spent = board_service.spent(db, seance_id)
             budgets: dict[tuple[str, int], str] = {}  # a few fragments for a thousand phones
             for participant_id in db.exec(select(Participant.id)
                                           .where(Participant.seance_id == seance_id)):
-                left = max(seance.dot_budget - spent.get(participant_id, 0), 0)
+                left = rules.dots_left(seance.dot_budget, spent.get(participant_id, 0))
                 for locale in LANGUAGES:
                     if not self._heard(participant_room(participant_id, locale)):
                         continue
@@ -270,8 +325,7 @@ class Broadcaster:
                                 "phone/_budget.html", seance=seance,
                                 mine=board_service.Mine({}, {}, left), oob=True)
                     self._emit(participant_room(participant_id, locale), budgets[locale, left])
-            all_needs = {v.need.id for v in board_service.snapshot(db, seance).needs}
-        self.counts(seance_id, *all_needs)
+        self.counts(seance_id, every_need=True)
 
     def people(self, seance_id: int) -> None:
         """Someone joined or (dis)connected: the screen's and facilitator's counts."""
@@ -279,27 +333,26 @@ class Broadcaster:
 
     def _heard(self, room: str) -> bool:
         """Whether a room has anyone to reach. With several processes (Redis) the others'
-        sockets are not known here: always. Alone, when a socket of this process is in it
-        (python-socketio drops a room when its last socket leaves)."""
+        sockets are not known here: always."""
         if self.app.config.get("REDIS_URL"):
             return True
-        return room in socketio.server.manager.rooms.get("/", {})
+        return internals.has_members(socketio, room)
 
-    def _localised(self, room: Callable[[str], str], template: str, **context) -> None:
-        """A fragment rendered in each language someone reads it in, to that language's room."""
+    def _localised(self, room: Callable[[str], str], render: Callable[..., str], *args) -> None:
+        """A fragment rendered (`render(*args)`) in each language someone reads it in, to
+        that language's room."""
         for locale in LANGUAGES:
             if not self._heard(room(locale)):
                 continue
             with force_locale(locale):
-                html = render_template(template, **context)
+                html = render(*args)
             self._emit(room(locale), html)
 
     def _emit(self, room: str, html: str) -> None:
         socketio.emit(EVENT, html, to=room)
 
 
-def _view(db, seance: Seance, need_id: int) -> board_service.NeedView:
-    board = board_service.snapshot(db, seance)
+def _view(board, need_id: int) -> board_service.NeedView:
     for view in board.needs + board.hidden:
         if view.need.id == need_id:
             return view

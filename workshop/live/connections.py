@@ -4,9 +4,6 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass
 
-# Flood control per socket: a burst of BURST events, then RATE per second.
-BURST, RATE = 20, 10.0
-
 
 @dataclass(frozen=True)
 class Identity:
@@ -28,8 +25,9 @@ class Connections:
     def get(self, sid: str) -> Identity | None:
         return self._by_sid.get(sid)
 
-    def allow(self, sid: str, burst: float = BURST, rate: float = RATE) -> bool:
-        """False when a socket sends faster than a person can tap (a script, a stuck client)."""
+    def allow(self, sid: str, burst: float, rate: float) -> bool:
+        """False when a socket sends faster than a person can tap (a script, a stuck client):
+        a burst of `burst` events, then `rate` per second (LIVE_BURST, LIVE_RATE in config)."""
         now = time.monotonic()
         tokens, last = self._buckets.get(sid, (burst, now))
         tokens = min(burst, tokens + (now - last) * rate)

@@ -4,18 +4,24 @@ The facilitator acts over HTTP (htmx forms); the socket only brings the
 live board back to their page.
 """
 
-from flask import render_template, request
+from flask import request
 from flask_socketio import emit, join_room
 
 from workshop.db import get_session
 from workshop.domain.rules import Refusal
-from workshop.live.broadcast import EVENT, facilitator_room, language, plan_room
+from workshop.identity import current_facilitator
+from workshop.live.broadcast import (
+    EVENT,
+    facilitator_html,
+    facilitator_room,
+    language,
+    plan_html,
+    plan_room,
+)
 from workshop.live.connections import Identity, connections
-from workshop.live.presence import presence
 from workshop.services import board as board_service
 from workshop.services import plan as plan_service
 from workshop.services import seances
-from workshop.web import current_facilitator
 
 
 def connect(auth: dict) -> Refusal | None:
@@ -30,14 +36,10 @@ def connect(auth: dict) -> Refusal | None:
         connections.add(request.sid, Identity("plan", seance.id))
         join_room(plan_room(seance.id, language()))
         if not auth.get("fresh"):
-            plan, names = plan_service.build(get_session(), seance)
-            emit(EVENT, render_template("plan/_plan.html", seance=seance, plan=plan, names=names,
-                                        audience="facilitator", oob=True))
+            emit(EVENT, plan_html(seance, plan_service.draft(get_session(), seance)))
         return None
     connections.add(request.sid, Identity("facilitator", seance.id))
     join_room(facilitator_room(seance.id, language()))
     if not auth.get("fresh"):  # a reconnection: catch up at once
-        emit(EVENT, render_template("pilotage/_board.html", oob=True,
-                                    board=board_service.snapshot(get_session(), seance),
-                                    online=presence.online(seance.id)))
+        emit(EVENT, facilitator_html(board_service.snapshot(get_session(), seance)))
     return None

@@ -6,36 +6,33 @@ must show at once (its dots, its budget) come back in the ack as `html`.
 """
 
 import logging
-from contextlib import contextmanager
-from functools import lru_cache, partial
 
-from flask import current_app, render_template, request
-from flask_babel import force_locale
+from flask import current_app, request
 from flask_socketio import emit, join_room
 
-from workshop import LANGUAGES
 from workshop.db import get_session
 from workshop.domain.rules import UNKNOWN_PARTICIPANT, Refusal
 from workshop.extensions import socketio
-from workshop.i18n import say
+from workshop.i18n import parse
+from workshop.identity import PARTICIPANT_COOKIE as COOKIE
+from workshop.live import dispatch, replies, votes
 from workshop.live.broadcast import (
     EVENT,
-    broadcaster,
     collectivite_room,
     language,
     participant_room,
+    phone_html,
     phones_room,
 )
 from workshop.live.connections import Identity, connections
 from workshop.live.presence import presence
-from workshop.live.votes import writer
 from workshop.models import Participant, Seance
-from workshop.schemas import DemandInput, NeedInput, VoteInput, parse
+from workshop.schemas import DemandInput, NeedInput
 from workshop.services import board, participants
 
 log = logging.getLogger(__name__)
-SERVER_ERROR = Refusal("erreur_serveur", "Erreur inattendue : rien n'a été enregistré. Réessayez.")
-COOKIE = "p_{}"  # one participant cookie per séance
+SERVER_ERROR = replies.SERVER_ERROR
+refused = replies.refused
 
 
 def connect(auth: dict) -> Refusal | None:
@@ -54,7 +51,7 @@ def connect(auth: dict) -> Refusal | None:
         join_room(room)
     participants.seen(get_session(), participant)
     presence.changed(participant.seance_id)
-    broadcaster.people(participant.seance_id)
+    dispatch.presence_changed(participant.seance_id)
     if not auth.get("fresh"):
         # A reconnection: whatever happened meanwhile, the phone catches up in one swap.
         emit(EVENT, _full_board(participant))
@@ -63,89 +60,15 @@ def connect(auth: dict) -> Refusal | None:
 
 def _full_board(participant: Participant) -> str:
     db = get_session()
-    seance = db.get(Seance, participant.seance_id)
-    return render_template("phone/_board.html", seance=seance, oob=True,
-                           board=board.snapshot(db, seance),
-                           mine=board.mine(db, seance, participant))
-
-
-FLOOD = Refusal("trop_rapide", "Trop d'envois d'un coup : patientez une seconde.")
-
-
-def _who(sid: str | None = None, config=None) -> Identity | Refusal:
-    """The phone behind this socket, unless it floods."""
-    sid = sid or request.sid
-    config = config or current_app.config
-    who = connections.get(sid)
-    if who is None or who.participant_id is None:
-        return UNKNOWN_PARTICIPANT
-    if not connections.allow(sid, config["LIVE_BURST"], config["LIVE_RATE"]):
-        return FLOOD
-    return who
+    return phone_html(db, db.get(Seance, participant.seance_id), participant)
 
 
 def _caller() -> tuple[Seance, Participant] | Refusal:
-    who = _who()
+    who = replies.who(request.sid, current_app.config)
     if isinstance(who, Refusal):
         return who
     db = get_session()
     return db.get(Seance, who.seance_id), db.get(Participant, who.participant_id)
-
-
-def refused(refusal: Refusal) -> dict:
-    """The refusal, in the language of the page behind the socket (see `_speaking`)."""
-    return {"ok": False, "code": refusal.code, "message": say(refusal)}
-
-
-@contextmanager
-def _speaking(app, locale: str):
-    """Contexts for a reply outside Flask-SocketIO's (the vote): messages in `locale`."""
-    with app.app_context(), app.test_request_context("/"), force_locale(locale):
-        yield
-
-
-def _invalid(errors: dict[str, str]) -> dict:
-    return {"ok": False, "code": "saisie_invalide", "message": " ".join(errors.values()),
-            "errors": errors}
-
-
-def on_vote(app, sid: str, payload=None) -> dict:
-    """The hot path of a room voting at once, so it runs on the Socket.IO server itself
-    (see `register`): ids from the connection, no séance or participant object loaded; the
-    vote is stored with the others arriving with it (group commit), then acknowledged."""
-    try:
-        who = _who(sid, app.config)
-        if isinstance(who, Refusal):
-            with _speaking(app, LANGUAGES[0]):
-                return refused(who)
-        data, errors = parse(VoteInput, payload)
-        if errors:  # told again in the phone's language (parse speaks the current one)
-            with _speaking(app, who.locale):
-                return _invalid(parse(VoteInput, payload)[1])
-        result = writer.submit(board.Ballot(who.seance_id, who.participant_id, data.need_id,
-                                            data.dots))
-        if isinstance(result, Refusal):
-            with _speaking(app, who.locale):
-                return refused(result)
-        broadcaster.counts(who.seance_id, data.need_id, dots_only=True)
-        return {"ok": True, "need_id": result.need_id, "dots": result.dots,
-                "left": result.left,
-                "html": _vote_ack(app, who.locale, result.need_id, result.dots, result.left,
-                                  result.budget)}
-    except Exception:  # the same answer as Flask-SocketIO's error handler gives the others
-        log.exception("socket event failed: vote")
-        with _speaking(app, LANGUAGES[0]):
-            return refused(SERVER_ERROR)
-
-
-@lru_cache(maxsize=4096)
-def _vote_ack(app, locale: str, need_id: int, dots: int, left: int, budget: int) -> str:
-    """The phone's dots on the need and its budget: a few hundred different fragments in a
-    room, rendered once each (the same partials as the page)."""
-    with _speaking(app, locale):
-        return render_template("phone/_vote_ack.html", seance={"dot_budget": budget},
-                               mine=board.Mine({need_id: dots}, {}, left), need_id=need_id,
-                               oob=True)
 
 
 def on_declare(payload=None):
@@ -154,13 +77,12 @@ def on_declare(payload=None):
         return refused(caller)
     data, errors = parse(DemandInput, payload)
     if errors:
-        return _invalid(errors)
+        return replies.invalid(errors)
     seance, participant = caller
     result = board.declare(get_session(), seance, participant, data.need_id, data.year,
                            data.agents)
     if isinstance(result, Refusal):
         return refused(result)
-    broadcaster.ours(seance.id, participant.collectivite_id, data.need_id)
     return {"ok": True, "need_id": data.need_id, "year": data.year, "agents": data.agents}
 
 
@@ -170,13 +92,12 @@ def on_add_need(payload=None):
         return refused(caller)
     data, errors = parse(NeedInput, payload)
     if errors:
-        return _invalid(errors)
+        return replies.invalid(errors)
     seance, participant = caller
     result = board.add_need(get_session(), seance, data.theme_id, data.title, data.details,
                             participant=participant)
     if isinstance(result, Refusal):
         return refused(result)
-    broadcaster.need_added(seance.id, result.id)
     return {"ok": True, "need_id": result.id}
 
 
@@ -189,10 +110,7 @@ def on_sync(_payload=None):
 
 
 def register(app) -> None:
-    # The vote goes straight on the Socket.IO server: Flask-SocketIO would build a Flask
-    # request context for each event (URL matching, cookie session, app context), which
-    # cost a third of a vote's time with a thousand phones voting.
-    socketio.server.on("vote", partial(on_vote, app))
+    votes.register(app)  # the hot path, on the Socket.IO server itself
     socketio.on_event("declare", on_declare)
     socketio.on_event("add_need", on_add_need)
     socketio.on_event("sync", on_sync)

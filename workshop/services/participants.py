@@ -7,6 +7,7 @@ from workshop.domain.rules import Refusal
 from workshop.domain.territories import ROLES
 from workshop.models import Collectivite, Participant, Seance, utcnow
 from workshop.services import events, perimetres
+from workshop.services.changes import Change, publish
 
 CLOSED = Refusal("seance_close", "Cette séance est close.")
 OUTSIDE = Refusal("collectivite_hors_perimetre",
@@ -53,6 +54,7 @@ def proxy(db: Session, seance: Seance, collectivite_id: int,
                   seance_id=seance.id, participant_id=participant.id,
                   collectivite_id=collectivite_id)
     db.commit()
+    publish(Change("participant.proxy_created", seance.id))
     return participant
 
 

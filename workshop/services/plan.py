@@ -1,16 +1,18 @@
 """The plan draft of a séance: the engine fed from the board, and the facilitator's adjustments."""
 
-from collections import defaultdict
+from dataclasses import dataclass, replace
 
 from sqlmodel import Session, select
 
+from workshop.domain.limits import CAPACITY_MAX, HORIZON_YEARS_MAX, YEAR_MAX, YEAR_MIN
 from workshop.domain.planning import Line, NeedDemand, Plan, PlanInput, ThemeRule, build_plan
 from workshop.domain.rules import Refusal
-from workshop.models import Demand, Perimetre, PlanAdjustment, Seance, Theme, utcnow
+from workshop.models import Perimetre, PlanAdjustment, Seance, Theme, utcnow
 from workshop.services import board, events, perimetres
+from workshop.services.changes import Change, publish
 
 DEFAULT_CAPACITY = 40  # training days a year: about two sessions a month outside summer
-MAX_CAPACITY = 2000
+MAX_CAPACITY = CAPACITY_MAX
 LINE_GONE = Refusal("ligne_inconnue", "Cette ligne n'est plus dans le plan : rechargez-le.")
 YEAR_OUTSIDE = Refusal("annee_hors_horizon", "Choisissez une année de l'horizon du plan.")
 
@@ -32,31 +34,69 @@ def rule(theme: Theme) -> ThemeRule:
 def plan_input(db: Session, seance: Seance, snapshot: board.Board | None = None) -> PlanInput:
     snapshot = snapshot or board.snapshot(db, seance)
     ranked = snapshot.ranked
-    demand: dict[int, dict[tuple[int, int], int]] = defaultdict(dict)
-    for need_id, collectivite_id, year, agents in db.exec(
-            select(Demand.need_id, Demand.collectivite_id, Demand.year, Demand.agents)
-            .where(Demand.need_id.in_([v.need.id for v in ranked]), Demand.agents > 0)):
-        demand[need_id][(collectivite_id, year)] = agents
-    adjustments = db.exec(select(PlanAdjustment).where(PlanAdjustment.seance_id == seance.id)).all()
     perimetre = db.get(Perimetre, seance.perimetre_id)
     names = {m.id: m.name for m in perimetres.members(db, seance.perimetre_id)}
     return PlanInput(
         years=years(seance),
-        needs=tuple(NeedDemand(v.need.id, v.need.title, rule(v.theme), demand[v.need.id], v.rank,
+        needs=tuple(NeedDemand(v.need.id, v.need.title, rule(v.theme),
+                               dict(snapshot.demand.get(v.need.id, {})), v.rank,
                                v.dots, v.score) for v in ranked),
         capacity=capacity(seance),
         coordinator_id=perimetre.coordinator_id,
-        pins={a.line_key: a.pin_year for a in adjustments if a.pin_year is not None},
-        hosts={a.line_key: a.host_id for a in adjustments if a.host_id is not None},
-        splits=frozenset(a.line_key for a in adjustments if a.split),
         names=names,
+        **_adjustments(db, seance),
     )
 
 
 def build(db: Session, seance: Seance, snapshot: board.Board | None = None) -> tuple[Plan, dict]:
     """The plan and the collectivités' names (for hosts and trainees)."""
+    built = draft(db, seance, snapshot)
+    return built.plan, built.names
+
+
+@dataclass(frozen=True)
+class Draft:
+    """The plan as built for one state of the séance, with what it was built from: built
+    once per change and passed along (the facilitator's answer, the screens, the plan pages)."""
+
+    board: board.Board
+    data: PlanInput
+    plan: Plan
+
+    @property
+    def names(self) -> dict[int, str]:
+        return self.data.names
+
+
+def draft(db: Session, seance: Seance, snapshot: board.Board | None = None) -> Draft:
+    snapshot = snapshot or board.snapshot(db, seance)
     data = plan_input(db, seance, snapshot)
-    return build_plan(data), data.names
+    return Draft(snapshot, data, build_plan(data))
+
+
+def on_screen(db: Session, seance: Seance, snapshot: board.Board) -> Draft | None:
+    """The plan the projector shows instead of the needs: in the plan phase only (the one
+    rule for its page, its reconnection and its live updates)."""
+    return draft(db, seance, snapshot) if seance.phase == "plan" else None
+
+
+def _adjustments(db: Session, seance: Seance) -> dict:
+    rows = db.exec(select(PlanAdjustment).where(PlanAdjustment.seance_id == seance.id)).all()
+    return {"pins": {a.line_key: a.pin_year for a in rows if a.pin_year is not None},
+            "hosts": {a.line_key: a.host_id for a in rows if a.host_id is not None},
+            "splits": frozenset(a.line_key for a in rows if a.split)}
+
+
+def _reflowed(db: Session, seance: Seance, kind: str, before: Draft | None = None) -> Draft:
+    """After the commit: the plan again (from the same board and demand when only the
+    facilitator's adjustments moved), told to the live layer, returned to the caller."""
+    if before is None:
+        after = draft(db, seance)
+    else:
+        data = replace(before.data, **_adjustments(db, seance))
+        after = Draft(before.board, data, build_plan(data))
+    publish(Change(kind, seance.id, built=after))
+    return after
 
 
 def _line(plan: Plan, key: str) -> Line | None:
@@ -69,9 +109,10 @@ def _adjustment(db: Session, seance: Seance, key: str) -> PlanAdjustment:
     return row or PlanAdjustment(seance_id=seance.id, line_key=key)
 
 
-def pin(db: Session, seance: Seance, key: str, year: int | None, actor_id: int) -> Line | Refusal:
-    """Pin a line to a year (None unpins it); the rest re-flows around it."""
-    plan, _ = build(db, seance)
+def pin(db: Session, seance: Seance, key: str, year: int | None, actor_id: int) -> Draft | Refusal:
+    """Pin a line to a year (None unpins it); the rest re-flows around it: the re-flowed draft."""
+    before = draft(db, seance)
+    plan = before.plan
     line = _line(plan, key)
     if line is None or not line.territorialised:
         return LINE_GONE
@@ -90,15 +131,17 @@ def pin(db: Session, seance: Seance, key: str, year: int | None, actor_id: int) 
     row = _adjustment(db, seance, key)
     row.pin_year, row.updated_at = year, utcnow()
     db.add(row)
-    events.record(db, "plan.pinned" if year else "plan.unpinned",
-                  events.facilitator_actor(actor_id), seance_id=seance.id, line=key, year=year)
+    kind = "plan.pinned" if year else "plan.unpinned"
+    events.record(db, kind, events.facilitator_actor(actor_id), seance_id=seance.id, line=key,
+                  year=year)
     db.commit()
-    return line
+    return _reflowed(db, seance, kind, before)
 
 
 def set_host(db: Session, seance: Seance, key: str, collectivite_id: int | None,
-             actor_id: int) -> Line | Refusal:
-    plan, _ = build(db, seance)
+             actor_id: int) -> Draft | Refusal:
+    before = draft(db, seance)
+    plan = before.plan
     line = _line(plan, key)
     if line is None:
         return LINE_GONE
@@ -112,12 +155,13 @@ def set_host(db: Session, seance: Seance, key: str, collectivite_id: int | None,
     events.record(db, "plan.host", events.facilitator_actor(actor_id), seance_id=seance.id,
                   line=key, collectivite_id=collectivite_id)
     db.commit()
-    return line
+    return _reflowed(db, seance, "plan.host", before)
 
 
-def set_split(db: Session, seance: Seance, key: str, split: bool, actor_id: int) -> Line | Refusal:
+def set_split(db: Session, seance: Seance, key: str, split: bool, actor_id: int) -> Draft | Refusal:
     """Split a line into one line per group (each can then be pinned), or merge it back."""
-    plan, _ = build(db, seance)
+    before = draft(db, seance)
+    plan = before.plan
     base = key.split(":g")[0]
     line = _line(plan, key) or _line(plan, base)
     if line is None or not line.territorialised:
@@ -127,13 +171,13 @@ def set_split(db: Session, seance: Seance, key: str, split: bool, actor_id: int)
     row = _adjustment(db, seance, base)
     row.split, row.updated_at = split, utcnow()
     db.add(row)
-    events.record(db, "plan.split" if split else "plan.joined",
-                  events.facilitator_actor(actor_id), seance_id=seance.id, line=base)
+    kind = "plan.split" if split else "plan.joined"
+    events.record(db, kind, events.facilitator_actor(actor_id), seance_id=seance.id, line=base)
     db.commit()
-    return line
+    return _reflowed(db, seance, kind, before)
 
 
-def set_capacity(db: Session, seance: Seance, days: dict[int, int], actor_id: int) -> Seance | Refusal:
+def set_capacity(db: Session, seance: Seance, days: dict[int, int], actor_id: int) -> Draft | Refusal:
     for year, value in days.items():
         if year not in years(seance):
             return YEAR_OUTSIDE
@@ -145,15 +189,15 @@ def set_capacity(db: Session, seance: Seance, days: dict[int, int], actor_id: in
     events.record(db, "plan.capacity", events.facilitator_actor(actor_id), seance_id=seance.id,
                   capacity={str(y): d for y, d in days.items()})
     db.commit()
-    return seance
+    return _reflowed(db, seance, "plan.capacity")
 
 
-def set_horizon(db: Session, seance: Seance, start: int, count: int, actor_id: int) -> Seance | Refusal:
-    if not 2000 <= start <= 2100 or not 1 <= count <= 10:
+def set_horizon(db: Session, seance: Seance, start: int, count: int, actor_id: int) -> Draft | Refusal:
+    if not YEAR_MIN <= start <= YEAR_MAX or not 1 <= count <= HORIZON_YEARS_MAX:
         return Refusal("horizon_invalide", "L'horizon va de 1 à 10 années, à partir de 2000.")
     seance.horizon_start, seance.horizon_years = start, count
     db.add(seance)
     events.record(db, "plan.horizon", events.facilitator_actor(actor_id), seance_id=seance.id,
                   start=start, years=count)
     db.commit()
-    return seance
+    return _reflowed(db, seance, "plan.horizon")

@@ -288,7 +288,7 @@ def start_seance(db: Session, perimetre: Perimetre, data: SeanceCreate,
     plan = synthesis(db, perimetre)
     if not plan.lines:
         return Refusal("synthese_vide", "Aucun plan importé pour ce périmètre.")
-    seance = seances.create(db, actor_id, data)
+    seance = seances.add(db, actor_id, data)  # committed below, with its needs: one transaction
     if isinstance(seance, Refusal):
         return seance
     horizon = range(seance.horizon_start, seance.horizon_start + seance.horizon_years)

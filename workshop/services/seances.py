@@ -12,6 +12,7 @@ from workshop.domain.rules import Refusal
 from workshop.models import Facilitator, Participant, Perimetre, Seance, SeanceShare, utcnow
 from workshop.schemas import SeanceCreate, SeanceSettings
 from workshop.services import events, perimetres
+from workshop.services.changes import Change, publish
 
 
 @dataclass
@@ -22,6 +23,17 @@ class SeanceRow:
 
 
 def create(db: Session, owner_id: int, data: SeanceCreate) -> Seance | Refusal:
+    """A new séance and its `seance.created` event, committed."""
+    seance = add(db, owner_id, data)
+    if not isinstance(seance, Refusal):
+        db.commit()
+    return seance
+
+
+def add(db: Session, owner_id: int, data: SeanceCreate) -> Seance | Refusal:
+    """A new séance and its event in the caller's transaction (flushed, not committed), for
+    a use case that stores more with it in one transaction. Call it first in the
+    transaction: a join code collision rolls back and draws again."""
     perimetre = perimetres.get_owned(db, data.perimetre_id, owner_id)
     if perimetre is None:
         return Refusal("perimetre_inconnu", "Choisissez un de vos périmètres.", "perimetre_id")
@@ -40,7 +52,6 @@ def create(db: Session, owner_id: int, data: SeanceCreate) -> Seance | Refusal:
             continue
         events.record(db, "seance.created", events.facilitator_actor(owner_id),
                       seance_id=seance.id, perimetre_id=perimetre.id, title=seance.title)
-        db.commit()
         return seance
     return Refusal("code_indisponible", "Aucun code libre n'a été trouvé : réessayez.")
 
@@ -110,6 +121,7 @@ def set_phase(db: Session, seance: Seance, phase: str, actor_id: int) -> Seance 
     events.record(db, "seance.phase", events.facilitator_actor(actor_id), seance_id=seance.id,
                   phase=phase, previous=previous)
     db.commit()
+    publish(Change("seance.phase", seance.id))
     return seance
 
 
@@ -127,6 +139,7 @@ def update_settings(db: Session, seance: Seance, data: SeanceSettings,
         events.record(db, "seance.settings", events.facilitator_actor(actor_id),
                       seance_id=seance.id, **changes)
     db.commit()
+    publish(Change("seance.settings", seance.id))
     return seance
 
 
@@ -137,13 +150,15 @@ def set_timer(db: Session, seance: Seance, minutes: int, actor_id: int) -> Seanc
     events.record(db, "seance.timer", events.facilitator_actor(actor_id), seance_id=seance.id,
                   minutes=minutes)
     db.commit()
+    publish(Change("seance.timer", seance.id))
     return seance
 
 
 def set_closed(db: Session, seance: Seance, closed: bool, actor_id: int) -> Seance:
     seance.closed_at = utcnow() if closed else None
     db.add(seance)
-    events.record(db, "seance.closed" if closed else "seance.reopened",
-                  events.facilitator_actor(actor_id), seance_id=seance.id)
+    kind = "seance.closed" if closed else "seance.reopened"
+    events.record(db, kind, events.facilitator_actor(actor_id), seance_id=seance.id)
     db.commit()
+    publish(Change(kind, seance.id))
     return seance

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from workshop.domain.planning import Plan
-from workshop.models import Collectivite, Demand, Need, Participant, Perimetre, Seance, Vote, utcnow
+from workshop.models import Collectivite, Participant, Perimetre, Seance, Vote, utcnow
 from workshop.services import board, perimetres
 from workshop.services import plan as plan_service
 
@@ -86,10 +86,9 @@ def gather(db: Session, seance: Seance) -> Summary:
             entry.roles[person.role] += 1
         names.setdefault(collectivite.id, collectivite.name)
     demand: dict[int, dict[int, dict[int, int]]] = defaultdict(lambda: defaultdict(dict))
-    for need_id, collectivite_id, year, agents in db.exec(
-            select(Demand.need_id, Demand.collectivite_id, Demand.year, Demand.agents)
-            .join(Need).where(Need.seance_id == seance.id, Demand.agents > 0)):
-        demand[need_id][collectivite_id][year] = agents
+    for need_id, figures in snapshot.demand.items():  # the board's one read of the demand
+        for (collectivite_id, year), agents in figures.items():
+            demand[need_id][collectivite_id][year] = agents
     number = {person.id: i for i, (person, _) in enumerate(sorted(rows, key=lambda r: r[0].id), 1)}
     titles = {v.need.id: v.need.title for v in snapshot.needs}
     ballots = [(number[pid], names.get(cid, "?"), role, titles[nid], dots)

@@ -3,20 +3,27 @@
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import Response, g, redirect, render_template, request, session, url_for
+from flask import Response, abort, current_app, redirect, render_template, request, url_for
 
 from workshop.db import get_session
 from workshop.domain.messages import joined
 from workshop.domain.rules import Refusal
-from workshop.models import Facilitator
+from workshop.identity import current_facilitator
+from workshop.services import perimetres as _perimetres
+from workshop.services import seances as _seances
+
+__all__ = ["current_facilitator", "online", "owned_or_404"]
+_OWNED = {"seance": _seances.get_owned, "perimetre": _perimetres.get_owned}
 
 
-def current_facilitator() -> Facilitator | None:
-    if "facilitator" not in g:
-        facilitator_id = session.get("facilitator_id")
-        facilitator = get_session().get(Facilitator, facilitator_id) if facilitator_id else None
-        g.facilitator = facilitator if facilitator and facilitator.active else None
-    return g.facilitator
+def owned_or_404(kind: str, object_id: int):
+    """The séance or périmètre `object_id` if the logged-in facilitator may run it, else 404
+    (never "forbidden": others' ids are not disclosed). The one owner check of every
+    blueprint, as flaskr's `get_post(id, check_author)`. kind: "seance" | "perimetre"."""
+    found = _OWNED[kind](get_session(), object_id, current_facilitator().id)
+    if found is None:
+        abort(404)
+    return found
 
 
 def login_required(view):
@@ -75,3 +82,10 @@ def outcome(result, done: str) -> dict:
     refused = isinstance(result, Refusal)
     return {"refusal": result if refused else None, "notice": None if refused else done,
             "status": 422 if refused else 200}
+
+
+def online(seance_id: int) -> dict[int, int]:
+    """Connected participants per collectivité (every process). Who is connected is the live
+    layer's knowledge: it lends its reader to the app when it starts (`live.init_app`), so
+    pages show the same counts without web/ importing live/."""
+    return current_app.extensions["workshop.online"](seance_id)

@@ -5,8 +5,8 @@ from flask import Blueprint, redirect, render_template, request, session, url_fo
 from workshop.db import get_session
 from workshop.domain.rules import Refusal
 from workshop.extensions import limiter
-from workshop.i18n import say
-from workshop.schemas import Login, parse
+from workshop.i18n import parse, say
+from workshop.schemas import Login
 from workshop.services import facilitators
 from workshop.web import local_path
 

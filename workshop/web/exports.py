@@ -12,18 +12,15 @@ from workshop.db import get_session
 from workshop.domain.rules import Refusal
 from workshop.exports import csv_files, json_seance, pdf, tables, xlsx
 from workshop.i18n import say
-from workshop.services import seances, summary
-from workshop.web import current_facilitator, download, login_required
+from workshop.services import summary
+from workshop.web import current_facilitator, download, login_required, owned_or_404
 
 bp = Blueprint("exports", __name__, url_prefix="/seances")
 IMPORT_MAX = 20 * 1024 * 1024
 
 
 def _seance(seance_id: int):
-    seance = seances.get_owned(get_session(), seance_id, current_facilitator().id)
-    if seance is None:
-        abort(404)
-    return seance
+    return owned_or_404("seance", seance_id)
 
 
 def _slug(text: str) -> str:

@@ -2,6 +2,7 @@
 
 from flask import Blueprint, abort, redirect, request, session, url_for
 
+from workshop.config import LANGUAGES
 from workshop.web import local_path
 
 bp = Blueprint("lang", __name__)
@@ -9,8 +10,6 @@ bp = Blueprint("lang", __name__)
 
 @bp.get("/langue/<code>")
 def switch(code: str):
-    from workshop import LANGUAGES
-
     if code not in LANGUAGES:
         abort(404)
     session["lang"] = code

@@ -2,26 +2,23 @@
 
 from itertools import groupby
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from workshop.db import get_session
 from workshop.domain import rules
 from workshop.domain.rules import Refusal
-from workshop.i18n import say
-from workshop.schemas import EpciRef, HandCollectivite, MemberRef, PerimetreCreate, form_data, parse
+from workshop.i18n import parse, say
+from workshop.schemas import EpciRef, HandCollectivite, MemberRef, PerimetreCreate, form_data
 from workshop.services import perimetres
-from workshop.web import current_facilitator, is_htmx, login_required, outcome, page_or_partial
+from workshop.web import current_facilitator, is_htmx, login_required, outcome, owned_or_404, page_or_partial
 
 bp = Blueprint("perimetres", __name__, url_prefix="/perimetres")
 
 
 def _owned_or_404(perimetre_id: int):
-    perimetre = perimetres.get_owned(get_session(), perimetre_id, current_facilitator().id)
-    if perimetre is None:
-        abort(404)
-    return perimetre
+    return owned_or_404("perimetre", perimetre_id)
 
 
 def _context(perimetre, **extra) -> dict:

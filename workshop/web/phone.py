@@ -12,9 +12,9 @@ from workshop.domain import codes
 from workshop.domain.rules import Refusal
 from workshop.domain.text import search_terms
 from workshop.extensions import csrf, limiter
-from workshop.i18n import say
-from workshop.live.phones import COOKIE
-from workshop.schemas import Join, parse
+from workshop.i18n import parse, say
+from workshop.identity import PARTICIPANT_COOKIE as COOKIE
+from workshop.schemas import Join
 from workshop.services import board, participants, perimetres, seances
 
 bp = Blueprint("phone", __name__, url_prefix="/j")

@@ -1,7 +1,8 @@
 """The facilitator's live control of a séance: phases, settings, moderation, proxies.
 
-Each action is a thin htmx POST: parse, call one service, tell the broadcaster,
-return the partial it changed.
+Each action is a thin htmx POST: parse, call one service, return the partial it
+changed. The service tells the live layer (services/changes.py): no view here
+broadcasts.
 """
 
 from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
@@ -11,9 +12,7 @@ from workshop.db import get_session
 from workshop.domain import phases
 from workshop.domain.phases import LABELS as PHASE_LABELS
 from workshop.domain.rules import Refusal
-from workshop.i18n import Labels
-from workshop.live.broadcast import broadcaster
-from workshop.live.presence import presence
+from workshop.i18n import Labels, parse
 from workshop.schemas import (
     MemberRef,
     MergeInput,
@@ -21,11 +20,10 @@ from workshop.schemas import (
     PhaseInput,
     SeanceSettings,
     TimerInput,
-    parse,
 )
 from workshop.services import board, participants, perimetres, seances
 from workshop.services import state as state_service
-from workshop.web import current_facilitator, invalid, login_required, outcome
+from workshop.web import current_facilitator, invalid, login_required, online, outcome, owned_or_404
 from workshop.web.phone import remember
 from workshop.web.screen import join_urls
 
@@ -34,27 +32,25 @@ PHASE_NAMES = Labels(PHASE_LABELS)
 
 
 def _seance(seance_id: int):
-    seance = seances.get_owned(get_session(), seance_id, current_facilitator().id)
-    if seance is None:
-        abort(404)
-    return seance
+    return owned_or_404("seance", seance_id)
 
 
 def _me() -> int:
     return current_facilitator().id
 
 
-def board_context(seance, **extra) -> dict:
-    db = get_session()
-    return {"seance": seance, "board": board.snapshot(db, seance),
-            "online": presence.online(seance.id), **extra}
+def board_context(seance, snapshot: board.Board | None = None, **extra) -> dict:
+    return {"seance": seance, "board": snapshot or board.snapshot(get_session(), seance),
+            "online": online(seance.id), **extra}
 
 
 def _board(seance, result=None, done: str = ""):
-    """The refreshed board, and the outcome in the notice area beside it (out of band)."""
+    """The refreshed board (the one a merge took after its commit), and the outcome in the
+    notice area beside it (out of band)."""
     said = outcome(result, done)
     status = said.pop("status")
-    html = render_template("pilotage/_board.html", **board_context(seance)) + render_template(
+    snapshot = getattr(result, "board", None)
+    html = render_template("pilotage/_board.html", **board_context(seance, snapshot)) + render_template(
         "pilotage/_notice.html", oob=True, **said)
     if status == 200:  # the edit or merge form has done its work
         html += '<div id="panel" aria-live="polite" hx-swap-oob="true"></div>'
@@ -92,8 +88,6 @@ def phase(seance_id: int):
     data, errors = parse(PhaseInput, request.form)
     result = seances.set_phase(get_session(), seance, data.phase, _me()) if data else \
         phases.UNKNOWN_PHASE
-    if not isinstance(result, Refusal):
-        broadcaster.phase(seance.id)
     return _controls(seance, result, _("Phase : %(phase)s.", phase=PHASE_NAMES.get(seance.phase, "")))
 
 
@@ -104,8 +98,6 @@ def settings(seance_id: int):
     data, errors = parse(SeanceSettings, request.form)
     result = seances.update_settings(get_session(), seance, data, _me()) if data else \
         invalid(errors)
-    if not isinstance(result, Refusal):
-        broadcaster.phase(seance.id)
     return _controls(seance, result, _("Réglages enregistrés."))
 
 
@@ -116,8 +108,6 @@ def timer(seance_id: int):
     data, errors = parse(TimerInput, request.form)
     result = seances.set_timer(get_session(), seance, data.minutes, _me()) if data else \
         Refusal("saisie_invalide", "Durée invalide (0 à 240 minutes).")
-    if not isinstance(result, Refusal):
-        broadcaster.phase(seance.id)
     return _controls(seance, result, _("Minuteur lancé.") if data and data.minutes else _("Minuteur arrêté."))
 
 
@@ -127,7 +117,6 @@ def close(seance_id: int):
     seance = _seance(seance_id)
     closed = request.form.get("closed") == "1"
     seances.set_closed(get_session(), seance, closed, _me())
-    broadcaster.phase(seance.id)
     return _controls(seance, None, _("Séance close.") if closed else _("Séance rouverte."))
 
 
@@ -139,8 +128,6 @@ def add_need(seance_id: int):
     result = board.add_need(get_session(), seance, data.theme_id, data.title, data.details,
                             facilitator_id=_me(), source="facilitator") if data else \
         invalid(errors)
-    if not isinstance(result, Refusal):
-        broadcaster.need_added(seance.id, result.id)
     return _board(seance, result, _("Besoin ajouté."))
 
 
@@ -170,8 +157,6 @@ def edit(seance_id: int, need_id: int):
     data, errors = parse(NeedInput, request.form)
     result = board.edit(get_session(), seance, need_id, data.title, data.theme_id, data.details,
                         _me()) if data else invalid(errors)
-    if not isinstance(result, Refusal):
-        broadcaster.need_changed(seance.id, need_id)
     return _board(seance, result, _("Besoin modifié."))
 
 
@@ -180,8 +165,6 @@ def edit(seance_id: int, need_id: int):
 def hide(seance_id: int, need_id: int):
     seance = _seance(seance_id)
     result = board.set_hidden(get_session(), seance, need_id, True, _me())
-    if not isinstance(result, Refusal):
-        broadcaster.need_removed(seance.id, need_id)
     return _board(seance, result, _("Besoin masqué : il reste dans l'historique."))
 
 
@@ -190,8 +173,6 @@ def hide(seance_id: int, need_id: int):
 def show(seance_id: int, need_id: int):
     seance = _seance(seance_id)
     result = board.set_hidden(get_session(), seance, need_id, False, _me())
-    if not isinstance(result, Refusal):
-        broadcaster.need_restored(seance.id, need_id)
     return _board(seance, result, _("Besoin remis au tableau."))
 
 
@@ -202,8 +183,6 @@ def merge(seance_id: int):
     data, errors = parse(MergeInput, request.form)
     result = board.merge(get_session(), seance, data.target_id, data.source_id, _me()) if data \
         else Refusal("saisie_invalide", "Choisissez les deux besoins à regrouper.")
-    if not isinstance(result, Refusal):
-        broadcaster.merged(seance.id, result.source.id, result.target.id)
     return _board(seance, result, _("Besoins regroupés : agents et gommettes additionnés."))
 
 
@@ -214,10 +193,9 @@ def proxy(seance_id: int):
     seance = _seance(seance_id)
     data, _errors = parse(MemberRef, request.form)
     result = participants.proxy(get_session(), seance, data.collectivite_id, _me()) if data \
-        else Refusal("collectivite_hors_perimetre", "Choisissez une collectivité du périmètre.")
+        else participants.OUTSIDE
     if isinstance(result, Refusal):
         return _board(seance, result)
-    broadcaster.people(seance.id)
     response = redirect(url_for("phone.seance", code=seance.join_code))
     remember(response, seance.id, result.token)
     return response

@@ -1,38 +1,33 @@
 """The prospective plan: the draft grid, and the facilitator's adjustments (htmx)."""
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 
 from workshop.db import get_session
 from workshop.domain.rules import Refusal
-from workshop.live.broadcast import broadcaster
-from workshop.schemas import CapacityInput, HorizonInput, HostInput, LineRef, PinInput, parse
+from workshop.i18n import parse
+from workshop.schemas import CapacityInput, HorizonInput, HostInput, LineRef, PinInput
 from workshop.services import plan as plan_service
-from workshop.services import seances
-from workshop.web import current_facilitator, invalid, login_required, outcome
+from workshop.web import current_facilitator, invalid, login_required, outcome, owned_or_404
 
 bp = Blueprint("plan", __name__, url_prefix="/seances/<int:seance_id>/plan")
 
 
 def _seance(seance_id: int):
-    seance = seances.get_owned(get_session(), seance_id, current_facilitator().id)
-    if seance is None:
-        abort(404)
-    return seance
+    return owned_or_404("seance", seance_id)
 
 
-def _context(seance) -> dict:
-    plan, names = plan_service.build(get_session(), seance)
-    return {"seance": seance, "plan": plan, "names": names, "audience": "facilitator"}
+def _context(seance, draft: plan_service.Draft | None = None) -> dict:
+    draft = draft or plan_service.draft(get_session(), seance)
+    return {"seance": seance, "plan": draft.plan, "names": draft.names, "audience": "facilitator"}
 
 
 def _answer(seance, result, done: str, settings: bool = False):
-    """The re-flowed plan, the outcome beside it, and every screen follows."""
+    """The re-flowed plan (the service built it once; the screens got the same), and the
+    outcome beside it."""
     said = outcome(result, done)
     status = said.pop("status")
-    if status == 200:
-        broadcaster.plan(seance.id)
-    context = _context(seance)
+    context = _context(seance, result if isinstance(result, plan_service.Draft) else None)
     html = render_template("plan/_plan.html", **context) + render_template(
         "plan/_notice.html", oob=True, **said)
     if settings:

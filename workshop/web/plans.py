@@ -10,21 +10,18 @@ from workshop.db import get_session
 from workshop.domain.rules import Refusal
 from workshop.exports import csv_files, xlsx
 from workshop.exports.tables import Table
-from workshop.i18n import say
+from workshop.i18n import parse, say
 from workshop.models import PlanImport
-from workshop.schemas import SeanceCreate, parse
+from workshop.schemas import SeanceCreate
 from workshop.services import perimetres
 from workshop.services import plan_imports as service
-from workshop.web import current_facilitator, download, invalid, login_required
+from workshop.web import current_facilitator, download, invalid, login_required, owned_or_404
 
 bp = Blueprint("plans", __name__, url_prefix="/perimetres/<int:perimetre_id>/plans")
 
 
 def _perimetre(perimetre_id: int):
-    perimetre = perimetres.get_owned(get_session(), perimetre_id, current_facilitator().id)
-    if perimetre is None:
-        abort(404)
-    return perimetre
+    return owned_or_404("perimetre", perimetre_id)
 
 
 def _upload(perimetre, import_id: int) -> PlanImport:

@@ -34,8 +34,8 @@ def show(token: str):
         abort(404)
     url, short = join_urls(seance.join_code)
     snapshot = board.snapshot(db, seance)
-    plan, names = (plan_service.build(db, seance, snapshot) if seance.phase == "plan"
-                   else (None, None))
+    draft = plan_service.on_screen(db, seance, snapshot)  # the plan phase's grid, or None
+    plan, names = (draft.plan, draft.names) if draft else (None, None)
     # A bright room: white on black, heavier bars; kept in the link the facilitator opened.
     high_contrast = request.args.get("contraste") == "fort"
     return render_template("screen/screen.html", high_contrast=high_contrast, seance=seance,

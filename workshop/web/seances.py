@@ -2,16 +2,16 @@
 
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from workshop.db import get_session
 from workshop.domain.rules import Refusal
-from workshop.i18n import say
+from workshop.i18n import parse, say
 from workshop.models import Perimetre
-from workshop.schemas import SeanceCreate, parse
+from workshop.schemas import SeanceCreate
 from workshop.services import perimetres, seances
-from workshop.web import current_facilitator, login_required
+from workshop.web import current_facilitator, login_required, owned_or_404
 
 bp = Blueprint("seances", __name__, url_prefix="/seances")
 
@@ -54,9 +54,7 @@ def new():
 @login_required
 def detail(seance_id: int):
     db = get_session()
-    seance = seances.get_owned(db, seance_id, current_facilitator().id)
-    if seance is None:
-        abort(404)
+    seance = owned_or_404("seance", seance_id)
     perimetre = db.get(Perimetre, seance.perimetre_id)  # a shared séance: its owner's perimeter
     members = perimetres.members(db, perimetre.id)
     return render_template("seances/detail.html", seance=seance, perimetre=perimetre,
@@ -70,9 +68,7 @@ def detail(seance_id: int):
 @login_required
 def share(seance_id: int):
     db = get_session()
-    seance = seances.get_owned(db, seance_id, current_facilitator().id)
-    if seance is None:
-        abort(404)
+    seance = owned_or_404("seance", seance_id)
     result = seances.share(db, seance, request.form.get("email", "")[:254], current_facilitator().id)
     if isinstance(result, Refusal):
         flash(say(result), "error")

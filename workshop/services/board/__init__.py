@@ -1,0 +1,47 @@
+"""The board of a séance: needs, declared agents and dots.
+
+Three modules, one import: `writes` (needs and declarations, one transaction
+each), `ballots` (the one place a vote is applied: the group-committed fast
+path), `reads` (the snapshot and each phone's figures). `checks` holds what
+both write paths check, over the same attribute names. Every write commits
+with its event-log row, then publishes what changed (`services.changes`).
+"""
+
+from workshop.domain.rules import Refusal
+from workshop.services.board.ballots import Ballot, VoteResult, cast_many, vote
+from workshop.services.board.reads import (
+    Board,
+    Mine,
+    NeedView,
+    People,
+    concerned,
+    declaring,
+    demand_of,
+    horizon,
+    mine,
+    mine_many,
+    ours,
+    ours_for,
+    ours_of,
+    snapshot,
+    spent,
+    themes,
+)
+from workshop.services.board.writes import (
+    DETAILS_MAX,
+    TITLE_MAX,
+    MergeResult,
+    add_need,
+    declare,
+    edit,
+    merge,
+    open_need,
+    set_hidden,
+)
+
+__all__ = [
+    "DETAILS_MAX", "TITLE_MAX", "Ballot", "Board", "MergeResult", "Mine", "NeedView", "People",
+    "Refusal", "VoteResult", "add_need", "cast_many", "concerned", "declare", "declaring", "demand_of",
+    "edit", "horizon", "merge", "mine", "mine_many", "open_need", "ours", "ours_for", "ours_of",
+    "set_hidden", "snapshot", "spent", "themes", "vote",
+]

@@ -1,0 +1,233 @@
+"""Board reads: the snapshot every audience is shown, and each phone's own figures.
+
+A snapshot is a few aggregate queries whatever the room; the live layer takes
+one per flush and shares it (see live/broadcast.py).
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from workshop.domain import phases, rules, tally, thresholds
+from workshop.models import Collectivite, Demand, Need, Participant, Seance, Theme, Vote
+
+
+def horizon(seance: Seance) -> range:
+    return range(seance.horizon_start, seance.horizon_start + seance.horizon_years)
+
+
+@dataclass
+class NeedView:
+    need: Need
+    theme: Theme
+    by_year: dict[int, int]
+    collectivites: int  # how many declared agents
+    status: thresholds.Status
+    rank: int = 0
+    score: int | float = 0
+    dots: int = 0
+    voters: int = 0
+    ratio: float = 0.0  # dots against the best need's, for the bars
+
+
+@dataclass(frozen=True)
+class People:
+    collectivite_id: int
+    name: str
+    count: int
+
+
+@dataclass
+class Board:
+    seance: Seance
+    needs: list[NeedView]  # visible, ranked in vote and later phases, else oldest first
+    hidden: list[NeedView]
+    merged: list[tuple[Need, Need]]  # (source, target)
+    people: list[People] = field(default_factory=list)  # who joined, most first
+    # Declared agents of every need of the séance (hidden and merged ones too):
+    # need -> (collectivité, year) -> agents. The one read of the demand rows, for the
+    # board's totals, the plan's input and the exports.
+    demand: dict[int, dict[tuple[int, int], int]] = field(default_factory=dict)
+
+    @property
+    def ranked(self) -> list[NeedView]:
+        return sorted(self.needs, key=lambda v: v.rank)
+
+    @property
+    def participants(self) -> int:
+        return sum(p.count for p in self.people)
+
+
+def _vote_totals(db: Session, seance_id: int) -> tally.Totals:
+    """The vote summed up by the database, on visible needs only (hidden ones release their dots).
+
+    A participant belongs to one collectivité, so the voters of a need are the
+    sum of its voters per collectivité: two GROUP BY queries, whatever the room.
+    """
+    open_votes = (Vote.seance_id == seance_id, Vote.dots > 0, Need.hidden.is_(False),
+                  Need.merged_into_id.is_(None))
+
+    def grouped(*columns):
+        return select(*columns).select_from(Vote) \
+            .join(Participant, Participant.id == Vote.participant_id) \
+            .join(Need, Need.id == Vote.need_id).where(*open_votes)
+
+    rows = db.exec(grouped(Participant.collectivite_id, Vote.need_id, func.sum(Vote.dots),
+                           func.count(func.distinct(Vote.participant_id)))
+                   .group_by(Participant.collectivite_id, Vote.need_id)).all()
+    voters = db.exec(grouped(Participant.collectivite_id,
+                             func.count(func.distinct(Vote.participant_id)))
+                     .group_by(Participant.collectivite_id)).all()
+    total = tally.Totals(collectivite_voters=dict(voters))
+    for collectivite, need, dots, people in rows:
+        total.by_collectivite[(collectivite, need)] = int(dots)
+        total.dots[need] = total.dots.get(need, 0) + int(dots)
+        total.voters[need] = total.voters.get(need, 0) + people
+    return total
+
+
+def demand_of(db: Session, seance_id: int) -> dict[int, dict[tuple[int, int], int]]:
+    """Every declared figure of a séance: need -> (collectivité, year) -> agents (> 0)."""
+    demand: dict[int, dict[tuple[int, int], int]] = defaultdict(dict)
+    for need_id, collectivite_id, year, agents in db.exec(
+            select(Demand.need_id, Demand.collectivite_id, Demand.year, Demand.agents)
+            .join(Need).where(Need.seance_id == seance_id, Demand.agents > 0)):
+        demand[need_id][(collectivite_id, year)] = agents
+    return dict(demand)
+
+
+def snapshot(db: Session, seance: Seance) -> Board:
+    """The whole board in a few aggregate queries, for the screen, the facilitator and the JSON."""
+    rows = db.exec(select(Need, Theme).join(Theme).where(Need.seance_id == seance.id)
+                   .order_by(Need.id)).all()
+    total = _vote_totals(db, seance.id)
+    people = [People(cid, name, n) for cid, name, n in db.exec(
+        select(Collectivite.id, Collectivite.name, func.count(Participant.id))
+        .join(Participant, Participant.collectivite_id == Collectivite.id)
+        .where(Participant.seance_id == seance.id, Participant.is_proxy.is_(False))
+        .group_by(Collectivite.id, Collectivite.name))]
+    people.sort(key=lambda p: (-p.count, p.name))
+
+    demand = demand_of(db, seance.id)
+    by_year: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    sharing: dict[int, set[int]] = defaultdict(set)
+    for need_id, figures in demand.items():
+        for (collectivite_id, year), agents in figures.items():
+            by_year[need_id][year] += agents
+            sharing[need_id].add(collectivite_id)
+    views = {need.id: NeedView(need, theme, dict(by_year[need.id]), len(sharing[need.id]),
+                               thresholds.status(by_year[need.id], theme.threshold))
+             for need, theme in rows}
+    visible = [n for n, theme in rows if not n.hidden and n.merged_into_id is None]
+    ranking = tally.rank_totals([n.id for n in visible], total, seance.weighting,
+                                {n: v.status.total for n, v in views.items()},
+                                {n: len(s) for n, s in sharing.items()})
+    top = max((r.score for r in ranking), default=0) or 1
+    for r in ranking:
+        view = views[r.need_id]
+        view.rank, view.score, view.dots, view.voters = r.rank, tally.display_score(r.score), \
+            r.dots, r.voters
+        view.ratio = float(r.score / top)
+    ordered = [views[n.id] for n in visible]
+    if phases.PHASES.index(seance.phase) >= phases.PHASES.index("vote") and seance.tallies_visible:
+        ordered.sort(key=lambda v: v.rank)
+    return Board(
+        seance=seance,
+        needs=ordered,
+        hidden=[views[n.id] for n, _ in rows if n.hidden and n.merged_into_id is None],
+        merged=[(n, views[n.merged_into_id].need) for n, _ in rows if n.merged_into_id],
+        people=people,
+        demand=demand,
+    )
+
+
+@dataclass
+class Mine:
+    """What one phone shows of its own: its dots, and its collectivité's agents."""
+
+    allocation: dict[int, int]
+    ours: dict[int, dict[int, int]]  # need -> year -> agents
+    left: int
+
+
+def mine(db: Session, seance: Seance, participant: Participant) -> Mine:
+    allocation = dict(db.exec(select(Vote.need_id, Vote.dots).join(Need)
+                              .where(Vote.participant_id == participant.id, Vote.dots > 0,
+                                     Need.hidden.is_(False))).all())
+    return Mine(allocation, ours(db, seance, participant.collectivite_id),
+                rules.dots_left(seance.dot_budget, sum(allocation.values())))
+
+
+def mine_many(db: Session, seance: Seance,
+              participants: list[Participant]) -> dict[int, Mine]:
+    """`mine` for many phones at once (a merge tells each voter): two queries, not two each."""
+    ids = [p.id for p in participants]
+    allocations: dict[int, dict[int, int]] = defaultdict(dict)
+    for pid, need_id, dots in db.exec(select(Vote.participant_id, Vote.need_id, Vote.dots)
+                                      .join(Need).where(Vote.participant_id.in_(ids),
+                                                        Vote.dots > 0, Need.hidden.is_(False))):
+        allocations[pid][need_id] = dots
+    declared: dict[int, dict[int, dict[int, int]]] = defaultdict(lambda: defaultdict(dict))
+    for cid, need_id, year, agents in db.exec(
+            select(Demand.collectivite_id, Demand.need_id, Demand.year, Demand.agents).join(Need)
+            .where(Need.seance_id == seance.id,
+                   Demand.collectivite_id.in_({p.collectivite_id for p in participants}),
+                   Demand.agents > 0)):
+        declared[cid][need_id][year] = agents
+    return {p.id: Mine(dict(allocations[p.id]), dict(declared[p.collectivite_id]),
+                       rules.dots_left(seance.dot_budget, sum(allocations[p.id].values())))
+            for p in participants}
+
+
+def ours(db: Session, seance: Seance, collectivite_id: int) -> dict[int, dict[int, int]]:
+    """A collectivité's declared agents: need -> year -> agents."""
+    result: dict[int, dict[int, int]] = defaultdict(dict)
+    for need_id, year, agents in db.exec(
+            select(Demand.need_id, Demand.year, Demand.agents).join(Need)
+            .where(Need.seance_id == seance.id, Demand.collectivite_id == collectivite_id,
+                   Demand.agents > 0)):
+        result[need_id][year] = agents
+    return dict(result)
+
+
+def ours_for(db: Session, need_id: int, collectivite_id: int) -> dict[int, int]:
+    """One collectivité's agents on one need: year -> agents."""
+    return dict(db.exec(select(Demand.year, Demand.agents).where(
+        Demand.need_id == need_id, Demand.collectivite_id == collectivite_id,
+        Demand.agents > 0)).all())
+
+
+def ours_of(db: Session, need_id: int, collectivite_ids) -> dict[int, dict[int, int]]:
+    """Several collectivités' agents on one need, in one query: collectivité -> year -> agents."""
+    result: dict[int, dict[int, int]] = defaultdict(dict)
+    for cid, year, agents in db.exec(select(Demand.collectivite_id, Demand.year, Demand.agents)
+                                     .where(Demand.need_id == need_id,
+                                            Demand.collectivite_id.in_(list(collectivite_ids)),
+                                            Demand.agents > 0)):
+        result[cid][year] = agents
+    return dict(result)
+
+
+def spent(db: Session, seance_id: int) -> dict[int, int]:
+    """Dots each participant has on the visible needs, in one query."""
+    return dict(db.exec(select(Vote.participant_id, func.sum(Vote.dots)).join(Need)
+                        .where(Vote.seance_id == seance_id, Vote.dots > 0,
+                               Need.hidden.is_(False)).group_by(Vote.participant_id)).all())
+
+
+def concerned(db: Session, need_id: int) -> list[Participant]:
+    """Participants with dots on a need."""
+    return list(db.exec(select(Participant).join(Vote)
+                        .where(Vote.need_id == need_id, Vote.dots > 0)))
+
+
+def declaring(db: Session, need_id: int) -> set[int]:
+    """Collectivités with agents declared on a need."""
+    return set(db.exec(select(Demand.collectivite_id)
+                       .where(Demand.need_id == need_id, Demand.agents > 0)))
+
+
+def themes(db: Session) -> list[Theme]:
+    return list(db.exec(select(Theme).where(Theme.active).order_by(Theme.domain, Theme.name)))
