@@ -68,7 +68,7 @@ def test_one_workbook_a_sheet_per_collectivite_with_merged_title_rows(db, perime
     preview = service.preview(db, row, 2027)
     assert [(r.sheet, r.line, r.values["title"]) for r in preview.accepted] == [
         ("Orchies", 4, "SST"), ("Orchies", 5, "CACES nacelle"), ("Cysoing", 4, "SST")]
-    assert service.confirm(db, row, 2027, {}, perimetre.owner_id) == 3
+    assert service.confirm(db, row, 2027, perimetre.owner_id) == 3
     synthesis = service.synthesis(db, perimetre)
     sst = next(line for line in synthesis.lines if line.title == "SST")
     assert sst.by_year == {2027: 9} and len(sst.by_collectivite) == 2
@@ -80,22 +80,23 @@ def test_one_workbook_a_sheet_per_collectivite_with_merged_title_rows(db, perime
 def test_confirming_twice_or_the_same_file_again_adds_nothing(db, perimetre):
     data = "Action;Agents;Année\nSST;4;2027\n".encode()
     first = upload(db, perimetre, "a.csv", data, "Orchies")
-    assert service.confirm(db, first, 2027, {}, perimetre.owner_id) == 1
-    again = service.confirm(db, first, 2027, {}, perimetre.owner_id)
+    assert service.confirm(db, first, 2027, perimetre.owner_id) == 1
+    again = service.confirm(db, first, 2027, perimetre.owner_id)
     assert again.code == "deja_importe"
     same = upload(db, perimetre, "copie.csv", data, "Orchies")
-    assert service.confirm(db, same, 2027, {}, perimetre.owner_id).code == "deja_importe"
+    assert service.confirm(db, same, 2027, perimetre.owner_id).code == "deja_importe"
     assert len(db.exec(select(ImportedNeed)).all()) == 1
 
 
 def test_the_facilitator_corrects_a_theme_before_confirming(db, perimetre):
     data = "Action;Agents;Année\nJardinage zen;2;2027\n".encode()
     row = upload(db, perimetre, "zen.csv", data, "Orchies")
-    preview = service.preview(db, row, 2027)
-    [index] = [i for i, r in enumerate(preview.rows) if r.error]
-    fixed = service.preview(db, row, 2027, overrides={index: "ev-gestion-differenciee"})
+    [refused] = service.preview(db, row, 2027).refused
+    name = "Espaces verts : gestion différenciée et zéro phyto"
+    fixed = service.choose(db, row, {f"cell-{refused.key}-theme": name}, 2027, perimetre.owner_id)
+    assert fixed.accepted[0].theme.code == "ev-gestion-differenciee"
     assert fixed.accepted[0].theme.method == "chosen"
-    assert service.confirm(db, row, 2027, {index: "ev-gestion-differenciee"}, perimetre.owner_id) == 1
+    assert service.confirm(db, row, 2027, perimetre.owner_id) == 1
 
 
 def test_unknown_collectivite_in_a_collectivite_column(db, perimetre):
@@ -109,6 +110,8 @@ def test_unknown_collectivite_in_a_collectivite_column(db, perimetre):
     ("big.csv", b"a" * (service.MAX_BYTES + 1), "fichier_trop_gros"),
     ("empty.csv", b"   ", "fichier_vide"),
     ("image.png", b"\x89PNG....", "type_refuse"),
+    ("fake.ods", b"PK\x03\x04 not really a zip", "xlsx_illisible"),
+    ("fake.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1 not really OLE", "xlsx_illisible"),
     ("fake.xlsx", b"PK\x03\x04 not really a zip", "xlsx_illisible"),
     ("binary.csv", b"abc\x00def", "type_refuse"),
 ])
@@ -128,7 +131,8 @@ def test_a_zip_bomb_disguised_as_xlsx_is_refused_before_opening(db, perimetre):
     assert result.code == "archive_suspecte"
 
 
-def test_a_formula_cell_is_refused_not_run(db, perimetre):
+def test_a_formula_is_never_run_and_a_row_without_a_saved_value_is_refused(db, perimetre):
+    # openpyxl writes formulas without the value a spreadsheet would save: nothing to read.
     book = openpyxl.Workbook()
     book.active.append(["Action", "Agents", "Année"])
     book.active.append(['=HYPERLINK("http://evil.example","SST")', 4, 2027])
@@ -137,14 +141,20 @@ def test_a_formula_cell_is_refused_not_run(db, perimetre):
     book.save(buffer)
     preview = service.preview(db, upload(db, perimetre, "f.xlsx", buffer.getvalue(), "Orchies"), 2027)
     assert preview.accepted == []
-    assert all("formule" in str(r.error) or "illisible" in str(r.error) for r in preview.rows)
+    assert [str(r.error) for r in preview.rows] == ["intitulé de l'action manquant",
+                                                    "nombre d'agents illisible : «  »"]
+    # A formula typed in a CSV is text: refused, never passed on.
+    text = upload(db, perimetre, "f.csv", "Action;Agents;Année\n=HYPERLINK(\"x\");4;2027\n".encode(),
+                  "Orchies")
+    [row] = service.preview(db, text, 2027).rows
+    assert "formule" in str(row.error)
 
 
 def test_start_a_seance_from_the_synthesis(db, perimetre):
     data = "Action;Agents;Année\nSST;8;2027\nCACES nacelle;5;2031\n".encode()
     for town in ("Orchies", "Cysoing"):
         row = upload(db, perimetre, f"{town}.csv", data + town.encode(), town)
-        service.confirm(db, row, 2027, {}, perimetre.owner_id)
+        service.confirm(db, row, 2027, perimetre.owner_id)
     seance, outside = service.start_seance(db, perimetre, SeanceCreate(
         perimetre_id=perimetre.id, title="Depuis les plans", held_on="2026-12-01",
         horizon_start=2027, horizon_years=3, dot_budget=5, max_dots_per_need=3), perimetre.owner_id)

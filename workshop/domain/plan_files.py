@@ -161,6 +161,8 @@ def number(value) -> int | None | Message:
         if value != int(value) or not 0 <= value <= MAX_AGENTS:
             return None
         return int(value)
+    if str(value).strip().startswith("-"):
+        return None  # normalise() would read the minus as a space
     text = normalise(str(value).replace("\u00a0", " ")).rstrip(". ")
     if _RANGE.search(text):
         return msg("fourchette « %(value)s » : indiquez un nombre d'agents", value=str(value).strip())

@@ -36,6 +36,7 @@ ENCODING_NAMES = {"utf-8": "UTF-8", "utf-16": "UTF-16", "utf-16-le": "UTF-16", "
 # Letters a French plan is written with, and characters that only appear when bytes were decoded
 # with the wrong table (Mac Roman read as Windows-1252 gives "PrŽvention", the reverse "Pr»vention").
 _FRENCH = set("éèêëàâäçùûüôöîïœÉÈÊÀÂÇÙÛÔÎŒ«»’€°")
+_OFFICE = ("cp1252", "mac_roman", "iso8859_15", "latin_1", "utf_8")
 _PLAIN = set("\t\n\r") | {chr(c) for c in range(32, 127)} | _FRENCH | {"\u00a0", "\u202f", "–", "—", "…"}
 
 
@@ -184,7 +185,9 @@ def decode(data: bytes) -> tuple[str, str] | None:
             text = data.decode(codec)
         except (UnicodeDecodeError, LookupError):
             continue
-        plausibility = _french(text) * 100 - position  # ties: the detector's order
+        # Ties (Mac Greek reads é and à as Mac Roman does): the tables of French offices first,
+        # then the detector's order.
+        plausibility = _french(text) * 1000 + (500 if codec in _OFFICE else 0) - position
         if best is None or plausibility > best[0]:
             best = (plausibility, text, codec)
     return (best[1], _display(best[2])) if best else None
