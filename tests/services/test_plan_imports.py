@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from tests import factories
 from workshop.domain.rules import Refusal
-from workshop.models import ImportedNeed, Need, PlanImport
+from workshop.models import Event, ImportedNeed, Need, PlanImport
 from workshop.schemas import SeanceCreate
 from workshop.services import plan_imports as service
 
@@ -177,3 +177,101 @@ def test_a_5000_row_file_previews_in_seconds(db, perimetre):
     elapsed = time.perf_counter() - started
     assert len(preview.accepted) == 5000
     print(f"\n5,000-row preview: {elapsed:.2f} s")  # the figure for the notes, not asserted
+
+
+def test_a_corrected_plan_replaces_the_first_and_an_import_can_be_withdrawn(db, perimetre):
+    first = upload(db, perimetre, "orchies.csv", "Action;Agents;Année\nSST;5;2027\nCACES nacelle;2;2027\n"
+                   .encode(), "Orchies")
+    service.confirm(db, first, 2027, perimetre.owner_id)
+    cysoing = upload(db, perimetre, "cysoing.csv", "Action;Agents;Année\nSST;4;2027\n".encode(), "Cysoing")
+    service.confirm(db, cysoing, 2027, perimetre.owner_id)
+    corrected = upload(db, perimetre, "orchies-v2.csv", "Action;Agents;Année\nSST;7;2027\n".encode(),
+                       "Orchies")
+    assert service.confirm(db, corrected, 2027, perimetre.owner_id) == 1
+
+    def figures():
+        return {line.title: dict(line.by_year) for line in service.synthesis(db, perimetre).lines}
+
+    assert figures() == {"SST": {2027: 11}}  # 7 for Orchies (not 5 + 7) and 4 for Cysoing
+    db.refresh(first)
+    assert first.status == "superseded"
+    assert len(db.exec(select(ImportedNeed).where(ImportedNeed.import_id == first.id)).all()) == 2  # kept
+    history = {i.filename: i.status for i in service.synthesis(db, perimetre).imports}
+    assert history == {"orchies.csv": "superseded", "cysoing.csv": "confirmed",
+                       "orchies-v2.csv": "confirmed"}
+    # Withdrawing the correction brings the first plan back; nothing is deleted.
+    assert service.withdraw(db, corrected, perimetre.owner_id) == 2
+    db.refresh(first)
+    assert (first.status, corrected.status) == ("confirmed", "withdrawn")
+    assert figures() == {"SST": {2027: 9}, "CACES nacelle": {2027: 2}}
+    assert service.withdraw(db, corrected, perimetre.owner_id).code == "import_non_confirme"
+    assert service.withdraw(db, cysoing, perimetre.owner_id) == 0
+    assert figures() == {"SST": {2027: 5}, "CACES nacelle": {2027: 2}}
+    assert [e.kind for e in db.exec(select(Event)).all() if e.kind.startswith("plans.")] == [
+        "plans.imported"] * 3 + ["plans.withdrawn"] * 2
+
+
+def test_competing_columns_are_asked_and_the_choice_is_remembered_for_the_same_shape(db, perimetre):
+    data = "Action;Agents 2027;Agents 2028\nSST;4;\n".encode()
+    row = upload(db, perimetre, "a.csv", data, "Orchies")
+    preview = service.preview(db, row, 2027)
+    [sheet] = preview.sheets
+    assert sheet.status == "ask" and preview.rows == []
+    assert str(preview.errors[0]) == ("Feuille « CSV » : plusieurs colonnes peuvent être « nombre d'agents » "
+                                      "(« Agents 2027 », « Agents 2028 ») ; choisissez la bonne ci-dessous.")
+    chosen = service.choose(db, row, {"col-0-0": "title", "col-0-1": "agents", "col-0-2": ""}, 2027,
+                            perimetre.owner_id)
+    assert [(r.values["title"], r.values["agents"]) for r in chosen.accepted] == [("SST", 4)]
+    # The next file of the same shape (other rows, other case) is read the same way at once.
+    again = upload(db, perimetre, "b.csv", "ACTION;agents 2027;Agents 2028\nCACES nacelle;3;\n".encode(),
+                   "Cysoing")
+    preview = service.preview(db, again, 2027)
+    assert preview.sheets[0].columns.chosen and preview.errors == []
+    assert [(r.values["title"], r.values["agents"]) for r in preview.accepted] == [("CACES nacelle", 3)]
+
+
+def test_a_column_read_wrongly_is_changed_in_the_preview(db, perimetre):
+    data = "Intitulé;Nombre;Effectif;Année\nSST;2;6;2027\n".encode()  # "Nombre" of days, in fact
+    row = upload(db, perimetre, "c.csv", data, "Orchies")
+    assert [r.values["agents"] for r in service.preview(db, row, 2027).accepted] == [6]
+    fixed = service.choose(db, row, {"col-0-0": "title", "col-0-1": "days", "col-0-2": "agents",
+                                     "col-0-3": "year"}, 2027, perimetre.owner_id)
+    assert [(r.values["agents"], r.details) for r in fixed.accepted] == [(6, {"days": "2"})]
+
+
+def test_a_recap_sheet_is_left_out_and_said(db, perimetre):
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for town, figures in (("Orchies", [("SST", 4), ("CACES nacelle", 3)]), ("Cysoing", [("SST", 5)]),
+                          ("Feuil3", [("SST", 9), ("CACES nacelle", 3)])):
+        sheet = book.create_sheet(town)
+        sheet.append(["Action", "Nombre d'agents", "Année"])
+        for title, agents in figures:
+            sheet.append([title, agents, 2027])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    row = upload(db, perimetre, "plans.xlsx", buffer.getvalue(), "Orchies")  # a default given
+    preview = service.preview(db, row, 2027)
+    assert [(s.name, s.status) for s in preview.sheets] == [
+        ("Orchies", "read"), ("Cysoing", "read"), ("Feuil3", "recap")]
+    assert [str(n) for n in preview.notes] == [
+        "Feuille « Feuil3 » : récapitulatif des autres feuilles, laissé de côté pour ne pas compter deux fois."]
+    service.confirm(db, row, 2027, perimetre.owner_id)
+    assert {line.title: dict(line.by_year) for line in service.synthesis(db, perimetre).lines} == {
+        "SST": {2027: 9}, "CACES nacelle": {2027: 3}}
+
+
+def test_a_sheet_with_a_logo_block_and_sixteen_presentation_lines(db, perimetre):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet["A1"] = "[logo]"
+    sheet.merge_cells("A1:C3")
+    for line in range(4, 21):
+        sheet.cell(line, 1, f"Présentation du plan, ligne {line}")
+    sheet.append(["Intitulé de l'action", "Nombre d'agents", "Année"])
+    sheet.append(["Sauveteur secouriste du travail", 3, 2027])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    preview = service.preview(db, upload(db, perimetre, "logo.xlsx", buffer.getvalue(), "Orchies"), 2027)
+    assert preview.sheets[0].header_line == 21
+    assert [(r.line, r.values["agents"], r.theme.code) for r in preview.accepted] == [(22, 3, "hs-sst")]
