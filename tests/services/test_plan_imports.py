@@ -212,7 +212,7 @@ def test_a_corrected_plan_replaces_the_first_and_an_import_can_be_withdrawn(db, 
 
 
 def test_competing_columns_are_asked_and_the_choice_is_remembered_for_the_same_shape(db, perimetre):
-    data = "Action;Agents 2027;Agents 2028\nSST;4;\n".encode()
+    data = b"Action;Agents 2027;Agents 2028\nSST;4;\n"
     row = upload(db, perimetre, "a.csv", data, "Orchies")
     preview = service.preview(db, row, 2027)
     [sheet] = preview.sheets
@@ -223,7 +223,7 @@ def test_competing_columns_are_asked_and_the_choice_is_remembered_for_the_same_s
                             perimetre.owner_id)
     assert [(r.values["title"], r.values["agents"]) for r in chosen.accepted] == [("SST", 4)]
     # The next file of the same shape (other rows, other case) is read the same way at once.
-    again = upload(db, perimetre, "b.csv", "ACTION;agents 2027;Agents 2028\nCACES nacelle;3;\n".encode(),
+    again = upload(db, perimetre, "b.csv", b"ACTION;agents 2027;Agents 2028\nCACES nacelle;3;\n",
                    "Cysoing")
     preview = service.preview(db, again, 2027)
     assert preview.sheets[0].columns.chosen and preview.errors == []
@@ -255,7 +255,8 @@ def test_a_recap_sheet_is_left_out_and_said(db, perimetre):
     assert [(s.name, s.status) for s in preview.sheets] == [
         ("Orchies", "read"), ("Cysoing", "read"), ("Feuil3", "recap")]
     assert [str(n) for n in preview.notes] == [
-        "Feuille « Feuil3 » : récapitulatif des autres feuilles, laissé de côté pour ne pas compter deux fois."]
+        "Feuille « Feuil3 » : récapitulatif des autres feuilles, laissé de côté pour ne pas compter "
+        "deux fois."]
     service.confirm(db, row, 2027, perimetre.owner_id)
     assert {line.title: dict(line.by_year) for line in service.synthesis(db, perimetre).lines} == {
         "SST": {2027: 9}, "CACES nacelle": {2027: 3}}

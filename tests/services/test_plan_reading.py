@@ -127,7 +127,8 @@ def test_merged_cells_fill_their_range_and_hidden_sheets_are_marked(name, make):
     assert book.sheets[1].rows == []  # a hidden sheet is not even read
 
 
-TEXT = "Thème;Intitulé de l'action;Nombre d'agents;Année\r\nHygiène et sécurité;Prévention à l'école;3;2027\r\n"
+TEXT = ("Thème;Intitulé de l'action;Nombre d'agents;Année\r\n"
+        "Hygiène et sécurité;Prévention à l'école;3;2027\r\n")
 
 
 @pytest.mark.parametrize("data, encoding", [

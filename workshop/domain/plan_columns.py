@@ -28,8 +28,9 @@ FIELDS = NEED_FIELDS + DETAIL_FIELDS + IGNORED_FIELDS
 REQUIRED = ("title", "agents")
 
 LABELS: dict[str, Message] = {
-    "collectivite": msg("nom de la collectivité"), "theme": msg("thème"), "title": msg("intitulé de l'action"),
-    "agents": msg("nombre d'agents"), "year": msg("année"), "code": msg("code de l'action (CNFPT)"),
+    "collectivite": msg("nom de la collectivité"), "theme": msg("thème"),
+    "title": msg("intitulé de l'action"), "agents": msg("nombre d'agents"), "year": msg("année"),
+    "code": msg("code de l'action (CNFPT)"),
     "priority": msg("priorité"), "service": msg("service"), "public": msg("public visé"),
     "category_a": msg("agents de catégorie A"), "category_b": msg("agents de catégorie B"),
     "category_c": msg("agents de catégorie C"), "days": msg("durée (jours)"),

@@ -12,7 +12,7 @@ the next candidates, so that a human can correct it.
 import re
 from dataclasses import dataclass, field
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from workshop.domain.messages import Message, Text, msg
 from workshop.domain.plan_columns import DETAIL_FIELDS, Columns, words
@@ -91,7 +91,13 @@ class Catalogue:
         self.synonyms = {normalise(s): t.code for t in themes for s in t.synonyms}
         self._phrases = sorted(((" ".join(words(s)), t.code) for t in themes for s in t.synonyms),
                                key=lambda p: -len(p[0]))
-        self._vocab = {t.code: _vocabulary(t) for t in themes}
+        self._index: dict[str, set[str]] = {}  # a word of a name or synonym -> the themes using it
+        for t in themes:
+            for word in _vocabulary(t):
+                self._index.setdefault(word, set()).add(t.code)
+        self._words = list(self._index)
+        self._known: dict[str, frozenset[str]] = {}  # a word of a file -> the themes it names
+        self._matched: dict[tuple[str, str], ThemeMatch] = {}  # plans repeat their titles
         self._domains = {normalise(t.domain): t.domain for t in themes if t.domain}
 
     def by_name(self, text: str) -> str | None:
@@ -108,6 +114,13 @@ class Catalogue:
         such as "Management" in the theme cell never overrides a precise title.
         """
         theme_key, title_key = normalise(theme_text or ""), normalise(title or "")
+        known = self._matched.get((theme_key, title_key))
+        if known is None:
+            known = self._matched[(theme_key, title_key)] = self._match(theme_text, title, theme_key,
+                                                                        title_key)
+        return known
+
+    def _match(self, theme_text: str, title: str, theme_key: str, title_key: str) -> ThemeMatch:
         for key in (title_key, theme_key):
             if key in self.exact:
                 return ThemeMatch(self.exact[key], "exact", 100)
@@ -136,17 +149,30 @@ class Catalogue:
         for phrase, code in self._phrases:
             if phrase and f" {phrase} " in joined and code not in scores:
                 scores[code] = 95 + min(len(phrase), 40) / 10  # a longer synonym is more specific
-        for code, vocab in self._vocab.items():
-            if not content:
-                break
-            found = sum(1 for w in content if w in vocab or any(
-                len(w) > 3 and fuzz.ratio(w, v) >= WORD_MIN for v in vocab))
-            share = 90 * found / len(content)
-            if domain and self.themes[code].domain == domain:
+        found: dict[str, int] = {}
+        for word in content:
+            for code in self._themes_of(word):
+                found[code] = found.get(code, 0) + 1
+        for code, theme in self.themes.items():
+            share = 90 * found.get(code, 0) / len(content) if content else 0
+            if domain and theme.domain == domain:
                 share += 10
             scores[code] = max(scores.get(code, 0), share)
         ranked = sorted(((c, int(s)) for c, s in scores.items() if s > 0), key=lambda p: -p[1])
         return ranked
+
+
+    def _themes_of(self, word: str) -> frozenset[str]:
+        """The themes whose name or synonyms hold this word, or a word within WORD_MIN of it."""
+        known = self._known.get(word)
+        if known is None:
+            codes = set(self._index.get(word, ()))
+            if len(word) > 3:
+                for other, _, _ in process.extract(word, self._words, scorer=fuzz.ratio,
+                                                   score_cutoff=WORD_MIN, limit=None):
+                    codes |= self._index[other]
+            known = self._known[word] = frozenset(codes)
+        return known
 
 
 def number(value) -> int | None | Message:
