@@ -273,6 +273,10 @@ def _check(row: Row, values: dict, texts: dict, catalogue: Catalogue, default_ye
     if len(texts["title"]) > 200:
         row.error = msg("intitulé trop long (200 caractères au plus)")
         return
+    # The theme is shown even on a row refused for another reason, so that one correction suffices.
+    row.theme = catalogue.match(texts.get("theme", ""), texts["title"])
+    if "theme" in row.corrected and catalogue.by_name(texts.get("theme", "")):
+        row.theme = ThemeMatch(catalogue.by_name(texts["theme"]), "chosen", 100)
     agents = number(values.get("agents"))
     if isinstance(agents, Message):
         row.error = agents
@@ -291,9 +295,6 @@ def _check(row: Row, values: dict, texts: dict, catalogue: Catalogue, default_ye
                 first=years.start, last=years.stop - 1)
         return
     row.values.update(agents=agents, year=asked)
-    row.theme = catalogue.match(texts.get("theme", ""), texts["title"])
-    if "theme" in row.corrected and catalogue.by_name(texts.get("theme", "")):
-        row.theme = ThemeMatch(catalogue.by_name(texts["theme"]), "chosen", 100)
     if row.theme.code is None:
         row.error = UNKNOWN_THEME
 

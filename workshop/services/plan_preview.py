@@ -133,7 +133,9 @@ def _leave_out_recaps(result: FilePreview, per_sheet: dict[int, list[Row]]) -> N
 
 
 def _collectivite(result: FilePreview, row: Row, sheet: str, options: Options) -> None:
-    if not row.accepted and row.error != plan_files.UNKNOWN_THEME:
+    """The collectivité of a row: its cell, else the sheet's name, else the upload's default.
+    Named but unknown refuses the row; a row refused for another reason still shows it."""
+    if row.skipped:
         return
     named = row.values.get("collectivite") or ""
     who = None
