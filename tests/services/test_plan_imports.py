@@ -141,8 +141,10 @@ def test_a_formula_is_never_run_and_a_row_without_a_saved_value_is_refused(db, p
     book.save(buffer)
     preview = service.preview(db, upload(db, perimetre, "f.xlsx", buffer.getvalue(), "Orchies"), 2027)
     assert preview.accepted == []
-    assert [str(r.error) for r in preview.rows] == ["intitulé de l'action manquant",
-                                                    "nombre d'agents illisible : «  »"]
+    unsaved = ("formule enregistrée sans sa valeur, jamais calculée ici ; ouvrez et enregistrez le "
+               "fichier dans le tableur, ou saisissez la valeur")
+    assert [str(r.error) for r in preview.rows] == [f"cellule « intitulé de l'action » : {unsaved}",
+                                                    f"cellule « nombre d'agents » : {unsaved}"]
     # A formula typed in a CSV is text: refused, never passed on.
     text = upload(db, perimetre, "f.csv", "Action;Agents;Année\n=HYPERLINK(\"x\");4;2027\n".encode(),
                   "Orchies")

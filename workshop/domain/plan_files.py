@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz, process
 
 from workshop.domain.messages import Message, Text, msg
-from workshop.domain.plan_columns import DETAIL_FIELDS, Columns, words
+from workshop.domain.plan_columns import DETAIL_FIELDS, LABELS, Columns, words
 from workshop.domain.text import normalise
 
 TOTAL_WORDS = ("total", "sous total", "totaux", "ensemble")
@@ -32,6 +32,17 @@ _GENERIC = {"de", "d", "du", "des", "la", "le", "les", "l", "a", "au", "aux", "e
 _NUMBER = re.compile(r"(\d+)(?:[.,]0+)?\s*(?:agents?|ag|pers|personnes?|stagiaires?|pax)?")
 _RANGE = re.compile(r"\d+\s*(?:a|-|/|ou|~|et|\s)\s*\d+")
 _RELATIVE_YEAR = re.compile(r"\bn\s*[+-]\s*\d\b|\bn\b")
+
+
+@dataclass(frozen=True)
+class UnsavedFormula:
+    """A formula cell saved without its value (files written by software that does not compute):
+    it is never evaluated, so the row cannot be read."""
+
+    formula: str
+
+    def __str__(self) -> str:
+        return ""
 
 
 @dataclass(frozen=True)
@@ -262,10 +273,16 @@ def parse(table: list[list], columns: Columns, start: int, catalogue: Catalogue,
 
 def _check(row: Row, values: dict, texts: dict, catalogue: Catalogue, default_year: int,
            years: range | None) -> None:
+    unsaved = next((k for k, v in values.items() if isinstance(v, UnsavedFormula)), None)
+    if unsaved:
+        row.error = msg("cellule « %(column)s » : formule enregistrée sans sa valeur, jamais calculée ici ; "
+                        "ouvrez et enregistrez le fichier dans le tableur, ou saisissez la valeur",
+                        column=LABELS[unsaved])
+        return
     formula = next((k for k, t in texts.items() if t.startswith(FORMULA) and not _signed(t)), None)
     if formula:
         row.error = msg("cellule « %(column)s » contenant une formule : ignorée par sécurité",
-                        column=formula)
+                        column=LABELS[formula])
         return
     if not texts.get("title"):
         row.error = msg("intitulé de l'action manquant")

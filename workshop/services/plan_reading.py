@@ -21,6 +21,7 @@ from xml.etree import ElementTree
 from charset_normalizer import from_bytes
 from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
+from workshop.domain.plan_files import UnsavedFormula
 from workshop.domain.rules import Refusal
 
 MAX_UNZIPPED = 50 * 1024 * 1024
@@ -82,7 +83,11 @@ def _read_zipped(data: bytes) -> Book | Refusal:
                                            "refusé par sécurité.")
     names = {i.filename for i in infos}
     if "xl/workbook.xml" in names:
-        return _read_book(data, "xlsx", {})
+        book = _read_book(data, "xlsx", {})
+        formulas = any(b"<f" in archive.read(n) for n in names if n.startswith("xl/worksheets/"))
+        if formulas and isinstance(book, Book):
+            _mark_unsaved_formulas(data, book)
+        return book
     if "content.xml" in names:
         try:
             merges = _ods_merges(archive.read("content.xml"))
@@ -116,6 +121,27 @@ def _read_book(data: bytes, kind: str, merges: dict[str, list]) -> Book | Refusa
     except Exception:  # noqa: BLE001 - any parser failure is the same answer to the user
         return refused
     return Book(sheets, kind=kind)
+
+
+def _mark_unsaved_formulas(data: bytes, book: Book) -> None:
+    """An empty cell that holds a formula saved without its value is marked, so the row says why
+    it cannot be read. openpyxl gives the formula's text only: nothing is evaluated."""
+    import openpyxl
+
+    workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    try:
+        for sheet in book.sheets:
+            if sheet.hidden or sheet.name not in workbook.sheetnames:
+                continue
+            for r, cells in enumerate(workbook[sheet.name].iter_rows(max_col=MAX_COLUMNS, values_only=True)):
+                if r >= len(sheet.rows):
+                    break
+                for c, value in enumerate(cells):
+                    if isinstance(value, str) and value.startswith("=") and c < len(sheet.rows[r]) \
+                            and sheet.rows[r][c] in ("", None):
+                        sheet.rows[r][c] = UnsavedFormula(value)
+    finally:
+        workbook.close()
 
 
 def _fill_merged(rows: list[list], ranges: list) -> list[list]:
