@@ -93,6 +93,12 @@ def test_columns_sharing_a_word_go_to_the_field_they_name_best():
         6: "category_a", 7: "category_b", 8: "category_c"}
 
 
+def test_a_lone_generic_word_still_names_a_column_when_nothing_names_it_better():
+    assert header_map(["Intitulé", "Nb", "Date"]) == {0: "title", 1: "agents", 2: "year"}
+    assert header_map(["Intitulé", "Nombre", "Durée (jours)", "Nombre d'agents"]) == {
+        0: "title", 2: "days", 3: "agents"}
+
+
 def test_two_columns_competing_for_a_field_are_not_guessed():
     columns = recognise(["Action", "Agents 2027", "Agents 2028"])
     assert columns.fields == {0: "title"} and columns.ambiguous == {"agents": [1, 2]}

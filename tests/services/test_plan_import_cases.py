@@ -129,3 +129,37 @@ def test_agents_in_words_are_read_and_what_cannot_be_guessed_is_offered_for_corr
     assert synthesis_of(db, perimetre) == sorted([
         (SST, "hs-sst", {2027: 3}, {"Orchies": 3}),
         (ENTRETIEN, "mgt-entretien-professionnel", {2028: 4}, {"Orchies": 4})])
+
+
+@pytest.mark.parametrize("name", ["plan.ods", "plan.xls", "plan.xlsx"])
+def test_a_hand_made_plan_with_merged_collectivites_and_themes_and_a_hidden_sheet(db, perimetre, name):
+    from tests.services.test_plan_reading import ods_bytes, xls_bytes, xlsx_bytes
+
+    data = {"plan.ods": ods_bytes, "plan.xls": xls_bytes, "plan.xlsx": xlsx_bytes}[name]()
+    row = service.upload(db, perimetre, name, data, None, perimetre.owner_id)
+    preview = service.preview(db, row, 2027)
+    names = {m.id: m.name for m in perimetres.members(db, perimetre.id)}
+    assert [(names[preview.collectivites[r.key]], r.values["title"], r.values["agents"], r.values["year"],
+             r.theme.code) for r in preview.accepted] == [
+        ("Orchies", "SST", 4, 2027, "hs-sst"),
+        ("Orchies", "Habilitation électrique", 2, 2027, "hs-habilitation-electrique"),
+        ("Orchies", "Entretien professionnel", 3, 2028, "mgt-entretien-professionnel"),
+        ("Cysoing", "SST", 5, 2027, "hs-sst")]
+    assert [str(n) for n in preview.notes] == [
+        "Feuille « Archive » masquée dans le classeur : laissée de côté."]
+    assert service.confirm(db, row, 2027, perimetre.owner_id) == 4
+    assert synthesis_of(db, perimetre) == [
+        ("Entretien professionnel", "mgt-entretien-professionnel", {2028: 3}, {"Orchies": 3}),
+        ("Habilitation électrique", "hs-habilitation-electrique", {2027: 2}, {"Orchies": 2}),
+        ("SST", "hs-sst", {2027: 9}, {"Orchies": 4, "Cysoing": 5})]
+
+
+def test_a_mac_roman_plan_with_only_e_acute_and_a_grave(db, perimetre):
+    text = ("Thème;Intitulé de l'action;Nombre d'agents;Année\r"
+            "Hygiène et sécurité;Prévention des risques liés à l'activité physique;3;2027\r")
+    members = {m.name: m.id for m in perimetres.members(db, perimetre.id)}
+    row = service.upload(db, perimetre, "mac.csv", text.encode("mac_roman"), members["Orchies"],
+                         perimetre.owner_id)
+    preview = service.preview(db, row, 2027)
+    assert preview.encoding == "Mac Roman"
+    assert accepted(preview) == [(PRAP, 3, 2027, "hs-gestes-postures")]

@@ -42,10 +42,10 @@ LABELS: dict[str, Message] = {
 PHRASES: dict[str, tuple[tuple[str, int], ...]] = {
     "agents": (("agents", 80), ("agent", 80), ("nombre agents", 100), ("nb agents", 100),
                ("effectif", 80), ("effectifs", 80), ("stagiaires", 85), ("nombre stagiaires", 100),
-               ("personnes", 70), ("participants", 75), ("nombre", 30), ("nb", 30),
+               ("personnes", 70), ("participants", 75), ("nombre", 45), ("nb", 45),
                ("total agents", 100), ("total", 20)),
     "year": (("annee", 90), ("annee souhaitee", 100), ("an", 60), ("echeance", 80),
-             ("periode", 50), ("millesime", 80), ("exercice", 60), ("date", 30),
+             ("periode", 50), ("millesime", 80), ("exercice", 60), ("date", 45),
              ("date souhaitee", 85), ("annee realisation", 100)),
     "requested_on": (("date demande", 100), ("date de la demande", 100), ("demande le", 90),
                      ("date saisie", 90), ("date entretien", 90)),

@@ -39,7 +39,7 @@ from workshop.services import events, perimetres, plan_preview, plan_reading, se
 from workshop.services.plan_preview import FilePreview
 
 MAX_BYTES = 5 * 1024 * 1024  # a plan is a few hundred rows; 5 MB is generous
-MAX_EDITABLE_ROWS = 200  # rows offered for correction in the preview page (a form has limits)
+MAX_EDITABLE_ROWS = 120  # rows offered for correction (5 inputs each; a form takes 1,000 fields)
 CORRECTABLE = ("collectivite", "theme", "title", "agents", "year")
 TEMPLATE_HEADERS = ["Thème", "Intitulé de l'action", "Nombre d'agents", "Année souhaitée",
                     "Priorité", "Remarques"]
