@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 from sqlmodel import Session
 
 from tests.browser.conftest import screenshot
+from tests.browser.test_accessibility import audit
 from workshop.db import make_engine
 from workshop.models import Seance
 
@@ -35,6 +36,7 @@ def test_upload_correct_and_confirm_a_plan(browser, live_server):
     expect(page.get_by_text("année relative « N+1 »")).to_be_visible()
     expect(page.locator("#columns-0 select").nth(1)).to_have_value("agents")
     screenshot(page, "plans-preview")
+    assert audit(page) == []
 
     page.get_by_label("Année, ligne 4").fill("2028")
     page.get_by_role("button", name="Mettre à jour l'aperçu").click()
@@ -50,3 +52,7 @@ def test_upload_correct_and_confirm_a_plan(browser, live_server):
         left_out.get_by_role("link").click()
     assert download.value.suggested_filename.startswith("lignes-ecartees-")
     screenshot(page, "plans-confirmed")
+    assert audit(page) == []
+    page.goto(f"{live_server.url}/perimetres/{perimetre_id}/plans/")
+    expect(page.locator("#import-history")).to_contain_text("agents-en-texte.csv")
+    assert audit(page) == []
