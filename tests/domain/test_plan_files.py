@@ -117,6 +117,16 @@ def test_the_header_is_found_below_a_logo_block_and_many_presentation_lines():
     assert find_header(table)[0] == 20
 
 
+def test_totals_rows_are_skipped_wherever_the_word_is_but_a_title_may_start_with_it():
+    table = [["", "Intitulé", "Agents", "Remarques"],
+             ["", "SST", 4, "Total à revoir"],
+             ["Total", "", 4, ""],
+             ["", "TOTAL GÉNÉRAL", 4, ""],
+             ["", "Totalité des agents : gestes qui sauvent", 9, ""]]
+    rows = read(table, CATALOGUE, 2027)
+    assert [r.skipped for r in rows] == [None, "ligne de total", "ligne de total", None]
+
+
 def test_numbers_as_people_write_them():
     assert [number(v) for v in (4, 4.0, "4", "3 agents", "3 pers.", "4 stagiaires", "1 agent",
                                 " 5 ", "3,0")] == [4, 4, 4, 3, 3, 4, 1, 5, 3]

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz, process
 
 from workshop.domain.messages import Message, Text, msg
-from workshop.domain.plan_columns import DETAIL_FIELDS, LABELS, Columns, words
+from workshop.domain.plan_columns import DETAIL_FIELDS, LABELS, NEED_FIELDS, Columns, words
 from workshop.domain.text import normalise
 
 TOTAL_WORDS = ("total", "sous total", "totaux", "ensemble")
@@ -255,20 +255,28 @@ def parse(table: list[list], columns: Columns, start: int, catalogue: Catalogue,
         row = Row(line=index + 1, sheet=sheet, key=f"{sheet_index}:{index + 1}")
         values = {name: cells[i] if i < len(cells) else None for i, name in fields.items()}
         fixes = (corrections or {}).get(row.key, {})
-        values.update({k: v for k, v in fixes.items() if k in fields.values() or k in
-                       ("collectivite", "theme", "title", "agents", "year")})
+        values.update({k: v for k, v in fixes.items() if k in NEED_FIELDS})
         row.corrected = tuple(sorted(fixes))
         texts = {k: _text(v) for k, v in values.items()}
         row.values = {k: t for k, t in texts.items() if k not in DETAIL_FIELDS and k != "requested_on"}
         row.details = {k: t for k, t in texts.items() if k in DETAIL_FIELDS and t}
         if not any(texts.values()):
             row.skipped = "ligne vide"
-        elif any(normalise(t).startswith(TOTAL_WORDS) for t in texts.values() if t):
+        elif _is_total(cells, fields, texts.get("title", "")):
             row.skipped = "ligne de total"
         else:
             _check(row, values, texts, catalogue, default_year, years)
         rows.append(row)
     return rows
+
+
+def _is_total(cells: list, fields: dict[int, str], title: str) -> bool:
+    """A totals row: "Total" in a cell that is neither the title nor a detail (often a column
+    with no header), or a title that is only that word ("TOTAL GÉNÉRAL", "Sous-total")."""
+    if re.fullmatch(r"(sous )?total(ux)?( general)?|totaux", normalise(title)):
+        return True
+    return any(isinstance(c, str) and normalise(c).startswith(TOTAL_WORDS)
+               for i, c in enumerate(cells) if fields.get(i) not in ("title", *DETAIL_FIELDS))
 
 
 def _check(row: Row, values: dict, texts: dict, catalogue: Catalogue, default_year: int,
