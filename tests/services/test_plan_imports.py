@@ -221,6 +221,7 @@ def test_competing_columns_are_asked_and_the_choice_is_remembered_for_the_same_s
     assert sheet.status == "ask" and preview.rows == []
     assert str(preview.errors[0]) == ("Feuille « CSV » : plusieurs colonnes peuvent être « nombre d'agents » "
                                       "(« Agents 2027 », « Agents 2028 ») ; choisissez la bonne ci-dessous.")
+    assert service.confirm(db, row, 2027, perimetre.owner_id).code == "colonnes_a_choisir"
     chosen = service.choose(db, row, {"col-0-0": "title", "col-0-1": "agents", "col-0-2": ""}, 2027,
                             perimetre.owner_id)
     assert [(r.values["title"], r.values["agents"]) for r in chosen.accepted] == [("SST", 4)]

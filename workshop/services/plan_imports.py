@@ -180,6 +180,9 @@ def confirm(db: Session, upload_: PlanImport, default_year: int, actor_id: int) 
         return Refusal("deja_importe", "Ce fichier a déjà été importé le %(date)s : rien n'a été ajouté.",
                        date=f"{twin.confirmed_at:%d/%m/%Y}")
     result = preview(db, upload_, default_year)
+    if any(sheet.status == "ask" for sheet in result.sheets):
+        return Refusal("colonnes_a_choisir", "Choisissez d'abord les colonnes signalées dans l'aperçu : "
+                                             "rien n'a été importé.")
     _, themes = catalogue(db)
     saved = [(row, result.collectivites[row.key]) for row in result.rows
              if row.accepted and row.key in result.collectivites]
