@@ -24,3 +24,12 @@ def test_vote_bench_runs_on_a_small_room(monkeypatch, capsys):
     assert "12 participants, 5 needs, 120 votes per round, 1 rounds" in output
     for layer in ("board.cast_many (1):", "board.cast_many (50):", "phone vote handler:"):
         assert layer in output and "µs per vote" in output.split(layer)[1].splitlines()[0]
+
+
+def test_import_bench_runs_on_a_small_file(monkeypatch, capsys):
+    monkeypatch.setattr(sys, "argv", ["import_bench.py", "--rows", "50", "--runs", "1"])
+    runpy.run_path(str(BENCH / "import_bench.py"), run_name="__main__")
+    output = capsys.readouterr().out
+    assert "input: 50 rows, 1 runs each" in output
+    for name in ("plan.csv", "plan.xlsx"):
+        assert f"preview {name}" in output and "50 rows accepted" in output.split(f"preview {name}")[1]

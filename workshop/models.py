@@ -238,9 +238,12 @@ class PlanImport(SQLModel, table=True):
     content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     # The collectivité the file speaks for, when it has no collectivité column.
     collectivite_id: int | None = Field(default=None, foreign_key="collectivite.id")
-    status: str = Field(default="preview", max_length=20)  # preview, confirmed
+    status: str = Field(default="preview", max_length=20)  # preview, confirmed, superseded, withdrawn
     uploaded_at: datetime = Field(default_factory=utcnow)
     confirmed_at: datetime | None = None
+    withdrawn_at: datetime | None = None
+    # The user's choices in the preview: {"columns": {shape: {column: field}}, "cells": {row: {...}}}.
+    options: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, default={}))
 
 
 class ImportedNeed(SQLModel, table=True):
@@ -258,6 +261,21 @@ class ImportedNeed(SQLModel, table=True):
     remarks: str = Field(default="", max_length=1000)
     line: int  # where it was in the file
     sheet: str = Field(default="", max_length=100)
+    # Recognised extra columns (CNFPT code, priority, service, public, categories, days).
+    details: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, default={}))
+    # The later import of the same collectivité that replaces this row (kept, not counted).
+    superseded_by_id: int | None = Field(default=None, foreign_key="planimport.id")
+
+
+class ColumnMapping(SQLModel, table=True):
+    """How a facilitator said a plan file's columns read, remembered for files of the same shape."""
+
+    __table_args__ = (UniqueConstraint("facilitator_id", "shape"),)
+    id: int | None = Field(default=None, primary_key=True)
+    facilitator_id: int = Field(foreign_key="facilitator.id", index=True)
+    shape: str = Field(max_length=64)  # plan_columns.shape_of(header row)
+    mapping: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))  # column -> field
+    updated_at: datetime = Field(default_factory=utcnow)
 
 
 class Event(SQLModel, table=True):

@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from tests import factories
 from workshop.domain.rules import Refusal
-from workshop.models import ImportedNeed, Need, PlanImport
+from workshop.models import Event, ImportedNeed, Need, PlanImport
 from workshop.schemas import SeanceCreate
 from workshop.services import plan_imports as service
 
@@ -68,7 +68,7 @@ def test_one_workbook_a_sheet_per_collectivite_with_merged_title_rows(db, perime
     preview = service.preview(db, row, 2027)
     assert [(r.sheet, r.line, r.values["title"]) for r in preview.accepted] == [
         ("Orchies", 4, "SST"), ("Orchies", 5, "CACES nacelle"), ("Cysoing", 4, "SST")]
-    assert service.confirm(db, row, 2027, {}, perimetre.owner_id) == 3
+    assert service.confirm(db, row, 2027, perimetre.owner_id) == 3
     synthesis = service.synthesis(db, perimetre)
     sst = next(line for line in synthesis.lines if line.title == "SST")
     assert sst.by_year == {2027: 9} and len(sst.by_collectivite) == 2
@@ -80,22 +80,23 @@ def test_one_workbook_a_sheet_per_collectivite_with_merged_title_rows(db, perime
 def test_confirming_twice_or_the_same_file_again_adds_nothing(db, perimetre):
     data = "Action;Agents;Année\nSST;4;2027\n".encode()
     first = upload(db, perimetre, "a.csv", data, "Orchies")
-    assert service.confirm(db, first, 2027, {}, perimetre.owner_id) == 1
-    again = service.confirm(db, first, 2027, {}, perimetre.owner_id)
+    assert service.confirm(db, first, 2027, perimetre.owner_id) == 1
+    again = service.confirm(db, first, 2027, perimetre.owner_id)
     assert again.code == "deja_importe"
     same = upload(db, perimetre, "copie.csv", data, "Orchies")
-    assert service.confirm(db, same, 2027, {}, perimetre.owner_id).code == "deja_importe"
+    assert service.confirm(db, same, 2027, perimetre.owner_id).code == "deja_importe"
     assert len(db.exec(select(ImportedNeed)).all()) == 1
 
 
 def test_the_facilitator_corrects_a_theme_before_confirming(db, perimetre):
     data = "Action;Agents;Année\nJardinage zen;2;2027\n".encode()
     row = upload(db, perimetre, "zen.csv", data, "Orchies")
-    preview = service.preview(db, row, 2027)
-    [index] = [i for i, r in enumerate(preview.rows) if r.error]
-    fixed = service.preview(db, row, 2027, overrides={index: "ev-gestion-differenciee"})
+    [refused] = service.preview(db, row, 2027).refused
+    name = "Espaces verts : gestion différenciée et zéro phyto"
+    fixed = service.choose(db, row, {f"cell-{refused.key}-theme": name}, 2027, perimetre.owner_id)
+    assert fixed.accepted[0].theme.code == "ev-gestion-differenciee"
     assert fixed.accepted[0].theme.method == "chosen"
-    assert service.confirm(db, row, 2027, {index: "ev-gestion-differenciee"}, perimetre.owner_id) == 1
+    assert service.confirm(db, row, 2027, perimetre.owner_id) == 1
 
 
 def test_unknown_collectivite_in_a_collectivite_column(db, perimetre):
@@ -109,6 +110,8 @@ def test_unknown_collectivite_in_a_collectivite_column(db, perimetre):
     ("big.csv", b"a" * (service.MAX_BYTES + 1), "fichier_trop_gros"),
     ("empty.csv", b"   ", "fichier_vide"),
     ("image.png", b"\x89PNG....", "type_refuse"),
+    ("fake.ods", b"PK\x03\x04 not really a zip", "xlsx_illisible"),
+    ("fake.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1 not really OLE", "xlsx_illisible"),
     ("fake.xlsx", b"PK\x03\x04 not really a zip", "xlsx_illisible"),
     ("binary.csv", b"abc\x00def", "type_refuse"),
 ])
@@ -128,7 +131,8 @@ def test_a_zip_bomb_disguised_as_xlsx_is_refused_before_opening(db, perimetre):
     assert result.code == "archive_suspecte"
 
 
-def test_a_formula_cell_is_refused_not_run(db, perimetre):
+def test_a_formula_is_never_run_and_a_row_without_a_saved_value_is_refused(db, perimetre):
+    # openpyxl writes formulas without the value a spreadsheet would save: nothing to read.
     book = openpyxl.Workbook()
     book.active.append(["Action", "Agents", "Année"])
     book.active.append(['=HYPERLINK("http://evil.example","SST")', 4, 2027])
@@ -137,14 +141,22 @@ def test_a_formula_cell_is_refused_not_run(db, perimetre):
     book.save(buffer)
     preview = service.preview(db, upload(db, perimetre, "f.xlsx", buffer.getvalue(), "Orchies"), 2027)
     assert preview.accepted == []
-    assert all("formule" in str(r.error) or "illisible" in str(r.error) for r in preview.rows)
+    unsaved = ("formule enregistrée sans sa valeur, jamais calculée ici ; ouvrez et enregistrez le "
+               "fichier dans le tableur, ou saisissez la valeur")
+    assert [str(r.error) for r in preview.rows] == [f"cellule « intitulé de l'action » : {unsaved}",
+                                                    f"cellule « nombre d'agents » : {unsaved}"]
+    # A formula typed in a CSV is text: refused, never passed on.
+    text = upload(db, perimetre, "f.csv", "Action;Agents;Année\n=HYPERLINK(\"x\");4;2027\n".encode(),
+                  "Orchies")
+    [row] = service.preview(db, text, 2027).rows
+    assert "formule" in str(row.error)
 
 
 def test_start_a_seance_from_the_synthesis(db, perimetre):
     data = "Action;Agents;Année\nSST;8;2027\nCACES nacelle;5;2031\n".encode()
     for town in ("Orchies", "Cysoing"):
         row = upload(db, perimetre, f"{town}.csv", data + town.encode(), town)
-        service.confirm(db, row, 2027, {}, perimetre.owner_id)
+        service.confirm(db, row, 2027, perimetre.owner_id)
     seance, outside = service.start_seance(db, perimetre, SeanceCreate(
         perimetre_id=perimetre.id, title="Depuis les plans", held_on="2026-12-01",
         horizon_start=2027, horizon_years=3, dot_budget=5, max_dots_per_need=3), perimetre.owner_id)
@@ -167,3 +179,103 @@ def test_a_5000_row_file_previews_in_seconds(db, perimetre):
     elapsed = time.perf_counter() - started
     assert len(preview.accepted) == 5000
     print(f"\n5,000-row preview: {elapsed:.2f} s")  # the figure for the notes, not asserted
+
+
+def test_a_corrected_plan_replaces_the_first_and_an_import_can_be_withdrawn(db, perimetre):
+    first = upload(db, perimetre, "orchies.csv", "Action;Agents;Année\nSST;5;2027\nCACES nacelle;2;2027\n"
+                   .encode(), "Orchies")
+    service.confirm(db, first, 2027, perimetre.owner_id)
+    cysoing = upload(db, perimetre, "cysoing.csv", "Action;Agents;Année\nSST;4;2027\n".encode(), "Cysoing")
+    service.confirm(db, cysoing, 2027, perimetre.owner_id)
+    corrected = upload(db, perimetre, "orchies-v2.csv", "Action;Agents;Année\nSST;7;2027\n".encode(),
+                       "Orchies")
+    assert service.confirm(db, corrected, 2027, perimetre.owner_id) == 1
+
+    def figures():
+        return {line.title: dict(line.by_year) for line in service.synthesis(db, perimetre).lines}
+
+    assert figures() == {"SST": {2027: 11}}  # 7 for Orchies (not 5 + 7) and 4 for Cysoing
+    db.refresh(first)
+    assert first.status == "superseded"
+    assert len(db.exec(select(ImportedNeed).where(ImportedNeed.import_id == first.id)).all()) == 2  # kept
+    history = {i.filename: i.status for i in service.synthesis(db, perimetre).imports}
+    assert history == {"orchies.csv": "superseded", "cysoing.csv": "confirmed",
+                       "orchies-v2.csv": "confirmed"}
+    # Withdrawing the correction brings the first plan back; nothing is deleted.
+    assert service.withdraw(db, corrected, perimetre.owner_id) == 2
+    db.refresh(first)
+    assert (first.status, corrected.status) == ("confirmed", "withdrawn")
+    assert figures() == {"SST": {2027: 9}, "CACES nacelle": {2027: 2}}
+    assert service.withdraw(db, corrected, perimetre.owner_id).code == "import_non_confirme"
+    assert service.withdraw(db, cysoing, perimetre.owner_id) == 0
+    assert figures() == {"SST": {2027: 5}, "CACES nacelle": {2027: 2}}
+    assert [e.kind for e in db.exec(select(Event)).all() if e.kind.startswith("plans.")] == [
+        "plans.imported"] * 3 + ["plans.withdrawn"] * 2
+
+
+def test_competing_columns_are_asked_and_the_choice_is_remembered_for_the_same_shape(db, perimetre):
+    data = b"Action;Agents 2027;Agents 2028\nSST;4;\n"
+    row = upload(db, perimetre, "a.csv", data, "Orchies")
+    preview = service.preview(db, row, 2027)
+    [sheet] = preview.sheets
+    assert sheet.status == "ask" and preview.rows == []
+    assert str(preview.errors[0]) == ("Feuille « CSV » : plusieurs colonnes peuvent être « nombre d'agents » "
+                                      "(« Agents 2027 », « Agents 2028 ») ; choisissez la bonne ci-dessous.")
+    assert service.confirm(db, row, 2027, perimetre.owner_id).code == "colonnes_a_choisir"
+    chosen = service.choose(db, row, {"col-0-0": "title", "col-0-1": "agents", "col-0-2": ""}, 2027,
+                            perimetre.owner_id)
+    assert [(r.values["title"], r.values["agents"]) for r in chosen.accepted] == [("SST", 4)]
+    # The next file of the same shape (other rows, other case) is read the same way at once.
+    again = upload(db, perimetre, "b.csv", b"ACTION;agents 2027;Agents 2028\nCACES nacelle;3;\n",
+                   "Cysoing")
+    preview = service.preview(db, again, 2027)
+    assert preview.sheets[0].columns.chosen and preview.errors == []
+    assert [(r.values["title"], r.values["agents"]) for r in preview.accepted] == [("CACES nacelle", 3)]
+
+
+def test_a_column_read_wrongly_is_changed_in_the_preview(db, perimetre):
+    data = "Intitulé;Nombre;Effectif;Année\nSST;2;6;2027\n".encode()  # "Nombre" of days, in fact
+    row = upload(db, perimetre, "c.csv", data, "Orchies")
+    assert [r.values["agents"] for r in service.preview(db, row, 2027).accepted] == [6]
+    fixed = service.choose(db, row, {"col-0-0": "title", "col-0-1": "days", "col-0-2": "agents",
+                                     "col-0-3": "year"}, 2027, perimetre.owner_id)
+    assert [(r.values["agents"], r.details) for r in fixed.accepted] == [(6, {"days": "2"})]
+
+
+def test_a_recap_sheet_is_left_out_and_said(db, perimetre):
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for town, figures in (("Orchies", [("SST", 4), ("CACES nacelle", 3)]), ("Cysoing", [("SST", 5)]),
+                          ("Feuil3", [("SST", 9), ("CACES nacelle", 3)])):
+        sheet = book.create_sheet(town)
+        sheet.append(["Action", "Nombre d'agents", "Année"])
+        for title, agents in figures:
+            sheet.append([title, agents, 2027])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    row = upload(db, perimetre, "plans.xlsx", buffer.getvalue(), "Orchies")  # a default given
+    preview = service.preview(db, row, 2027)
+    assert [(s.name, s.status) for s in preview.sheets] == [
+        ("Orchies", "read"), ("Cysoing", "read"), ("Feuil3", "recap")]
+    assert [str(n) for n in preview.notes] == [
+        "Feuille « Feuil3 » : récapitulatif des autres feuilles, laissé de côté pour ne pas compter "
+        "deux fois."]
+    service.confirm(db, row, 2027, perimetre.owner_id)
+    assert {line.title: dict(line.by_year) for line in service.synthesis(db, perimetre).lines} == {
+        "SST": {2027: 9}, "CACES nacelle": {2027: 3}}
+
+
+def test_a_sheet_with_a_logo_block_and_sixteen_presentation_lines(db, perimetre):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet["A1"] = "[logo]"
+    sheet.merge_cells("A1:C3")
+    for line in range(4, 21):
+        sheet.cell(line, 1, f"Présentation du plan, ligne {line}")
+    sheet.append(["Intitulé de l'action", "Nombre d'agents", "Année"])
+    sheet.append(["Sauveteur secouriste du travail", 3, 2027])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    preview = service.preview(db, upload(db, perimetre, "logo.xlsx", buffer.getvalue(), "Orchies"), 2027)
+    assert preview.sheets[0].header_line == 21
+    assert [(r.line, r.values["agents"], r.theme.code) for r in preview.accepted] == [(22, 3, "hs-sst")]

@@ -21,23 +21,50 @@ def test_templates_download(logged_in, perimetre):
     assert csv.data.startswith(b"\xef\xbb\xbf") and b"Nombre d'agents" in csv.data
 
 
-def test_upload_preview_confirm(logged_in, db, perimetre):
+def post_file(client, perimetre, name, data, collectivite_id):
+    return client.post(f"/perimetres/{perimetre.id}/plans/",
+                       data={"fichier": (io.BytesIO(data), name), "collectivite_id": str(collectivite_id)},
+                       content_type="multipart/form-data")
+
+
+def test_upload_preview_correct_confirm_and_download_what_was_left_out(logged_in, db, perimetre):
     orchies = next(m.id for m in perimetres.members(db, perimetre.id) if m.name == "Orchies")
-    data = "Action;Agents;Année\nSST;4;2027\nNacelles;beaucoup;2027\n".encode()
-    response = logged_in.post(f"/perimetres/{perimetre.id}/plans/",
-                              data={"fichier": (io.BytesIO(data), "orchies.csv"),
-                                    "collectivite_id": str(orchies)},
-                              content_type="multipart/form-data")
+    data = "Action;Agents;Année\nSST;4;2027\nNacelles;beaucoup;2027\nCACES;2 à 3;2027\n".encode()
+    response = post_file(logged_in, perimetre, "orchies.csv", data, orchies)
     assert response.status_code == 302
     preview = logged_in.get(response.location).get_data(as_text=True)
-    assert "1 ligne(s) comprise(s), 1 refusée(s)" in preview
+    assert "1 ligne(s) comprise(s), 2 refusée(s)" in preview
     assert "nombre d&#39;agents illisible : « beaucoup »" in preview
-    confirmed = logged_in.post(response.location + "/confirmer", follow_redirects=True)
+    assert "encodage UTF-8" in preview
+    assert 'name="col-0-1"' in preview and 'name="cell-0:3-agents"' in preview
+    # A correction typed in the preview, then confirmed: the other refused row is listed, downloadable.
+    fixed = logged_in.post(response.location + "/choix", data={"cell-0:3-agents": "3"})
+    assert fixed.status_code == 303
+    assert "2 ligne(s) comprise(s), 1 refusée(s)" in logged_in.get(fixed.location).get_data(as_text=True)
+    confirmed = logged_in.post(response.location + "/confirmer", data={"cell-0:4-agents": "2 à 3"},
+                               follow_redirects=True)
     page = confirmed.get_data(as_text=True)
-    assert "1 besoin importé depuis « orchies.csv »" in page
-    assert "1 collectivité(s) sur 39 ont envoyé leur plan." in page
+    assert "2 besoins importés depuis « orchies.csv »" in page
+    assert "1 ligne laissée de côté" in page and "fourchette « 2 à 3 »" in page
+    left_out = logged_in.get(response.location + "/lignes-ecartees.csv")
+    assert left_out.headers["Content-Disposition"].startswith("attachment")
+    assert "CACES;2 à 3;2027" in left_out.data.decode("utf-8-sig")
+    index = logged_in.get(f"/perimetres/{perimetre.id}/plans/").get_data(as_text=True)
+    assert "1 collectivité(s) sur 39 ont envoyé leur plan." in index
     twice = logged_in.post(response.location + "/confirmer", follow_redirects=True)
     assert "déjà été importé" in twice.get_data(as_text=True)
+
+
+def test_a_new_plan_replaces_the_first_and_can_be_withdrawn(logged_in, db, perimetre):
+    orchies = next(m.id for m in perimetres.members(db, perimetre.id) if m.name == "Orchies")
+    first = post_file(logged_in, perimetre, "v1.csv", "Action;Agents;Année\nSST;5;2027\n".encode(), orchies)
+    logged_in.post(first.location + "/confirmer")
+    second = post_file(logged_in, perimetre, "v2.csv", "Action;Agents;Année\nSST;7;2027\n".encode(), orchies)
+    logged_in.post(second.location + "/confirmer")
+    index = logged_in.get(f"/perimetres/{perimetre.id}/plans/").get_data(as_text=True)
+    assert "2027 : 7" in index and "remplacé par un plan plus récent" in index
+    withdrawn = logged_in.post(second.location + "/retirer", follow_redirects=True).get_data(as_text=True)
+    assert "Import « v2.csv » retiré de la synthèse" in withdrawn and "2027 : 5" in withdrawn
 
 
 def test_refused_upload_says_why(logged_in, perimetre):

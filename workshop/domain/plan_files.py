@@ -1,11 +1,12 @@
 """Reading a collectivité's training plan as people write it: pure rules, no file or database.
 
-A table (rows of cells, as read from a CSV or a sheet) becomes rows that are
-accepted (with their fields) or refused (with the line number and why).
-Headers are recognised in other words and orders; title rows above the
-header, blank lines and totals are skipped; the theme is matched against
-the catalogue, exactly, then by synonym, then fuzzily, and always shown so
-that a human can correct it.
+A table (rows of cells, as read from a CSV or a sheet, merged cells already
+filled) becomes rows that are accepted (with their fields) or refused (with
+the line number and why). Columns are recognised by `plan_columns`; title
+rows above the header, blank lines and totals are skipped; "3 agents" is a
+number, "2 à 3" or "N+1" are not guessed but offered for correction; the
+theme is matched against the catalogue and always shown with its score and
+the next candidates, so that a human can correct it.
 """
 
 import re
@@ -15,29 +16,34 @@ from rapidfuzz import fuzz, process
 
 from workshop.domain import limits
 from workshop.domain.messages import Message, Text, msg
+from workshop.domain.plan_columns import DETAIL_FIELDS, LABELS, NEED_FIELDS, Columns, words
 from workshop.domain.text import normalise
 
-FIELDS = ("collectivite", "theme", "title", "agents", "year", "priority", "remarks")
-
-# Header words (normalised, whole words) for each field. The order matters: the first
-# field a header names wins ("Nombre d'agents de la collectivité" is a count of agents,
-# "Domaine de formation" a theme).
-HEADER_WORDS = {
-    "agents": ("agents", "agent", "effectif", "effectifs", "nombre", "nb", "stagiaires"),
-    "year": ("annee", "an", "echeance", "periode", "date", "millesime"),
-    "priority": ("priorite", "prio", "urgence"),
-    "theme": ("theme", "thematique", "domaine", "categorie", "famille"),
-    "title": ("action", "intitule", "formation", "libelle", "besoin", "besoins", "stage", "titre"),
-    "remarks": ("remarque", "remarques", "commentaire", "commentaires", "observation",
-                "observations", "precision", "precisions", "note", "notes"),
-    "collectivite": ("collectivite", "commune", "structure", "employeur", "etablissement",
-                     "organisme", "mairie"),
-}
 TOTAL_WORDS = ("total", "sous total", "totaux", "ensemble")
+RECAP_WORDS = ("recap", "recapitulatif", "synthese", "total", "totaux", "bilan", "consolide")
 FORMULA = ("=", "+", "@")
-FUZZY_MIN = 82  # below, a theme is "not recognised" rather than guessed
+MATCH_MIN = 67  # below, a theme is "not recognised" rather than guessed (share of the words found)
+WORD_MIN = 85  # two words are the same word above this similarity (typos, plurals)
 MAX_AGENTS = limits.MAX_AGENTS
 UNKNOWN_THEME = msg("thème non reconnu : choisissez-le dans la liste")  # the facilitator may fix it
+# Words too common in titles to tell themes apart.
+_GENERIC = {"de", "d", "du", "des", "la", "le", "les", "l", "a", "au", "aux", "et", "en", "pour",
+            "sur", "un", "une", "formation", "formations", "stage", "session", "action", "initiale",
+            "agents", "agent", "module", "niveau", "1", "2"}
+_NUMBER = re.compile(r"(\d+)(?:[.,]0+)?\s*(?:agents?|ag|pers|personnes?|stagiaires?|pax)?")
+_RANGE = re.compile(r"\d+\s*(?:a|-|/|ou|~|et|\s)\s*\d+")
+_RELATIVE_YEAR = re.compile(r"\bn\s*[+-]\s*\d\b|\bn\b")
+
+
+@dataclass(frozen=True)
+class UnsavedFormula:
+    """A formula cell saved without its value (files written by software that does not compute):
+    it is never evaluated, so the row cannot be read."""
+
+    formula: str
+
+    def __str__(self) -> str:
+        return ""
 
 
 @dataclass(frozen=True)
@@ -45,13 +51,15 @@ class ThemeEntry:
     code: str
     name: str
     synonyms: tuple[str, ...] = ()
+    domain: str = ""
 
 
 @dataclass(frozen=True)
 class ThemeMatch:
     code: str | None
     method: str  # "exact", "synonym", "fuzzy", "chosen" (by the facilitator), "none"
-    score: int = 0
+    score: int = 0  # 0-100
+    alternatives: tuple[tuple[str, int], ...] = ()  # the next candidates (code, score), best first
 
     @property
     def label(self) -> Message:
@@ -65,132 +73,225 @@ class ThemeMatch:
 class Row:
     line: int  # 1-based, as a spreadsheet numbers it
     sheet: str = ""
-    values: dict = field(default_factory=dict)
+    key: str = ""  # "sheet index:line", how corrections find the row again
+    values: dict = field(default_factory=dict)  # field -> text as read (then agents, year as int)
+    details: dict = field(default_factory=dict)  # detail field -> text (code, service, public...)
     theme: ThemeMatch | None = None
     error: Text | None = None  # why the row is refused, translatable
     skipped: str | None = None  # blank, total: not an error, not a need
+    corrected: tuple[str, ...] = ()  # the fields the user corrected in the preview
 
     @property
     def accepted(self) -> bool:
         return self.error is None and self.skipped is None
 
 
+def _vocabulary(entry: ThemeEntry) -> set[str]:
+    found = set()
+    for text in (entry.name, *entry.synonyms):
+        found.update(w for w in words(text) if w not in _GENERIC)
+    return found
+
+
 class Catalogue:
     """The theme catalogue as the matcher needs it (built once per import)."""
 
     def __init__(self, themes: list[ThemeEntry]) -> None:
+        self.themes = {t.code: t for t in themes}
         self.exact = {normalise(t.name): t.code for t in themes}
         self.exact.update({normalise(t.code): t.code for t in themes})
         self.synonyms = {normalise(s): t.code for t in themes for s in t.synonyms}
-        self._choices = {**{k: v for k, v in self.exact.items()}, **self.synonyms}
-        self._keys = list(self._choices)
+        self._phrases = sorted(((" ".join(words(s)), t.code) for t in themes for s in t.synonyms),
+                               key=lambda p: -len(p[0]))
+        self._index: dict[str, set[str]] = {}  # a word of a name or synonym -> the themes using it
+        for t in themes:
+            for word in _vocabulary(t):
+                self._index.setdefault(word, set()).add(t.code)
+        self._words = list(self._index)
+        self._known: dict[str, frozenset[str]] = {}  # a word of a file -> the themes it names
+        self._matched: dict[tuple[str, str], ThemeMatch] = {}  # plans repeat their titles
+        self._domains = {normalise(t.domain): t.domain for t in themes if t.domain}
 
-    def match(self, *texts: str) -> ThemeMatch:
-        """The theme of a row: from its theme cell first, then from its title."""
-        for text in texts:
-            key = normalise(text or "")
-            if not key:
-                continue
+    def by_name(self, text: str) -> str | None:
+        """The code of a theme named exactly (name or code), as a person picks it in the list."""
+        return self.exact.get(normalise(text or ""))
+
+    def match(self, theme_text: str, title: str = "") -> ThemeMatch:
+        """The theme of a row, from its title first (more precise), its theme cell second.
+
+        Rules, in order: a title or theme cell that is a theme's exact name; a title that
+        is a synonym; a synonym phrase inside the title (the longest wins); the theme whose
+        name and synonyms hold most of the title's words (a theme cell naming a domain
+        favours that domain's themes); then the same on the theme cell alone. A domain name
+        such as "Management" in the theme cell never overrides a precise title.
+        """
+        theme_key, title_key = normalise(theme_text or ""), normalise(title or "")
+        known = self._matched.get((theme_key, title_key))
+        if known is None:
+            known = self._matched[(theme_key, title_key)] = self._match(theme_text, title, theme_key,
+                                                                        title_key)
+        return known
+
+    def _match(self, theme_text: str, title: str, theme_key: str, title_key: str) -> ThemeMatch:
+        for key in (title_key, theme_key):
             if key in self.exact:
                 return ThemeMatch(self.exact[key], "exact", 100)
-            if key in self.synonyms:
-                return ThemeMatch(self.synonyms[key], "synonym", 100)
-            for synonym, code in self.synonyms.items():  # a synonym inside a longer text
-                if re.search(rf"\b{re.escape(synonym)}\b", key):
-                    return ThemeMatch(code, "synonym", 95)
-        for text in texts:
-            key = normalise(text or "")
-            if not key:
+        if title_key in self.synonyms:
+            return ThemeMatch(self.synonyms[title_key], "synonym", 100)
+        domain = self._domains.get(theme_key, "")
+        for text in (title, theme_text):
+            if not text:
                 continue
-            best = process.extractOne(key, self._keys, scorer=fuzz.token_set_ratio)
-            if best and best[1] >= FUZZY_MIN:
-                return ThemeMatch(self._choices[best[0]], "fuzzy", int(best[1]))
-        return ThemeMatch(None, "none", 0)
+            ranked = self._rank(text, domain)
+            if ranked and ranked[0][1] >= MATCH_MIN:
+                code, points = ranked[0]
+                method = "synonym" if points >= 95 else "fuzzy"
+                return ThemeMatch(code, method, min(points, 100), tuple(ranked[1:3]))
+        if theme_key in self.synonyms:
+            return ThemeMatch(self.synonyms[theme_key], "synonym", 90)
+        ranked = self._rank(title or theme_text or "", domain)
+        return ThemeMatch(None, "none", 0, tuple(ranked[:3]))
+
+    def _rank(self, text: str, domain: str) -> list[tuple[str, int]]:
+        """Themes with a score 0-100, best first: a synonym inside the text scores 95 or more,
+        else the share of the text's words found in the theme's name and synonyms."""
+        joined = " " + " ".join(words(text)) + " "
+        content = [w for w in words(text) if w not in _GENERIC] or words(text)
+        scores: dict[str, float] = {}
+        for phrase, code in self._phrases:
+            if phrase and f" {phrase} " in joined and code not in scores:
+                scores[code] = 95 + min(len(phrase), 40) / 10  # a longer synonym is more specific
+        found: dict[str, int] = {}
+        for word in content:
+            for code in self._themes_of(word):
+                found[code] = found.get(code, 0) + 1
+        for code, theme in self.themes.items():
+            share = 90 * found.get(code, 0) / len(content) if content else 0
+            if domain and theme.domain == domain:
+                share += 10
+            scores[code] = max(scores.get(code, 0), share)
+        ranked = sorted(((c, int(s)) for c, s in scores.items() if s > 0), key=lambda p: -p[1])
+        return ranked
 
 
-def header_map(cells: list) -> dict[int, str]:
-    """Column index -> field, for a header row ('Nb d'agents', 'Intitulé de l'action', ...)."""
-    found: dict[int, str] = {}
-    for index, cell in enumerate(cells):
-        key = normalise(str(cell or ""))
-        if not key:
-            continue
-        words_of_key = set(key.split())
-        for name, words in HEADER_WORDS.items():
-            if name not in found.values() and words_of_key & set(words):
-                found[index] = name
-                break
-    return found
+    def _themes_of(self, word: str) -> frozenset[str]:
+        """The themes whose name or synonyms hold this word, or a word within WORD_MIN of it."""
+        known = self._known.get(word)
+        if known is None:
+            codes = set(self._index.get(word, ()))
+            if len(word) > 3:
+                for other, _, _ in process.extract(word, self._words, scorer=fuzz.ratio,
+                                                   score_cutoff=WORD_MIN, limit=None):
+                    codes |= self._index[other]
+            known = self._known[word] = frozenset(codes)
+        return known
 
 
-def find_header(table: list[list], look: int = 15) -> tuple[int, dict[int, str]] | None:
-    """The first row (within the first lines) naming a title and an agents column."""
-    for index, cells in enumerate(table[:look]):
-        columns = header_map(cells)
-        if {"title", "agents"} <= set(columns.values()):
-            return index, columns
-    return None
+def number(value) -> int | None | Message:
+    """A count of agents as written: 4, 4.0, "4", "3 agents", "3 pers.", "4 stagiaires".
 
-
-def _int(value, low: int, high: int) -> int | None:
+    Returns the integer (0 to MAX_AGENTS), None when the cell says nothing readable, or a
+    Message when the cell says something that must not be guessed (a range, "2 à 3").
+    """
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        number = float(value)
-    else:
-        text = str(value).strip().replace("\u00a0", "").replace(" ", "").replace(",", ".")
-        if not re.fullmatch(r"-?\d+(\.0+)?", text):
+        if value != int(value) or not 0 <= value <= MAX_AGENTS:
             return None
-        number = float(text)
-    if number != int(number) or not low <= number <= high:
+        return int(value)
+    if str(value).strip().startswith("-"):
+        return None  # normalise() would read the minus as a space
+    text = normalise(str(value).replace("\u00a0", " ")).rstrip(". ")
+    if _RANGE.search(text):
+        return msg("fourchette « %(value)s » : indiquez un nombre d'agents", value=str(value).strip())
+    match = _NUMBER.fullmatch(text)
+    if match is None:
         return None
-    return int(number)
+    count = int(match.group(1))
+    return count if count <= MAX_AGENTS else None
 
 
-def _year(value, default: int) -> int | None:
+def year(value, default: int) -> int | None | Message:
+    """The year asked: 2027, "2027", 27, a date; empty -> default; "N+1" is not guessed."""
     if value is None or str(value).strip() == "":
         return default
     if hasattr(value, "year"):  # a date cell
         return value.year
+    if isinstance(value, float) and value == int(value):
+        value = int(value)
     text = str(value).strip()
-    match = re.search(r"(20\d\d)", text)
-    if match:
-        return int(match.group(1))
-    short = _int(text, 0, 99)
-    return 2000 + short if short is not None else None
+    found = re.findall(r"\b(20\d\d)\b", text)
+    if len(set(found)) == 1:
+        return int(found[0])
+    if len(set(found)) > 1:
+        return msg("plusieurs années « %(value)s » : indiquez une seule année", value=text)
+    if _RELATIVE_YEAR.search(normalise(text)):
+        return msg("année relative « %(value)s » : indiquez l'année (par exemple %(example)s)",
+                   value=text, example=default)
+    if re.fullmatch(r"\d\d", text):
+        return 2000 + int(text)
+    return None
 
 
-def parse(table: list[list], catalogue: Catalogue, default_year: int, sheet: str = "",
-          years: range | None = None) -> tuple[list[Row], Message | None]:
-    """Rows of one sheet, or a refusal of the whole sheet (no recognisable header)."""
-    header = find_header(table)
-    if header is None:
-        return [], msg("aucune ligne d'en-tête reconnue (il faut au moins une colonne « action » "
-                       "et une colonne « nombre d'agents »)")
-    start, columns = header
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value == int(value):
+        return str(int(value))
+    return str(value).strip()
+
+
+def parse(table: list[list], columns: Columns, start: int, catalogue: Catalogue, default_year: int,
+          sheet: str = "", years: range | None = None, sheet_index: int = 0,
+          corrections: dict[str, dict[str, str]] | None = None) -> list[Row]:
+    """Rows of one sheet below its header row `start` (0-based), read through `columns`.
+
+    `corrections` ("sheet index:line" -> field -> text) are the user's fixes from the
+    preview: they replace the cells before the rules run.
+    """
     rows = []
+    fields = columns.fields
     for index in range(start + 1, len(table)):
         cells = table[index]
-        row = Row(line=index + 1, sheet=sheet)
-        values = {name: cells[i] if i < len(cells) else None for i, name in columns.items()}
-        texts = {k: ("" if v is None else str(v).strip()) for k, v in values.items()}
-        row.values = texts
+        row = Row(line=index + 1, sheet=sheet, key=f"{sheet_index}:{index + 1}")
+        values = {name: cells[i] if i < len(cells) else None for i, name in fields.items()}
+        fixes = (corrections or {}).get(row.key, {})
+        values.update({k: v for k, v in fixes.items() if k in NEED_FIELDS})
+        row.corrected = tuple(sorted(fixes))
+        texts = {k: _text(v) for k, v in values.items()}
+        row.values = {k: t for k, t in texts.items() if k not in DETAIL_FIELDS and k != "requested_on"}
+        row.details = {k: t for k, t in texts.items() if k in DETAIL_FIELDS and t}
         if not any(texts.values()):
             row.skipped = "ligne vide"
-        elif any(normalise(t).startswith(TOTAL_WORDS) for t in texts.values() if t):
+        elif _is_total(cells, fields, texts.get("title", "")):
             row.skipped = "ligne de total"
         else:
             _check(row, values, texts, catalogue, default_year, years)
         rows.append(row)
-    return rows, None
+    return rows
+
+
+def _is_total(cells: list, fields: dict[int, str], title: str) -> bool:
+    """A totals row: "Total" in a cell that is neither the title nor a detail (often a column
+    with no header), or a title that is only that word ("TOTAL GÉNÉRAL", "Sous-total")."""
+    if re.fullmatch(r"(sous )?total(ux)?( general)?|totaux", normalise(title)):
+        return True
+    return any(isinstance(c, str) and normalise(c).startswith(TOTAL_WORDS)
+               for i, c in enumerate(cells) if fields.get(i) not in ("title", *DETAIL_FIELDS))
 
 
 def _check(row: Row, values: dict, texts: dict, catalogue: Catalogue, default_year: int,
            years: range | None) -> None:
-    formula = next((k for k, t in texts.items() if t.startswith(FORMULA)), None)
+    unsaved = next((k for k, v in values.items() if isinstance(v, UnsavedFormula)), None)
+    if unsaved:
+        row.error = msg("cellule « %(column)s » : formule enregistrée sans sa valeur, jamais calculée ici ; "
+                        "ouvrez et enregistrez le fichier dans le tableur, ou saisissez la valeur",
+                        column=LABELS[unsaved])
+        return
+    formula = next((k for k, t in texts.items() if t.startswith(FORMULA) and not _signed(t)), None)
     if formula:
         row.error = msg("cellule « %(column)s » contenant une formule : ignorée par sécurité",
-                        column=formula)
+                        column=LABELS[formula])
         return
     if not texts.get("title"):
         row.error = msg("intitulé de l'action manquant")
@@ -198,18 +299,53 @@ def _check(row: Row, values: dict, texts: dict, catalogue: Catalogue, default_ye
     if len(texts["title"]) > 200:
         row.error = msg("intitulé trop long (200 caractères au plus)")
         return
-    agents = _int(values.get("agents"), 0, MAX_AGENTS)
+    # The theme is shown even on a row refused for another reason, so that one correction suffices.
+    row.theme = catalogue.match(texts.get("theme", ""), texts["title"])
+    if "theme" in row.corrected and catalogue.by_name(texts.get("theme", "")):
+        row.theme = ThemeMatch(catalogue.by_name(texts["theme"]), "chosen", 100)
+    agents = number(values.get("agents"))
+    if isinstance(agents, Message):
+        row.error = agents
+        return
     if agents is None:
         row.error = msg("nombre d'agents illisible : « %(value)s »", value=texts.get("agents", ""))
         return
-    year = _year(values.get("year"), default_year)
-    if year is None or (years is not None and year not in years):
+    asked = year(values.get("year"), default_year)
+    if isinstance(asked, Message):
+        row.error = asked
+        return
+    if asked is None or (years is not None and asked not in years):
         value = texts.get("year", "")
         row.error = msg("année hors de l'horizon : « %(value)s »", value=value) if years is None else \
             msg("année hors de l'horizon (de %(first)s à %(last)s) : « %(value)s »", value=value,
                 first=years.start, last=years.stop - 1)
         return
-    row.values.update(agents=agents, year=year)
-    row.theme = catalogue.match(texts.get("theme", ""), texts["title"])
+    row.values.update(agents=agents, year=asked)
     if row.theme.code is None:
         row.error = UNKNOWN_THEME
+
+
+def _signed(text: str) -> bool:
+    """"+2" is a number someone typed, not a formula."""
+    return bool(re.fullmatch(r"\+\d+", text))
+
+
+def is_recap(name: str, totals: dict[str, int], others: list[dict[str, int]]) -> bool:
+    """Whether a sheet totals the others (a recap sheet in a workbook of one sheet per commune).
+
+    `totals` is this sheet's agents per normalised title, `others` the same for each other
+    sheet. It is a recap when its name says so and other sheets have rows, or when every
+    title's agents equal the sum over at least two other sheets.
+    """
+    filled = [o for o in others if o]
+    if not totals or not filled:
+        return False
+    if any(w in RECAP_WORDS for w in words(name)):
+        return True
+    if len(filled) < 2:
+        return False
+    summed: dict[str, int] = {}
+    for other in filled:
+        for title, agents in other.items():
+            summed[title] = summed.get(title, 0) + agents
+    return summed == totals

@@ -1,29 +1,30 @@
 """Collectivités' training plans: read the files as they come, preview, confirm, synthesise.
 
-Reading is careful with what it is given: size and type limits, a zip bomb
-disguised as XLSX is refused before it is opened, formulas are never run
-(a cell that is a formula is refused, its text shown, never evaluated).
-Nothing reaches the plans before the facilitator confirms; confirming twice
-changes nothing.
+Reading (`plan_reading`) and the preview (`plan_preview`) are pure functions
+of the file's bytes and options; this module gathers the options from the
+database and keeps what the user chose. Nothing reaches the plans before the
+facilitator confirms; confirming twice changes nothing. A collectivité's new
+plan supersedes its earlier one (kept, marked, no longer counted), and an
+import can be withdrawn, which brings back what it had superseded: nothing
+is deleted.
 """
 
 import csv
 import hashlib
 import io
-import zipfile
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from workshop.domain import plan_files, thresholds
-from workshop.domain.messages import Text, msg
-from workshop.domain.plan_files import Catalogue, Row, ThemeEntry
+from workshop.domain import plan_columns, thresholds
+from workshop.domain.plan_files import Catalogue, ThemeEntry
 from workshop.domain.rules import Refusal
 from workshop.domain.text import normalise
 from workshop.models import (
     Collectivite,
+    ColumnMapping,
     Demand,
     ImportedNeed,
     Need,
@@ -34,117 +35,36 @@ from workshop.models import (
     utcnow,
 )
 from workshop.schemas import SeanceCreate
-from workshop.services import events, perimetres, seances
+from workshop.services import events, perimetres, plan_preview, plan_reading, seances
+from workshop.services.plan_preview import FilePreview
 
 MAX_BYTES = 5 * 1024 * 1024  # a plan is a few hundred rows; 5 MB is generous
-MAX_UNZIPPED = 50 * 1024 * 1024
-MAX_RATIO = 100  # compressed -> uncompressed; XLSX is about 5 to 10
-MAX_ROWS = 20_000
-MAX_COLUMNS = 40
+MAX_EDITABLE_ROWS = 120  # rows offered for correction (5 inputs each; a form takes 1,000 fields)
+CORRECTABLE = ("collectivite", "theme", "title", "agents", "year")
 TEMPLATE_HEADERS = ["Thème", "Intitulé de l'action", "Nombre d'agents", "Année souhaitée",
                     "Priorité", "Remarques"]
+COUNTED = ("confirmed", "superseded")  # imports whose rows may still count (unless superseded)
 
 
-@dataclass
-class Sheet:
-    name: str
-    rows: list[list]
-
-
-def read(filename: str, data: bytes) -> list[Sheet] | Refusal:
+def read(filename: str, data: bytes) -> plan_reading.Book | Refusal:
     """The tables of an uploaded file, or why it cannot be read."""
     if len(data) > MAX_BYTES:
         return Refusal("fichier_trop_gros", "Fichier trop volumineux (5 Mo au plus).")
-    if not data.strip():
-        return Refusal("fichier_vide", "Le fichier est vide.")
-    name = filename.lower()
-    if data[:4] == b"PK\x03\x04" or name.endswith((".xlsx", ".xlsm")):
-        return _read_xlsx(data)
-    if name.endswith((".csv", ".txt")) or not name.rpartition(".")[1]:
-        return _read_csv(data)
-    return Refusal("type_refuse", "Format non pris en charge : envoyez un fichier XLSX ou CSV.")
-
-
-def _read_xlsx(data: bytes) -> list[Sheet] | Refusal:
-    import openpyxl
-
-    refused = Refusal("xlsx_illisible", "Ce fichier n'est pas un classeur XLSX lisible.")
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        infos = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError):
-        return refused
-    unzipped = sum(i.file_size for i in infos)
-    if len(infos) > 2000 or unzipped > MAX_UNZIPPED or unzipped > MAX_RATIO * max(len(data), 1):
-        return Refusal("archive_suspecte", "Ce classeur se décompresse en un volume anormal : "
-                                           "refusé par sécurité.")
-    if "xl/workbook.xml" not in {i.filename for i in infos}:
-        return refused
-    try:
-        # data_only=False: a formula comes back as its text ("=..."), which the rules refuse;
-        # it is never evaluated, and a cached result cannot smuggle anything in.
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-        sheets = []
-        for sheet in book.worksheets:
-            rows = []
-            for row in sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True):
-                rows.append(list(row))
-                if len(rows) > MAX_ROWS:
-                    return Refusal("trop_de_lignes", "Plus de %(max)s lignes dans une feuille.",
-                                   max=MAX_ROWS)
-            sheets.append(Sheet(sheet.title, rows))
-        book.close()
-        return sheets
-    except Exception:  # noqa: BLE001 - any parser failure is the same answer to the user
-        return refused
-
-
-def _read_csv(data: bytes) -> list[Sheet] | Refusal:
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        return Refusal("encodage", "Encodage du fichier non reconnu (UTF-8 ou Windows/Latin-1).")
-    if "\x00" in text:
-        return Refusal("type_refuse", "Ce fichier n'est pas un texte CSV.")
-    sample = "\n".join(text.splitlines()[:20])
-    delimiter = max((";", ",", "\t"), key=sample.count)
-    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
-    if len(rows) > MAX_ROWS:
-        return Refusal("trop_de_lignes", "Plus de %(max)s lignes.", max=MAX_ROWS)
-    return [Sheet("", [r[:MAX_COLUMNS] for r in rows])]
+    return plan_reading.read(filename, data)
 
 
 def catalogue(db: Session) -> tuple[Catalogue, dict[str, Theme]]:
     themes = {t.code: t for t in db.exec(select(Theme).where(Theme.active))}
-    return Catalogue([ThemeEntry(t.code, t.name, tuple(t.synonyms)) for t in themes.values()]), themes
-
-
-@dataclass
-class Preview:
-    upload: PlanImport
-    rows: list[Row]
-    sheet_errors: list[Text] = field(default_factory=list)
-    collectivites: dict[int, int] = field(default_factory=dict)  # row index -> collectivité
-
-    @property
-    def accepted(self) -> list[Row]:
-        return [r for r in self.rows if r.accepted]
-
-    @property
-    def refused(self) -> list[Row]:
-        return [r for r in self.rows if r.error]
+    return Catalogue([ThemeEntry(t.code, t.name, tuple(t.synonyms), t.domain)
+                      for t in themes.values()]), themes
 
 
 def upload(db: Session, perimetre: Perimetre, filename: str, data: bytes, collectivite_id: int | None,
            actor_id: int) -> PlanImport | Refusal:
     """Keep the file for its preview; nothing is imported yet."""
-    sheets = read(filename, data)
-    if isinstance(sheets, Refusal):
-        return sheets
+    book = read(filename, data)
+    if isinstance(book, Refusal):
+        return book
     if collectivite_id is not None and \
             collectivite_id not in perimetres.member_ids(db, perimetre.id):
         return Refusal("collectivite_hors_perimetre",
@@ -157,58 +77,101 @@ def upload(db: Session, perimetre: Perimetre, filename: str, data: bytes, collec
     return row
 
 
-def preview(db: Session, upload_: PlanImport, default_year: int, horizon: range | None = None,
-            overrides: dict[int, str] | None = None) -> Preview:
-    """How each row was understood. `overrides` (row index -> theme code) are the human's fixes."""
-    sheets = read(upload_.filename, upload_.content)
-    result = Preview(upload_, [])
-    if isinstance(sheets, Refusal):
-        result.sheet_errors.append(sheets.why)
-        return result
-    cat, themes = catalogue(db)
-    members = perimetres.members(db, upload_.perimetre_id)
-    by_key = {normalise(m.name): m.id for m in members}
-    for sheet in sheets:
-        rows, error = plan_files.parse(sheet.rows, cat, default_year, sheet.name, horizon)
-        if error:
-            if any(any(c not in (None, "") for c in r) for r in sheet.rows):
-                result.sheet_errors.append(msg("Feuille « %(sheet)s » : %(error)s.",
-                                               sheet=sheet.name or "CSV", error=error))
+def options(db: Session, upload_: PlanImport, default_year: int,
+            horizon: range | None = None) -> plan_preview.Options:
+    """What the preview needs besides the bytes: catalogue, members, remembered and chosen mappings."""
+    cat, _ = catalogue(db)
+    members = {normalise(m.name): m.id for m in perimetres.members(db, upload_.perimetre_id)}
+    remembered = {m.shape: {int(k): v for k, v in m.mapping.items()} for m in db.exec(
+        select(ColumnMapping).where(ColumnMapping.facilitator_id == upload_.uploaded_by_id))}
+    chosen = {shape: {int(k): v for k, v in mapping.items()}
+              for shape, mapping in (upload_.options or {}).get("columns", {}).items()}
+    return plan_preview.Options(cat, members, default_year, upload_.collectivite_id, horizon,
+                                {**remembered, **chosen}, dict((upload_.options or {}).get("cells", {})))
+
+
+def preview(db: Session, upload_: PlanImport, default_year: int,
+            horizon: range | None = None) -> FilePreview:
+    """How each sheet, column and row was understood, with the user's choices applied."""
+    return plan_preview.build(upload_.filename, upload_.content,
+                              options(db, upload_, default_year, horizon))
+
+
+def choose(db: Session, upload_: PlanImport, form: dict[str, str], default_year: int,
+           actor_id: int) -> FilePreview | Refusal:
+    """Keep the user's choices from the preview form, and remember column mappings.
+
+    `form`: "col-<sheet>-<column>" -> field (or "" for none), "cell-<sheet>:<line>-<field>" -> text.
+    Only what differs from the file is kept.
+    """
+    if upload_.status != "preview":
+        return Refusal("deja_importe", "Ce fichier a déjà été importé : rien n'a été changé.")
+    before = preview(db, upload_, default_year)
+    chosen = dict((upload_.options or {}).get("columns", {}))
+    for view in before.sheets:
+        if view.columns is None:
             continue
-        for row in rows:
-            index = len(result.rows)
-            result.rows.append(row)
-            if not row.accepted and row.error != plan_files.UNKNOWN_THEME:
-                continue
-            who = _collectivite(row, sheet.name, upload_.collectivite_id, by_key)
-            if who is None:
-                row.error = row.error or msg("collectivité non reconnue dans le périmètre")
-                continue
-            result.collectivites[index] = who
-            chosen = (overrides or {}).get(index)
-            if chosen in themes:
-                row.theme = plan_files.ThemeMatch(chosen, "chosen", 100)
-                if row.error == plan_files.UNKNOWN_THEME:
-                    row.error = None
-    return result
+        prefix = f"col-{view.index}-"
+        picked = {int(k.removeprefix(prefix)): v for k, v in form.items()
+                  if k.startswith(prefix) and k.removeprefix(prefix).isdigit()}
+        if not picked:
+            continue
+        mapping = {str(i): f for i, f in picked.items() if f in plan_columns.FIELDS}
+        if {int(k): v for k, v in mapping.items()} != view.columns.fields or view.columns.chosen:
+            chosen[view.columns.shape] = mapping
+            _remember(db, actor_id, view.columns.shape, mapping)
+    cells = dict((upload_.options or {}).get("cells", {}))
+    originals = shown(db, before, upload_.perimetre_id)
+    for name, value in form.items():
+        if not name.startswith("cell-"):
+            continue
+        key, _, field_ = name.removeprefix("cell-").rpartition("-")
+        if key not in originals or field_ not in CORRECTABLE:
+            continue
+        value = value.strip()[:200]
+        if value != originals[key][field_]:
+            cells.setdefault(key, {})[field_] = value
+    upload_.options = {"columns": chosen, "cells": cells}
+    db.add(upload_)
+    db.commit()
+    return preview(db, upload_, default_year)
 
 
-def _collectivite(row: Row, sheet: str, default: int | None, by_key: dict[str, int]) -> int | None:
-    named = row.values.get("collectivite") or ""
-    for text in (named, sheet):
-        key = normalise(text)
-        if key in by_key:
-            return by_key[key]
-        stripped = key.removeprefix("mairie de ").removeprefix("commune de ").removeprefix("ville de ")
-        if stripped in by_key:
-            return by_key[stripped]
-    return default if not named else None
+def shown(db: Session, result: FilePreview, perimetre_id: int) -> dict[str, dict[str, str]]:
+    """Row key -> field -> the text the preview shows (the recognised theme and collectivité by
+    name), so that an input the user did not touch changes nothing."""
+    _, themes = catalogue(db)
+    names = {m.id: m.name for m in perimetres.members(db, perimetre_id)} if result.collectivites else {}
+    texts = {}
+    for row in result.rows:
+        values = {f: _text(row.values.get(f)) for f in CORRECTABLE}
+        if row.theme and row.theme.code in themes:
+            values["theme"] = themes[row.theme.code].name
+        if row.key in result.collectivites:
+            values["collectivite"] = names.get(result.collectivites[row.key], values["collectivite"])
+        texts[row.key] = values
+    return texts
 
 
-def confirm(db: Session, upload_: PlanImport, default_year: int, overrides: dict[int, str],
-            actor_id: int) -> int | Refusal:
-    """Save the accepted rows once; returns how many needs were imported."""
-    if upload_.status == "confirmed":
+def _text(value) -> str:
+    return "" if value is None else str(value)
+
+
+def _remember(db: Session, actor_id: int, shape: str, mapping: dict[str, str]) -> None:
+    known = db.exec(select(ColumnMapping).where(ColumnMapping.facilitator_id == actor_id,
+                                                ColumnMapping.shape == shape)).first()
+    known = known or ColumnMapping(facilitator_id=actor_id, shape=shape)
+    known.mapping, known.updated_at = mapping, utcnow()
+    db.add(known)
+
+
+def confirm(db: Session, upload_: PlanImport, default_year: int, actor_id: int) -> int | Refusal:
+    """Save the accepted rows once; returns how many needs were imported.
+
+    The rows of earlier imports for the same collectivités are superseded by these (kept,
+    no longer counted): a corrected plan replaces the first, it never adds up with it.
+    """
+    if upload_.status != "preview":
         return Refusal("deja_importe", "Ce fichier a déjà été importé : rien n'a été ajouté.")
     twin = db.exec(select(PlanImport).where(PlanImport.perimetre_id == upload_.perimetre_id,
                                             PlanImport.sha256 == upload_.sha256,
@@ -216,27 +179,110 @@ def confirm(db: Session, upload_: PlanImport, default_year: int, overrides: dict
     if twin:
         return Refusal("deja_importe", "Ce fichier a déjà été importé le %(date)s : rien n'a été ajouté.",
                        date=f"{twin.confirmed_at:%d/%m/%Y}")
-    result = preview(db, upload_, default_year, None, overrides)
+    result = preview(db, upload_, default_year)
+    if any(sheet.status == "ask" for sheet in result.sheets):
+        return Refusal("colonnes_a_choisir", "Choisissez d'abord les colonnes signalées dans l'aperçu : "
+                                             "rien n'a été importé.")
     _, themes = catalogue(db)
-    count = 0
-    for index, row in enumerate(result.rows):
-        if not row.accepted or index not in result.collectivites:
-            continue
+    saved = [(row, result.collectivites[row.key]) for row in result.rows
+             if row.accepted and row.key in result.collectivites]
+    covered = {who for _, who in saved}
+    superseded = _supersede(db, upload_, covered)
+    for row, who in saved:
         db.add(ImportedNeed(import_id=upload_.id, perimetre_id=upload_.perimetre_id,
-                            collectivite_id=result.collectivites[index],
-                            theme_id=themes[row.theme.code].id, title=row.values["title"][:200],
-                            agents=row.values["agents"], year=row.values["year"],
-                            priority=str(row.values.get("priority", ""))[:60],
-                            remarks=str(row.values.get("remarks", ""))[:1000],
-                            line=row.line, sheet=row.sheet[:100]))
-        count += 1
+                            collectivite_id=who, theme_id=themes[row.theme.code].id,
+                            title=row.values["title"][:200], agents=row.values["agents"],
+                            year=row.values["year"], priority=str(row.details.get("priority", ""))[:60],
+                            remarks=str(row.details.get("remarks", ""))[:1000], line=row.line,
+                            sheet=row.sheet[:100], details={k: str(v)[:200] for k, v in row.details.items()}))
     upload_.status, upload_.confirmed_at = "confirmed", utcnow()
     db.add(upload_)
     events.record(db, "plans.imported", events.facilitator_actor(actor_id),
                   perimetre_id=upload_.perimetre_id, import_id=upload_.id,
-                  filename=upload_.filename, needs=count, refused=len(result.refused))
+                  filename=upload_.filename, needs=len(saved), refused=len(result.refused),
+                  superseded_imports=sorted(superseded))
     db.commit()
-    return count
+    return len(saved)
+
+
+def _supersede(db: Session, upload_: PlanImport, covered: set[int]) -> set[int]:
+    """Mark the counted rows of earlier imports for these collectivités as replaced by this one."""
+    if not covered:
+        return set()
+    earlier = db.exec(select(ImportedNeed).join(PlanImport, ImportedNeed.import_id == PlanImport.id)
+                      .where(ImportedNeed.perimetre_id == upload_.perimetre_id,
+                             col(ImportedNeed.collectivite_id).in_(covered),
+                             col(ImportedNeed.superseded_by_id).is_(None),
+                             PlanImport.status == "confirmed", PlanImport.id != upload_.id)).all()
+    touched = set()
+    for need in earlier:
+        need.superseded_by_id = upload_.id
+        touched.add(need.import_id)
+        db.add(need)
+    db.flush()
+    for import_id in touched:
+        _settle_status(db, import_id)
+    return touched
+
+
+def _settle_status(db: Session, import_id: int) -> None:
+    """An import all of whose rows were replaced reads "superseded"; "confirmed" otherwise."""
+    row = db.get(PlanImport, import_id)
+    if row is None or row.status not in COUNTED:
+        return
+    live = db.exec(select(ImportedNeed.id).where(ImportedNeed.import_id == import_id,
+                                                 col(ImportedNeed.superseded_by_id).is_(None))).first()
+    row.status = "confirmed" if live is not None else "superseded"
+    db.add(row)
+
+
+def withdraw(db: Session, upload_: PlanImport, actor_id: int) -> int | Refusal:
+    """Take a confirmed import out of the synthesis (kept, marked withdrawn); what it had
+    superseded counts again. Returns how many rows were brought back."""
+    if upload_.status not in COUNTED:
+        return Refusal("import_non_confirme", "Seul un import confirmé peut être retiré.")
+    upload_.status, upload_.withdrawn_at = "withdrawn", utcnow()
+    db.add(upload_)
+    restored = db.exec(select(ImportedNeed).where(ImportedNeed.superseded_by_id == upload_.id)).all()
+    touched = set()
+    for need in restored:
+        need.superseded_by_id = None
+        touched.add(need.import_id)
+        db.add(need)
+    db.flush()
+    for import_id in touched:
+        _settle_status(db, import_id)
+    events.record(db, "plans.withdrawn", events.facilitator_actor(actor_id),
+                  perimetre_id=upload_.perimetre_id, import_id=upload_.id, filename=upload_.filename,
+                  restored=len(restored))
+    db.commit()
+    return len(restored)
+
+
+def editable(result: FilePreview) -> set[str]:
+    """The rows whose cells the preview page offers to correct: all of a small file; in a big
+    one, those that need a look (refused, or a theme only approached) up to MAX_EDITABLE_ROWS."""
+    rows = [r for r in result.rows if not r.skipped]
+    if len(rows) > MAX_EDITABLE_ROWS:
+        rows = [r for r in rows if r.error or (r.theme and r.theme.method == "fuzzy")]
+    return {r.key for r in rows[:MAX_EDITABLE_ROWS]}
+
+
+def field_labels() -> list[tuple[str, object]]:
+    """(field, label) for the column selects of the preview, in reading order."""
+    return [(name, plan_columns.LABELS[name]) for name in plan_columns.FIELDS]
+
+
+def left_out_csv(result: FilePreview) -> bytes:
+    """The rows not imported, with why, as a CSV to fix and send again (UTF-8 with BOM, ";")."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(["Feuille", "Ligne", "Motif", "Collectivité", "Thème", "Intitulé de l'action",
+                     "Nombre d'agents", "Année"])
+    for row in result.refused:
+        cells = (_text(row.values.get(f)) for f in ("collectivite", "theme", "title", "agents", "year"))
+        writer.writerow([row.sheet, row.line, str(row.error), *cells])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
 @dataclass
@@ -258,8 +304,9 @@ class Synthesis:
 
 def synthesis(db: Session, perimetre: Perimetre) -> Synthesis:
     """The perimeter's pooled plan: needs grouped by theme and action across collectivités."""
-    rows = db.exec(select(ImportedNeed, Theme).join(Theme)
-                   .where(ImportedNeed.perimetre_id == perimetre.id)).all()
+    rows = db.exec(select(ImportedNeed, Theme).join(Theme, ImportedNeed.theme_id == Theme.id)
+                   .join(PlanImport, ImportedNeed.import_id == PlanImport.id)
+                   .where(*_counted_where(perimetre.id))).all()
     groups: dict[tuple, SynthesisLine] = {}
     for need, theme in rows:
         key = (theme.id, normalise(need.title))
@@ -311,10 +358,18 @@ def start_seance(db: Session, perimetre: Perimetre, data: SeanceCreate,
     return seance, outside
 
 
+def _counted_where(perimetre_id: int) -> tuple:
+    """The imported rows the synthesis counts (with ImportedNeed joined to PlanImport): from
+    imports neither withdrawn nor still in preview, not replaced by a later plan of the same
+    collectivité."""
+    return (ImportedNeed.perimetre_id == perimetre_id, col(PlanImport.status).in_(COUNTED),
+            col(ImportedNeed.superseded_by_id).is_(None))
+
+
 def _per_collectivite_year(db: Session, perimetre_id: int, line: SynthesisLine) -> dict:
     result: dict[tuple[int, int], int] = defaultdict(int)
-    for need in db.exec(select(ImportedNeed).where(ImportedNeed.perimetre_id == perimetre_id,
-                                                   ImportedNeed.theme_id == line.theme.id)):
+    for need in db.exec(select(ImportedNeed).join(PlanImport, ImportedNeed.import_id == PlanImport.id)
+                        .where(*_counted_where(perimetre_id), ImportedNeed.theme_id == line.theme.id)):
         if normalise(need.title) == normalise(line.title):
             result[(need.collectivite_id, need.year)] += need.agents
     return result

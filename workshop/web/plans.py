@@ -71,7 +71,7 @@ def upload(perimetre_id: int):
     collectivite = request.form.get("collectivite_id", "")
     collectivite_id = int(collectivite) if collectivite.isdigit() else None
     if file is None or not file.filename:
-        result = Refusal("fichier_absent", "Choisissez un fichier XLSX ou CSV.")
+        result = Refusal("fichier_absent", "Choisissez un fichier XLSX, ODS, XLS ou CSV.")
     else:
         result = service.upload(get_session(), perimetre, file.filename,
                                 file.read(service.MAX_BYTES + 1), collectivite_id,
@@ -82,9 +82,16 @@ def upload(perimetre_id: int):
     return redirect(url_for(".preview", perimetre_id=perimetre.id, import_id=result.id))
 
 
-def _overrides() -> dict[int, str]:
-    return {int(k.removeprefix("theme-")): v for k, v in request.form.items()
-            if k.startswith("theme-") and k.removeprefix("theme-").isdigit() and v}
+def _preview_page(perimetre, upload_, preview):
+    db = get_session()
+    _, themes = service.catalogue(db)
+    fields = service.field_labels()
+    return render_template("plans/preview.html", perimetre=perimetre, upload=upload_, preview=preview,
+                           themes=sorted(themes.values(), key=lambda t: (t.domain, t.name)),
+                           theme_names={t.code: t.name for t in themes.values()},
+                           names={m.id: m.name for m in perimetres.members(db, perimetre.id)},
+                           editable=service.editable(preview), shown=service.shown(db, preview, perimetre.id),
+                           fields=fields, field_names=dict(fields))
 
 
 @bp.get("/<int:import_id>")
@@ -92,12 +99,19 @@ def _overrides() -> dict[int, str]:
 def preview(perimetre_id: int, import_id: int):
     perimetre = _perimetre(perimetre_id)
     upload_ = _upload(perimetre, import_id)
-    db = get_session()
-    _, themes = service.catalogue(db)
-    return render_template("plans/preview.html", perimetre=perimetre, upload=upload_,
-                           preview=service.preview(db, upload_, _year()),
-                           themes=sorted(themes.values(), key=lambda t: (t.domain, t.name)),
-                           names={m.id: m.name for m in perimetres.members(db, perimetre.id)})
+    return _preview_page(perimetre, upload_, service.preview(get_session(), upload_, _year()))
+
+
+@bp.post("/<int:import_id>/choix")
+@login_required
+def choose(perimetre_id: int, import_id: int):
+    perimetre = _perimetre(perimetre_id)
+    upload_ = _upload(perimetre, import_id)
+    result = service.choose(get_session(), upload_, request.form.to_dict(), _year(),
+                            current_facilitator().id)
+    if isinstance(result, Refusal):
+        flash(say(result), "error")
+    return redirect(url_for(".preview", perimetre_id=perimetre.id, import_id=upload_.id)), 303
 
 
 @bp.post("/<int:import_id>/confirmer")
@@ -105,14 +119,40 @@ def preview(perimetre_id: int, import_id: int):
 def confirm(perimetre_id: int, import_id: int):
     perimetre = _perimetre(perimetre_id)
     upload_ = _upload(perimetre, import_id)
-    result = service.confirm(get_session(), upload_, _year(), _overrides(), current_facilitator().id)
+    db, actor = get_session(), current_facilitator().id
+    if upload_.status == "preview" and request.form:
+        service.choose(db, upload_, request.form.to_dict(), _year(), actor)
+    result = service.confirm(db, upload_, _year(), actor)
     if isinstance(result, Refusal):
         flash(say(result), "error")
     else:
         flash(ngettext("%(num)s besoin importé depuis « %(file)s ».",
                        "%(num)s besoins importés depuis « %(file)s ».", result, file=upload_.filename),
               "success")
-    return redirect(url_for(".index", perimetre_id=perimetre.id))
+    return redirect(url_for(".preview", perimetre_id=perimetre.id, import_id=upload_.id)), 303
+
+
+@bp.post("/<int:import_id>/retirer")
+@login_required
+def withdraw(perimetre_id: int, import_id: int):
+    perimetre = _perimetre(perimetre_id)
+    upload_ = _upload(perimetre, import_id)
+    result = service.withdraw(get_session(), upload_, current_facilitator().id)
+    if isinstance(result, Refusal):
+        flash(say(result), "error")
+    else:
+        flash(_("Import « %(file)s » retiré de la synthèse (il reste dans l'historique).",
+                file=upload_.filename), "success")
+    return redirect(url_for(".index", perimetre_id=perimetre.id)), 303
+
+
+@bp.get("/<int:import_id>/lignes-ecartees.csv")
+@login_required
+def left_out(perimetre_id: int, import_id: int):
+    perimetre = _perimetre(perimetre_id)
+    upload_ = _upload(perimetre, import_id)
+    body = service.left_out_csv(service.preview(get_session(), upload_, _year()))
+    return download(body, "text/csv; charset=utf-8", f"lignes-ecartees-{upload_.id}.csv")
 
 
 @bp.post("/seance")

@@ -1,0 +1,58 @@
+"""A collectivité's plan in Chromium: uploaded, read, a cell corrected in the preview, confirmed,
+and what was left out listed to download."""
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+from sqlmodel import Session
+
+from tests.browser.conftest import screenshot
+from tests.browser.test_accessibility import audit
+from workshop.db import make_engine
+from workshop.models import Seance
+
+pytestmark = pytest.mark.browser
+DATA = Path(__file__).resolve().parents[1] / "data" / "imports"
+
+
+def test_upload_correct_and_confirm_a_plan(browser, live_server):
+    engine = make_engine(live_server.database_url)
+    with Session(engine) as db:
+        perimetre_id = db.get(Seance, live_server.seance_id).perimetre_id
+    engine.dispose()
+    page = browser.new_context(viewport={"width": 1400, "height": 900}, locale="fr-FR").new_page()
+    page.goto(live_server.url + "/connexion")
+    page.get_by_label("Adresse e-mail").fill(live_server.email)
+    page.get_by_label("Mot de passe").fill(live_server.password)
+    page.get_by_role("button", name="Se connecter").click()
+    page.goto(f"{live_server.url}/perimetres/{perimetre_id}/plans/")
+    page.get_by_label("Fichier", exact=True).set_input_files(str(DATA / "agents-en-texte.csv"))
+    page.get_by_label("Collectivité du fichier").select_option(label="Orchies")
+    page.get_by_role("button", name="Voir l'aperçu").click()
+
+    expect(page.locator("#preview-counts")).to_contain_text("1 ligne(s) comprise(s), 2 refusée(s)")
+    expect(page.locator("#file-facts")).to_contain_text("encodage UTF-8")
+    expect(page.get_by_text("année relative « N+1 »")).to_be_visible()
+    expect(page.locator("#columns-0 select").nth(1)).to_have_value("agents")
+    screenshot(page, "plans-preview")
+    assert audit(page) == []
+
+    page.get_by_label("Année, ligne 4").fill("2028")
+    page.get_by_role("button", name="Mettre à jour l'aperçu").click()
+    expect(page.locator("#preview-counts")).to_contain_text("2 ligne(s) comprise(s), 1 refusée(s)")
+    expect(page.locator("#row-0-4")).to_contain_text("(corrigé)")
+    page.get_by_role("button", name="Confirmer l'import").click()
+
+    expect(page.get_by_text("2 besoins importés depuis « agents-en-texte.csv »")).to_be_visible()
+    left_out = page.locator("#left-out")
+    expect(left_out).to_contain_text("1 ligne laissée de côté")
+    expect(left_out).to_contain_text("fourchette « 2 à 3 »")
+    with page.expect_download() as download:
+        left_out.get_by_role("link").click()
+    assert download.value.suggested_filename.startswith("lignes-ecartees-")
+    screenshot(page, "plans-confirmed")
+    assert audit(page) == []
+    page.goto(f"{live_server.url}/perimetres/{perimetre_id}/plans/")
+    expect(page.locator("#import-history")).to_contain_text("agents-en-texte.csv")
+    assert audit(page) == []
