@@ -38,13 +38,15 @@ def create_app(test_config: dict | None = None) -> Flask:
                       # task per event (a tenth of a vote's time in a room voting at once).
                       async_handlers=False)
 
-    from workshop import live
-    from workshop.web import auth, exports, lang, perimetres, phone, pilotage, plan, plans, screen, seances
+    from workshop import live, worker
+    from workshop.web import (auth, exports, jobs, lang, perimetres, phone, pilotage, plan, plans, screen,
+                              seances)
 
     for blueprint in (auth.bp, perimetres.bp, seances.bp, pilotage.bp, plan.bp, exports.bp,
-                      plans.bp, phone.bp, screen.bp, lang.bp):
+                      plans.bp, phone.bp, screen.bp, lang.bp, jobs.bp):
         app.register_blueprint(blueprint)
     live.init_app(app)
+    worker.init_app(app)
 
     from flask_babel import get_locale
 
