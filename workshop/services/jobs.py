@@ -115,7 +115,10 @@ def report(db: Session, job_id: str, progress: int, step: str) -> None:
 
 def finish(db: Session, job_id: str, filename: str, mimetype: str, size: int,
            result: dict | None = None) -> Job:
+    """The job is done (its file in place); raises Cancelled if it was cancelled meanwhile."""
     job = _fresh(db, job_id)
+    if job is None or job.status == "cancelled":
+        raise Cancelled(job_id)
     job.status, job.progress, job.step = "done", 100, ""
     job.filename, job.mimetype, job.size = filename[:200], mimetype, size
     job.result = result or {}

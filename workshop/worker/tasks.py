@@ -99,6 +99,7 @@ def run(app, job_id: str) -> None:
                 jobs.finish(db, job.id, output.filename, output.mimetype, size, output.result)
             except jobs.Cancelled:
                 db.rollback()
+                final.unlink(missing_ok=True)  # cancelled between its last step and its end
                 log.info("job %s (%s) cancelled", job.id, job.kind)
             except JobFailed as error:
                 db.rollback()
