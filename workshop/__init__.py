@@ -39,8 +39,19 @@ def create_app(test_config: dict | None = None) -> Flask:
                       async_handlers=False)
 
     from workshop import live, worker
-    from workshop.web import (auth, exports, jobs, lang, perimetres, phone, pilotage, plan, plans, screen,
-                              seances)
+    from workshop.web import (
+        auth,
+        exports,
+        jobs,
+        lang,
+        perimetres,
+        phone,
+        pilotage,
+        plan,
+        plans,
+        screen,
+        seances,
+    )
 
     for blueprint in (auth.bp, perimetres.bp, seances.bp, pilotage.bp, plan.bp, exports.bp,
                       plans.bp, phone.bp, screen.bp, lang.bp, jobs.bp):

@@ -49,9 +49,14 @@ def _probe() -> None:
 
 def start(max_blocking_s: float = MAX_BLOCKING_S) -> None:
     """Turn both on, in a process whose loop is gevent's (after monkey patching)."""
+    import warnings
+
     import gevent
     import gevent.events
+    from gevent._monitor import MonitorWarning
 
+    # The monitor would also watch memory if psutil were there: not wanted, not said at each start.
+    warnings.filterwarnings("ignore", category=MonitorWarning)
     gevent.config.max_blocking_time = max_blocking_s
     gevent.config.monitor_thread = True
     gevent.events.subscribers.append(_blocked)

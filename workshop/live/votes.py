@@ -15,8 +15,11 @@ the tests), so this works in every async mode.
 
 import logging
 import queue as stdlib_queue
+import sqlite3
 import time
 from dataclasses import dataclass, field
+
+from sqlalchemy.exc import OperationalError
 
 from workshop.db import lock_wait_limit, session_scope
 from workshop.domain.rules import Refusal
@@ -92,6 +95,8 @@ class VoteWriter:
                 slot.result = result
             self.batches += 1
             self.ballots += len(batch)
+        except (OperationalError, sqlite3.OperationalError) as error:  # locked by another program
+            log.warning("a batch of %d votes could not be stored: %s", len(batch), error)
         except Exception:  # nothing of the batch is stored: each phone is told to retry
             log.exception("a batch of %d votes could not be stored", len(batch))
         finally:
