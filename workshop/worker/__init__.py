@@ -42,13 +42,14 @@ class Queue:
     def huey(self):
         if self._huey is None:
             self._huey = make_huey(self.app.config, self.files.root)
-            from workshop.worker import tasks
-
             app = self.app
 
             # Huey carries only the job's id; the job's row says what to do.
             @self._huey.task(name="workshop.run_job", retries=0)
             def run_job(job_id: str) -> None:
+                # Imported where jobs run: the server never loads WeasyPrint and the other makers.
+                from workshop.worker import tasks
+
                 tasks.run(app, job_id)
 
             self._task = run_job
