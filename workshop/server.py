@@ -23,6 +23,9 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     loopwatch.start()
     loopwatch.init_app(app)
+    from workshop import worker as jobs_queue
+
+    jobs_queue.warm(app)  # its storage opened now, not by the first export someone asks for
     worker = _start_worker() if app.config.get("WORKER", "child") == "child" else None
     # A clean exit on SIGTERM (systemd, a test): stop accepting, close the sockets, return.
     import gevent

@@ -30,7 +30,8 @@ def test_the_progress_bar_then_the_pdf(page, live_server):
     with page.expect_download() as download_info:
         link.click()
     download = download_info.value
-    assert download.suggested_filename.startswith("synthese-") and download.suggested_filename.endswith(".pdf")
+    name = download.suggested_filename
+    assert name.startswith("synthese-") and name.endswith(".pdf")
     with open(download.path(), "rb") as pdf:
         assert pdf.read(5) == b"%PDF-"
     assert not page.console_errors

@@ -87,6 +87,11 @@ def init_app(app) -> None:
     app.extensions[EXTENSION] = Queue(app)
 
 
+def warm(app) -> None:
+    """Open the queue's storage and make its task (both take a moment the first time)."""
+    app.extensions[EXTENSION].huey  # noqa: B018 - the property makes them
+
+
 def queue() -> Queue:
     return current_app.extensions[EXTENSION]
 
