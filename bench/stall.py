@@ -350,7 +350,7 @@ class Bench:
     # --- the run ---------------------------------------------------------------------------
 
     async def main(self) -> dict:
-        async with aiohttp.ClientSession() as http:
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
             await self.room(http)
             stop = asyncio.Event()
             voting = asyncio.ensure_future(self.voting(stop))

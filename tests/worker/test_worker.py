@@ -9,7 +9,6 @@ import time
 from pathlib import Path
 
 import pytest
-import requests
 from sqlmodel import Session
 
 from tests import factories
@@ -107,17 +106,23 @@ def test_a_failed_job_says_why_and_writes_nothing(live_server):
     assert not list(jobs_dir(live_server).glob("*.part")) and not list(jobs_dir(live_server).glob("*.input"))
 
 
-def test_the_worker_stops_with_its_server(live_server):
-    assert requests.get(live_server.url + "/").status_code == 200
+def test_the_worker_stops_with_its_server_and_its_cut_job_is_said_failed(live_server):
     import subprocess
 
+    me = live_server.facilitator()
+    job = ask(me, live_server.seance_id, "extraits_zip")
+    wait_for(me, job, "Extrait de")
     children = subprocess.run(["pgrep", "-P", str(live_server.process.process.pid)],
                               capture_output=True, text=True).stdout.split()
     assert children, "the server started no worker"
-    live_server.process.kill()  # a crash: the worker notices its parent is gone
+    live_server.process.kill()  # a crash: the worker notices its parent is gone, mid-job
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and Path(f"/proc/{children[0]}").exists():
         time.sleep(0.2)
     assert not Path(f"/proc/{children[0]}").exists() or "zombie" in Path(
         f"/proc/{children[0]}/status").read_text()
-    live_server.process.start()  # the fixture stops it at the end
+    live_server.process.start()  # the new worker says the cut job failed; nothing half-written
+    me = live_server.facilitator()
+    text = wait_for(me, job, "job-error", timeout=60)
+    assert "interrompu" in text and "Demandez-le à nouveau" in text
+    assert not list(jobs_dir(live_server).glob(f"{job}*"))

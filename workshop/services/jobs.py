@@ -169,3 +169,8 @@ def wait(db: Session, job: Job, seconds: float, every: float = 0.1) -> Job:
         time.sleep(every)
         job = _fresh(db, job.id)
     return job
+
+
+def running(db: Session) -> list[Job]:
+    """Jobs marked running: when the only worker starts, those were cut short by its last stop."""
+    return list(db.exec(select(Job).where(Job.status == "running")))

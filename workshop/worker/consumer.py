@@ -41,6 +41,10 @@ def main(argv: list[str] | None = None) -> None:
     app = create_app()
     with app.app_context():
         huey = queue().huey
+    if args.parent:  # the embedded mode's only worker: what was running when it stopped is lost
+        from workshop.worker import tasks
+
+        tasks.fail_interrupted(app)
     print(f"workshop worker: {args.workers} tâche(s) à la fois, file {huey.name}", flush=True)
     # Threads: a job mostly waits on the database or on WeasyPrint, and threads share the app.
     consumer = huey.create_consumer(workers=args.workers, worker_type="thread", periodic=False,

@@ -115,6 +115,22 @@ def run(app, job_id: str) -> None:
         jobs.sweep(db, files)
 
 
+def fail_interrupted(app) -> int:
+    """At the start of the embedded worker (the only one): the jobs its last stop cut short
+    are failed, in their language, so that nobody waits for them. Returns how many."""
+    from workshop.worker import EXTENSION
+
+    files = app.extensions[EXTENSION].files
+    with app.app_context(), session_scope() as db:
+        cut = jobs.running(db)
+        for job in cut:
+            with app.test_request_context("/", headers={"Accept-Language": job.locale}):
+                jobs.fail(db, job.id, _("Le travail a été interrompu par un redémarrage du serveur ; "
+                                        "rien n'a été écrit. Demandez-le à nouveau."))
+            files.part_path(job.id).unlink(missing_ok=True)
+    return len(cut)
+
+
 # --- the builders ------------------------------------------------------------------------
 
 
