@@ -25,8 +25,8 @@ log = logging.getLogger(__name__)
 MAX_BLOCKING_S = 0.1  # the product's budget is 50 ms a greenlet; log from twice that
 PROBE_S = 0.01
 
-_state = {"threshold_ms": MAX_BLOCKING_S * 1000, "longest_ms": 0.0, "window_ms": 0.0, "blocked": 0, "window_blocked": 0, "late": 0,
-          "since": None, "on": False}
+_state = {"threshold_ms": MAX_BLOCKING_S * 1000, "longest_ms": 0.0, "window_ms": 0.0, "blocked": 0,
+          "window_blocked": 0, "late": 0, "since": None, "on": False}
 
 
 def _blocked(event) -> None:
