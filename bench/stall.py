@@ -385,6 +385,7 @@ class Bench:
                 "ack_ms": percentiles([v.acked - v.sent for v in acked]),
                 "screen_p95_ms": percentiles(screen)["p95"],
                 "longest_block_ms": (info["loop"] or {}).get("window_longest_block_ms", "n/a"),
+                "longest_busy_ms": (info["loop"] or {}).get("window_longest_busy_ms", "n/a"),
                 "job_s": info["job_s"], "detail": info["detail"],
                 "server_rss_mb": max((s[0] for s in samples if s[0]), default=None),
                 "worker_rss_mb": max((s[1] for s in samples if s[1]), default=None),
@@ -397,6 +398,7 @@ class Bench:
                 last[v.phone] = v.ack["dots"]
         return {"acknowledged_dots": self.dots_before + sum(last.values()), "phases": rows,
                 "longest_block_ms": (loop or {}).get("longest_block_ms", "n/a"),
+                "longest_busy_ms": (loop or {}).get("longest_busy_ms", "n/a"),
                 "server_rss_end_mb": rss_mb(self.server.pid), "worker_rss_end_mb": rss_mb(self.worker_pid()),
                 "stored_dots": state["totals"]["dots"], "dots_before": self.dots_before,
                 "args": vars(self.args), "server_log": str(self.workdir / "server.log")}
@@ -419,18 +421,22 @@ class Bench:
 def print_report(report: dict) -> None:
     print()
     print(f"{'phase':8} {'votes':>6} {'no ans.':>7} {'refused':>7} {'ack p50':>8} {'ack p95':>8} "
-          f"{'ack max':>8} {'screen p95':>10} {'block':>7} {'job s':>6} {'srv MB':>7} {'wrk MB':>7}  detail")
+          f"{'ack max':>8} {'screen p95':>10} {'block':>7} {'busy':>7} {'job s':>6} {'srv MB':>7} "
+          f"{'wrk MB':>7}  detail")
     for name, row in report["phases"].items():
         ack = row["ack_ms"]
         print(f"{name:8} {row['votes']:>6} {row['unanswered']:>7} {row['refused']:>7} {ack['p50']!s:>8} "
               f"{ack['p95']!s:>8} {ack['max']!s:>8} {row['screen_p95_ms']!s:>10} "
-              f"{row['longest_block_ms']!s:>7} {row['job_s']:>6} {row['server_rss_mb']!s:>7} "
+              f"{row['longest_block_ms']!s:>7} {row['longest_busy_ms']!s:>7} {row['job_s']:>6} "
+              f"{row['server_rss_mb']!s:>7} "
               f"{row['worker_rss_mb']!s:>7}  {row['detail']}")
-    print(f"\nlongest loop block over the run: {report['longest_block_ms']} ms; server RSS at the end "
+    print(f"\nlongest loop block over the run: {report['longest_block_ms']} ms "
+          f"({report['longest_busy_ms']} ms computing); server RSS at the end "
           f"{report['server_rss_end_mb']} MB, worker {report['worker_rss_end_mb']} MB")
     print(f"dots on the voting séance: {report['stored_dots']} stored, {report['acknowledged_dots']} as the "
           f"acknowledgements say (before the run: {report['dots_before']})")
-    print("(times in ms unless said; block = the longest the server's loop was held during the phase)")
+    print("(times in ms unless said; block = the longest the server's loop was held during the phase, "
+          "busy = the same counting only its CPU: the rest is the machine not running it)")
 
 
 def parse_args(argv=None):
