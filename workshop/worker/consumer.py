@@ -34,6 +34,8 @@ def main(argv: list[str] | None = None) -> None:
     logging.getLogger("weasyprint").setLevel(logging.WARNING)  # its every step at INFO
     if args.parent:
         threading.Thread(target=_follow_parent, args=(args.parent,), daemon=True).start()
+    # On a shared machine the serving loop comes first: the scheduler gives the worker what is left.
+    os.nice(int(os.environ.get("WORKSHOP_WORKER_NICE", "10")))
 
     from workshop import create_app
     from workshop.worker import queue
