@@ -361,7 +361,9 @@ class Bench:
             await self.run_phase("verrou", self.hold_lock)
             stop.set()
             await voting
-            await asyncio.sleep(3)
+            deadline = now() + 30  # every vote answered before the séance's total is read
+            while now() < deadline and any(v.acked is None for v in self.votes):
+                await asyncio.sleep(0.2)
             state = await asyncio.to_thread(self.fac.state, self.demo_id)
             for phone in self.phones + [self.screen]:
                 await phone.disconnect()

@@ -63,11 +63,12 @@ def _retrying(call, *args):
         try:
             return call(*args)
         except sqlite3.OperationalError as error:
-            pause = _RETRY_PAUSES_S[min(attempt, len(_RETRY_PAUSES_S) - 1)]
-            if not _locked(error) or time.monotonic() + pause > deadline:
+            remaining = deadline - time.monotonic()
+            if not _locked(error) or remaining <= 0:
                 raise
+            pause = _RETRY_PAUSES_S[min(attempt, len(_RETRY_PAUSES_S) - 1)]
             attempt += 1
-            time.sleep(pause)  # gevent's sleep in the server: the loop serves the others meanwhile
+            time.sleep(min(pause, remaining))  # gevent's sleep in the server: the others run meanwhile
 
 
 class _CooperativeCursor(sqlite3.Cursor):

@@ -22,4 +22,4 @@ def test_stall_bench_runs_every_phase_and_loses_no_acknowledged_vote(monkeypatch
         assert re.search(rf"^{phase}\s+\d+", output, re.M), phase
     assert "by the worker" in output and "longest loop block over the run:" in output
     stored, acknowledged = re.search(r"(\d+) stored, (\d+) as the acknowledgements say", output).groups()
-    assert stored == acknowledged
+    assert stored == acknowledged, output
