@@ -39,22 +39,11 @@ def create_app(test_config: dict | None = None) -> Flask:
                       async_handlers=False)
 
     from workshop import live, worker
-    from workshop.web import (
-        auth,
-        exports,
-        jobs,
-        lang,
-        perimetres,
-        phone,
-        pilotage,
-        plan,
-        plans,
-        screen,
-        seances,
-    )
+    from workshop.web import auth, exports, lang, perimetres, phone, pilotage, plan, plans, screen, seances
+    from workshop.web import jobs as job_pages
 
     for blueprint in (auth.bp, perimetres.bp, seances.bp, pilotage.bp, plan.bp, exports.bp,
-                      plans.bp, phone.bp, screen.bp, lang.bp, jobs.bp):
+                      plans.bp, phone.bp, screen.bp, lang.bp, job_pages.bp):
         app.register_blueprint(blueprint)
     live.init_app(app)
     worker.init_app(app)

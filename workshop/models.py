@@ -288,10 +288,11 @@ class Job(SQLModel, table=True):
     facilitator_id: int = Field(foreign_key="facilitator.id", index=True)  # who asked
     params: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     locale: str = Field(default="fr", max_length=5)  # the language the file is written in
-    status: str = Field(default="queued", max_length=12)  # queued, running, done, failed, cancelled, expired
+    # queued, running, done, failed, cancelled; expired once its file is removed (services.jobs.sweep)
+    status: str = Field(default="queued", max_length=12)
     progress: int = 0  # percent
-    step: str = Field(default="", max_length=200)  # what it is doing (French msgid)
-    error: str = Field(default="", max_length=500)  # why it failed (French msgid)
+    step: str = Field(default="", max_length=200)  # what it is doing, in `locale`
+    error: str = Field(default="", max_length=500)  # why it failed, in `locale`
     filename: str = Field(default="", max_length=200)  # the name the file is offered under
     mimetype: str = Field(default="", max_length=100)
     size: int = 0  # bytes
