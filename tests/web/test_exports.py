@@ -30,7 +30,7 @@ def test_every_download_for_its_facilitator(logged_in, seance):
         assert response.status_code == 200, path
         assert response.mimetype == mimetype, path
         assert "attachment" in response.headers["Content-Disposition"], path
-    page = logged_in.get(f"/seances/{seance.id}/synthese").get_data(as_text=True)
+    page = logged_in.get(f"/seances/{seance.id}/synthese", follow_redirects=True).get_data(as_text=True)
     assert "Synthèse de la séance de co-conception" in page and "<svg" in page
     assert "<script" not in page  # the charts are drawn on the server
     assert logged_in.get(f"/seances/{seance.id}/exports").status_code == 200
@@ -44,7 +44,8 @@ def test_unknown_table_and_foreign_collectivite_are_not_found(logged_in, db, sea
 
 def test_collectivite_extract(logged_in, db, seance):
     orchies = factories.collectivite_id(db, seance, "Orchies")
-    page = logged_in.get(f"/seances/{seance.id}/collectivites/{orchies}").get_data(as_text=True)
+    page = logged_in.get(f"/seances/{seance.id}/collectivites/{orchies}", follow_redirects=True)
+    page = page.get_data(as_text=True)
     assert "<h1>Orchies</h1>" in page
     pdf = logged_in.get(f"/seances/{seance.id}/collectivites/{orchies}?format=pdf", follow_redirects=True)
     assert pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
@@ -55,10 +56,10 @@ def test_the_summary_writes_figures_in_the_reader_language(logged_in, db, seance
     factories.ok(board.declare(db, seance, factories.participant(db, seance, "Cysoing"),
                                need.id, 2027, 1234))
     factories.ok(plan.set_capacity(db, seance, {2027: 500}, seance.owner_id))  # 82 groups placed
-    french = logged_in.get(f"/seances/{seance.id}/synthese").get_data(as_text=True)
+    french = logged_in.get(f"/seances/{seance.id}/synthese", follow_redirects=True).get_data(as_text=True)
     assert "<td>1\u202f234 / 15 ·" in french and "1\u202f234</td>" in french  # agents, trainees
     logged_in.get("/langue/en")
-    english = logged_in.get(f"/seances/{seance.id}/synthese").get_data(as_text=True)
+    english = logged_in.get(f"/seances/{seance.id}/synthese", follow_redirects=True).get_data(as_text=True)
     assert "<td>1,234 / 15 ·" in english and "1,234</td>" in english
 
 

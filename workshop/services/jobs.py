@@ -29,10 +29,12 @@ SHOWN = 20  # the séance's export page lists its latest jobs, at most this many
 # What each kind of job makes, as the export page and the job's page name it.
 KINDS = {
     "synthese_pdf": msg("Synthèse PDF"),
+    "synthese_html": msg("Synthèse à imprimer (page web)"),
     "classeur_xlsx": msg("Classeur XLSX"),
     "tableau_csv": msg("Tableau CSV"),
     "seance_json": msg("Séance complète (JSON)"),
     "extrait_pdf": msg("Extrait PDF d'une collectivité"),
+    "extrait_html": msg("Extrait d'une collectivité (page web)"),
     "extraits_zip": msg("Extraits de toutes les collectivités (ZIP)"),
     "import_json": msg("Import d'une séance (JSON)"),
 }

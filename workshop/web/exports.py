@@ -3,14 +3,13 @@ per-collectivité extracts; and the import of a JSON export."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
-from flask_babel import gettext as _
 
 from workshop import worker
 from workshop.db import get_session
 from workshop.domain.rules import Refusal
 from workshop.exports import tables
 from workshop.i18n import say
-from workshop.services import jobs, perimetres, seances, summary
+from workshop.services import jobs, perimetres, seances
 from workshop.web import current_facilitator, is_htmx, login_required
 from workshop.web.jobs import follow
 
@@ -25,16 +24,11 @@ def _seance(seance_id: int):
     return seance
 
 
-def _summary(seance_id: int) -> summary.Summary:
-    return summary.gather(get_session(), _seance(seance_id))
-
-
 @bp.get("/<int:seance_id>/synthese")
 @login_required
 def summary_page(seance_id: int):
-    s = _summary(seance_id)
-    return render_template("exports/summary.html", s=s, for_pdf=False,
-                           doc_title=_("Synthèse · %(title)s", title=s.seance.title))
+    """The printable page: made by the worker too (a big séance's page takes seconds)."""
+    return _start(_seance(seance_id), "synthese_html")
 
 
 # The files are made by the worker (workshop/worker/tasks.py): these addresses ask for a job,
@@ -113,13 +107,8 @@ def _start(seance, kind: str, **params):
 def extract(seance_id: int, collectivite_id: int):
     seance = _seance(seance_id)
     _member_id(seance, str(collectivite_id))
-    if request.args.get("format") == "pdf":
-        return _start(seance, "extrait_pdf", collectivite_id=collectivite_id)
-    s = summary.gather(get_session(), seance)
-    e = s.for_collectivite(collectivite_id)
-    html = render_template("exports/collectivite.html", s=s, e=e, for_pdf=False,
-                           doc_title=f"{e.name} · {s.seance.title}")
-    return html
+    kind = "extrait_pdf" if request.args.get("format") == "pdf" else "extrait_html"
+    return _start(seance, kind, collectivite_id=collectivite_id)
 
 
 @bp.get("/<int:seance_id>/exports")

@@ -62,8 +62,9 @@ def file(job_id: str):
     path = queue().files.file_path(job.id)
     if job.status != "done" or not job.filename or not path.is_file():
         abort(404)
-    response = send_file(path, mimetype=job.mimetype, as_attachment=True, download_name=job.filename,
-                         max_age=0)
+    # A printable page opens in the browser; every other file is saved.
+    response = send_file(path, mimetype=job.mimetype, download_name=job.filename, max_age=0,
+                         as_attachment=not job.mimetype.startswith("text/html"))
     response.headers["Cache-Control"] = "no-store"
     return response
 

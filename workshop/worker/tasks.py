@@ -35,6 +35,7 @@ from workshop.services import jobs, summary
 
 log = logging.getLogger(__name__)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+HTML = "text/html; charset=utf-8"
 
 
 class JobFailed(Exception):
@@ -150,14 +151,14 @@ def _stem(s: summary.Summary) -> str:
     return f"{slug(s.perimetre.name)}-{s.seance.held_on}"
 
 
-def _summary_html(s: summary.Summary) -> str:
-    return render_template("exports/summary.html", s=s, for_pdf=True,
+def _summary_html(s: summary.Summary, for_pdf: bool = True) -> str:
+    return render_template("exports/summary.html", s=s, for_pdf=for_pdf,
                            doc_title=_("Synthèse · %(title)s", title=s.seance.title))
 
 
-def _extract_html(s: summary.Summary, collectivite_id: int) -> tuple[str, str]:
+def _extract_html(s: summary.Summary, collectivite_id: int, for_pdf: bool = True) -> tuple[str, str]:
     e = s.for_collectivite(collectivite_id)
-    return e.name, render_template("exports/collectivite.html", s=s, e=e, for_pdf=True,
+    return e.name, render_template("exports/collectivite.html", s=s, e=e, for_pdf=for_pdf,
                                    doc_title=f"{e.name} · {s.seance.title}")
 
 
@@ -168,6 +169,14 @@ def summary_pdf(ctx: Context) -> Output:
     html = _summary_html(s)
     ctx.part.write_bytes(pdf.render(html))
     return Output(f"synthese-{_stem(s)}.pdf", "application/pdf")
+
+
+@builder("synthese_html")
+def summary_page(ctx: Context) -> Output:
+    """The printable page (opened in the browser, not saved: see web.jobs.file)."""
+    s = _gather(ctx)
+    ctx.part.write_text(_summary_html(s, for_pdf=False), encoding="utf-8")
+    return Output(f"synthese-{_stem(s)}.html", HTML)
 
 
 @builder("classeur_xlsx")
@@ -207,6 +216,17 @@ def extract_pdf(ctx: Context) -> Output:
     ctx.progress(50, _("Mise en page du PDF"))
     ctx.part.write_bytes(pdf.render(html))
     return Output(f"extrait-{slug(name)}-{s.seance.held_on}.pdf", "application/pdf")
+
+
+@builder("extrait_html")
+def extract_page(ctx: Context) -> Output:
+    s = _gather(ctx)
+    collectivite_id = ctx.job.params.get("collectivite_id")
+    if collectivite_id not in {m.id for m in s.members}:
+        raise JobFailed(_("Cette collectivité n'est pas du périmètre de la séance."))
+    name, html = _extract_html(s, collectivite_id, for_pdf=False)
+    ctx.part.write_text(html, encoding="utf-8")
+    return Output(f"extrait-{slug(name)}-{s.seance.held_on}.html", HTML)
 
 
 @builder("extraits_zip")
