@@ -1,5 +1,6 @@
 """Downloads of a séance, at any moment: summary (HTML, PDF), workbook, CSV, JSON, IEL list,
-per-collectivité extracts; and the import of a JSON export."""
+per-collectivité extracts and their ZIP; and the import of a JSON export. Every one of them
+is a job of the worker (workshop/worker): these views only ask and hand over."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
