@@ -58,6 +58,8 @@ def app(db_url, tmp_path):
         "SECRET_KEY": "test-secret",
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
+        # Jobs run inside the request (huey's immediate mode); the real worker: tests/worker/.
+        "JOBS_IMMEDIATE": True,
     })
     yield app
     app.extensions["workshop.engine"].dispose()

@@ -12,7 +12,8 @@ from pathlib import Path
 import workshop
 
 PACKAGE = Path(workshop.__file__).parent
-WIRING = {"workshop", "workshop.cli", "workshop.server", "workshop.__main__"}
+WIRING = {"workshop", "workshop.cli", "workshop.server", "workshop.__main__",
+          "workshop.worker.consumer"}  # the worker process makes its own app
 ENTRY = ("workshop.web", "workshop.live")
 
 

@@ -38,14 +38,16 @@ def create_app(test_config: dict | None = None) -> Flask:
                       # task per event (a tenth of a vote's time in a room voting at once).
                       async_handlers=False)
 
-    from workshop import live
+    from workshop import live, worker
     from workshop.web import auth, exports, lang, perimetres, phone, pilotage, plan, plans, screen, seances
+    from workshop.web import jobs as job_pages
     from workshop.web.clock import bp as clock_bp
 
     for blueprint in (auth.bp, perimetres.bp, seances.bp, pilotage.bp, plan.bp, exports.bp,
-                      plans.bp, phone.bp, screen.bp, lang.bp, clock_bp):
+                      plans.bp, phone.bp, screen.bp, lang.bp, clock_bp, job_pages.bp):
         app.register_blueprint(blueprint)
     live.init_app(app)
+    worker.init_app(app)
 
     from flask_babel import get_locale
 

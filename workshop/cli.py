@@ -4,7 +4,8 @@
     workshop seed                  load the territories and the theme catalogue
     workshop add-facilitator EMAIL add a facilitator account
     workshop demo                  all of the above plus a demo séance, then serve
-    workshop serve                 serve the app (gevent, WebSocket)
+    workshop serve                 serve the app (gevent, WebSocket), with its job worker
+    workshop worker                run the job worker alone (the cluster's own service)
 """
 
 import os
@@ -181,6 +182,15 @@ def demo(host, port, serve):
 def serve(host, port):
     """Serve the app with gevent (hundreds of WebSockets in one process)."""
     _exec_server(host, port)
+
+
+@main.command(context_settings={"ignore_unknown_options": True})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def worker(args):
+    """Run the job worker (exports, imports); `serve` starts one itself unless WORKSHOP_WORKER=external."""
+    from workshop.worker import consumer
+
+    consumer.main(list(args))
 
 
 def _exec_server(host: str, port: int) -> None:

@@ -61,6 +61,10 @@ def load(instance_path: str) -> dict:
         "RATELIMIT_STORAGE_URI": (env.get("WORKSHOP_REDIS_URL") or env.get("REDIS_URL")
                                   or "memory://"),
         "RATELIMIT_ENABLED": env.get("WORKSHOP_RATELIMIT", "1") == "1",
+        # Heavy work (exports, imports) runs in a worker: "child" (started by `workshop serve`),
+        # or "external" (its own service, docs/deploy.md). Its files: JOBS_DIR, shared by both.
+        "WORKER": env.get("WORKSHOP_WORKER", "child"),
+        "JOBS_DIR": env.get("WORKSHOP_JOBS_DIR") or None,
         # Socket flood control per connection: a burst, then events per second.
         "LIVE_BURST": 20,
         "LIVE_RATE": 10.0,

@@ -291,3 +291,29 @@ class Event(SQLModel, table=True):
     kind: str = Field(max_length=60)
     actor: str = Field(max_length=60)  # "facilitator:3", "participant:12", "system"
     payload: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class Job(SQLModel, table=True):
+    """A piece of heavy work (an export, an import) done by the worker, and its file.
+
+    The worker writes its progress here; the facilitator's page reads it. Seen and
+    fetched only by the séance's facilitators (or, without a séance, by whoever asked).
+    """
+
+    id: str = Field(primary_key=True, max_length=32)  # random: a job's URL is not guessable
+    kind: str = Field(max_length=40)  # see services.jobs.KINDS
+    seance_id: int | None = Field(default=None, foreign_key="seance.id", index=True)
+    facilitator_id: int = Field(foreign_key="facilitator.id", index=True)  # who asked
+    params: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    locale: str = Field(default="fr", max_length=5)  # the language the file is written in
+    # queued, running, done, failed, cancelled; expired once its file is removed (services.jobs.sweep)
+    status: str = Field(default="queued", max_length=12)
+    progress: int = 0  # percent
+    step: str = Field(default="", max_length=200)  # what it is doing, in `locale`
+    error: str = Field(default="", max_length=500)  # why it failed, in `locale`
+    filename: str = Field(default="", max_length=200)  # the name the file is offered under
+    mimetype: str = Field(default="", max_length=100)
+    size: int = 0  # bytes
+    result: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+    finished_at: datetime | None = None

@@ -16,15 +16,45 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=5000)
     args = parser.parse_args(argv if argv is not None else sys.argv[1:])
 
-    from workshop import create_app
+    from workshop import create_app, loopwatch
     from workshop.extensions import socketio
 
     app = create_app({"ASYNC_MODE": "gevent"})
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    loopwatch.start()
+    loopwatch.init_app(app)
+    from workshop import worker as jobs_queue
+
+    jobs_queue.warm(app)  # its storage opened now, not by the first export someone asks for
+    worker = _start_worker() if app.config.get("WORKER", "child") == "child" else None
     # A clean exit on SIGTERM (systemd, a test): stop accepting, close the sockets, return.
     import gevent
 
     gevent.signal_handler(signal.SIGTERM, socketio.stop)
     gevent.signal_handler(signal.SIGINT, socketio.stop)
     print(f"workshop: écoute sur http://{args.host}:{args.port}", flush=True)
-    socketio.run(app, host=args.host, port=args.port, log_output=False)
+    try:
+        socketio.run(app, host=args.host, port=args.port, log_output=False)
+    finally:
+        if worker is not None:
+            _stop_worker(worker)
+        logging.getLogger(__name__).info("longest loop block: %s ms", loopwatch.stats()["longest_block_ms"])
+
+
+def _start_worker():
+    """The embedded mode's job worker, as a child process (`workshop worker`)."""
+    import os
+    import subprocess
+
+    return subprocess.Popen([sys.executable, "-m", "workshop", "worker", "--parent", str(os.getpid())])
+
+
+def _stop_worker(worker) -> None:
+    import subprocess
+
+    worker.terminate()  # huey's consumer stops at once on SIGTERM (a job in hand is dropped)
+    try:
+        worker.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait()

@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from tests import factories
 from workshop import create_app
-from workshop import db as db_module
+from workshop.live import votes as votes_module
 from workshop.live.votes import NOT_STORED, writer
 from workshop.models import Event, Vote
 from workshop.services import board
@@ -73,8 +73,8 @@ def test_a_participants_ballots_in_one_batch_respect_the_budget(app, db, facilit
 
 @pytest.fixture
 def impatient_app(db_url, monkeypatch):
-    """The app, with a base that gives up waiting for a lock after 0.2 s."""
-    monkeypatch.setattr(db_module, "BUSY_TIMEOUT_MS", 200)
+    """The app, with a vote writer that gives up waiting for a lock after 0.2 s."""
+    monkeypatch.setattr(votes_module, "LOCK_WAIT_S", 0.2)
     app = create_app({"TESTING": True, "DATABASE_URL": db_url, "SECRET_KEY": "test-secret"})
     yield app
     app.extensions["workshop.engine"].dispose()

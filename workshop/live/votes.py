@@ -23,13 +23,16 @@ the tests), so this works in every async mode.
 
 import logging
 import queue as stdlib_queue
+import sqlite3
+import time
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
 
 from flask import render_template
+from sqlalchemy.exc import OperationalError
 
 from workshop.config import LANGUAGES
-from workshop.db import session_scope
+from workshop.db import lock_wait_limit, session_scope
 from workshop.domain.rules import Refusal
 from workshop.extensions import socketio
 from workshop.i18n import say
@@ -39,6 +42,11 @@ from workshop.services import board
 
 log = logging.getLogger(__name__)
 MAX_BATCH = 200
+# A phone hears within this many seconds whether its vote is stored, even while another
+# program holds the base's write lock: the batch waits for the lock (cooperatively, see db.py)
+# only what is left of its oldest ballot's allowance, then each phone is told to retry.
+LOCK_WAIT_S = 1.5
+MIN_LOCK_WAIT_S = 0.05
 
 NOT_STORED = Refusal("vote_non_enregistre",
                      "Votre vote n'a pas pu être enregistré : réessayez dans un instant.")
@@ -49,6 +57,7 @@ class _Slot:
     ballot: board.Ballot
     done: object  # an event of the async mode
     result: board.VoteResult | Refusal = field(default=NOT_STORED)
+    arrived: float = field(default_factory=time.monotonic)
 
 
 class VoteWriter:
@@ -73,8 +82,8 @@ class VoteWriter:
         slot = _Slot(ballot, self._event())
         self._queue.put(slot)
         # No timeout here (a timer per vote costs a tenth of a vote's time): the writer sets
-        # every slot it takes, stored or not, and the base itself gives up on a lock after
-        # its busy timeout, so a slot is never left waiting.
+        # every slot it takes, stored or not, and gives up on a locked base after what is left
+        # of LOCK_WAIT_S, so a slot is never left waiting.
         slot.done.wait()
         return slot.result
 
@@ -89,13 +98,17 @@ class VoteWriter:
             self._write(batch)
 
     def _write(self, batch: list[_Slot]) -> None:
+        waited = time.monotonic() - batch[0].arrived
         try:
-            with self.app.app_context(), session_scope() as db:
+            with (self.app.app_context(), lock_wait_limit(max(MIN_LOCK_WAIT_S, LOCK_WAIT_S - waited)),
+                  session_scope() as db):
                 results = board.cast_many(db, [slot.ballot for slot in batch])
             for slot, result in zip(batch, results, strict=True):
                 slot.result = result
             self.batches += 1
             self.ballots += len(batch)
+        except (OperationalError, sqlite3.OperationalError) as error:  # locked by another program
+            log.warning("a batch of %d votes could not be stored: %s", len(batch), error)
         except Exception:  # nothing of the batch is stored: each phone is told to retry
             log.exception("a batch of %d votes could not be stored", len(batch))
         finally:

@@ -1,19 +1,18 @@
 """Downloads of a séance, at any moment: summary (HTML, PDF), workbook, CSV, JSON, IEL list,
-per-collectivité extracts; and the import of a JSON export."""
-
-import json
-import re
-import unicodedata
+per-collectivité extracts and their ZIP; and the import of a JSON export. Every one of them
+is a job of the worker (workshop/worker): these views only ask and hand over."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import get_locale
 
+from workshop import worker
 from workshop.db import get_session
 from workshop.domain.rules import Refusal
-from workshop.exports import csv_files, json_seance, pdf, tables, xlsx
+from workshop.exports import tables
 from workshop.i18n import say
-from workshop.services import summary
-from workshop.web import current_facilitator, download, login_required, owned_or_404
+from workshop.services import jobs, perimetres
+from workshop.web import current_facilitator, is_htmx, login_required, owned_or_404
+from workshop.web.jobs import follow
 
 bp = Blueprint("exports", __name__, url_prefix="/seances")
 IMPORT_MAX = 20 * 1024 * 1024
@@ -23,40 +22,27 @@ def _seance(seance_id: int):
     return owned_or_404("seance", seance_id)
 
 
-def _slug(text: str) -> str:
-    ascii_ = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^A-Za-z0-9]+", "-", ascii_).strip("-").lower()[:60] or "seance"
-
-
-def _summary(seance_id: int) -> summary.Summary:
-    return summary.gather(get_session(), _seance(seance_id))
-
-
 @bp.get("/<int:seance_id>/synthese")
 @login_required
 def summary_page(seance_id: int):
-    s = _summary(seance_id)
-    return render_template("exports/summary.html", s=s, for_pdf=False,
-                           doc_title=_("Synthèse · %(title)s", title=s.seance.title))
+    """The printable page: made by the worker too (a big séance's page takes seconds)."""
+    return _start(_seance(seance_id), "synthese_html")
+
+
+# The files are made by the worker (workshop/worker/tasks.py): these addresses ask for a job,
+# then give the file if it is ready within a second, else the job's progress page.
 
 
 @bp.get("/<int:seance_id>/synthese.pdf")
 @login_required
 def summary_pdf(seance_id: int):
-    s = _summary(seance_id)
-    html = render_template("exports/summary.html", s=s, for_pdf=True,
-                           doc_title=_("Synthèse · %(title)s", title=s.seance.title))
-    return download(pdf.render(html), "application/pdf",
-                     f"synthese-{_slug(s.perimetre.name)}-{s.seance.held_on}.pdf")
+    return _start(_seance(seance_id), "synthese_pdf")
 
 
 @bp.get("/<int:seance_id>/seance.xlsx")
 @login_required
 def workbook(seance_id: int):
-    s = _summary(seance_id)
-    body = xlsx.render(tables.all_tables(s), s.seance.title, s.perimetre.name)
-    return download(body, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                     f"seance-{_slug(s.perimetre.name)}-{s.seance.held_on}.xlsx")
+    return _start(_seance(seance_id), "classeur_xlsx")
 
 
 @bp.get("/<int:seance_id>/csv/<name>.csv")
@@ -64,41 +50,73 @@ def workbook(seance_id: int):
 def csv_table(seance_id: int, name: str):
     if name not in tables.BY_NAME:
         abort(404)
-    s = _summary(seance_id)
-    return download(csv_files.render(tables.BY_NAME[name](s)), "text/csv; charset=utf-8",
-                     f"{name}-{_slug(s.perimetre.name)}-{s.seance.held_on}.csv")
+    return _start(_seance(seance_id), "tableau_csv", table=name)
 
 
 @bp.get("/<int:seance_id>/seance.json")
 @login_required
 def json_export(seance_id: int):
+    return _start(_seance(seance_id), "seance_json")
+
+
+@bp.get("/<int:seance_id>/extraits.zip")
+@login_required
+def extracts_zip(seance_id: int):
+    return _start(_seance(seance_id), "extraits_zip")
+
+
+@bp.post("/<int:seance_id>/travaux")
+@login_required
+def start_job(seance_id: int):
+    """The export page's buttons: the job's partial (htmx) or its page."""
     seance = _seance(seance_id)
-    body = json.dumps(json_seance.dump(get_session(), seance), ensure_ascii=False, indent=1)
-    return download(body.encode("utf-8"), "application/json",
-                     f"seance-{seance.id}-{seance.held_on}.json")
+    kind, form = request.form.get("kind", ""), request.form
+    params: dict = {}
+    if kind == "tableau_csv":
+        if form.get("table") not in tables.BY_NAME:
+            abort(404)
+        params["table"] = form["table"]
+    elif kind == "extrait_pdf":
+        params["collectivite_id"] = _member_id(seance, form.get("collectivite_id", ""))
+    elif kind not in SEANCE_JOBS:
+        abort(404)
+    job = worker.submit(kind, current_facilitator().id, seance.id, params, str(get_locale()))
+    if is_htmx():
+        return render_template("jobs/_job.html", job=job, refusal=None)
+    return redirect(url_for("jobs.show", job_id=job.id), 303)
+
+
+SEANCE_JOBS = ("synthese_pdf", "classeur_xlsx", "seance_json", "extraits_zip")
+
+
+def _member_id(seance, raw: str) -> int:
+    if not raw.isdigit() or int(raw) not in perimetres.member_ids(get_session(), seance.perimetre_id):
+        abort(404)
+    return int(raw)
+
+
+def _start(seance, kind: str, **params):
+    job = worker.submit(kind, current_facilitator().id, seance.id, params, str(get_locale()))
+    return follow(job)
 
 
 @bp.get("/<int:seance_id>/collectivites/<int:collectivite_id>")
 @login_required
 def extract(seance_id: int, collectivite_id: int):
-    s = _summary(seance_id)
-    if collectivite_id not in {m.id for m in s.members}:
-        abort(404)
-    e = s.for_collectivite(collectivite_id)
-    html = render_template("exports/collectivite.html", s=s, e=e,
-                           for_pdf=request.args.get("format") == "pdf",
-                           doc_title=f"{e.name} · {s.seance.title}")
-    if request.args.get("format") == "pdf":
-        return download(pdf.render(html), "application/pdf",
-                         f"extrait-{_slug(e.name)}-{s.seance.held_on}.pdf")
-    return html
+    seance = _seance(seance_id)
+    _member_id(seance, str(collectivite_id))
+    kind = "extrait_pdf" if request.args.get("format") == "pdf" else "extrait_html"
+    return _start(seance, kind, collectivite_id=collectivite_id)
 
 
 @bp.get("/<int:seance_id>/exports")
 @login_required
 def index(seance_id: int):
-    s = _summary(seance_id)
-    return render_template("exports/index.html", s=s, tables=tables.BY_NAME)
+    seance = _seance(seance_id)
+    db = get_session()
+    return render_template("exports/index.html", seance=seance, tables=tables.BY_NAME,
+                           members=perimetres.members(db, seance.perimetre_id),
+                           jobs=jobs.for_seance(db, seance.id))
 
 
 @bp.post("/importer")
@@ -113,16 +131,9 @@ def import_json():
         raw = upload.read(IMPORT_MAX + 1)
         if len(raw) > IMPORT_MAX:
             refusal = Refusal("fichier_trop_gros", "Fichier trop volumineux (20 Mo au plus).")
-        else:
-            try:
-                data = json.loads(raw.decode("utf-8-sig"))
-            except (UnicodeDecodeError, ValueError):
-                refusal = Refusal("fichier_illisible", "Ce fichier n'est pas du JSON lisible.")
-            else:
-                result = json_seance.load(get_session(), data, current_facilitator().id)
-                if not isinstance(result, Refusal):
-                    flash(_("Séance « %(title)s » importée.", title=result.title), "success")
-                    return redirect(url_for("seances.detail", seance_id=result.id))
-                refusal = result
+        else:  # read, checked and loaded by the worker: a big file never holds the room
+            job = worker.submit("import_json", current_facilitator().id, locale=str(get_locale()),
+                                upload=raw)
+            return follow(job)
     flash(say(refusal), "error")
     return redirect(url_for("seances.index")), 303
