@@ -10,6 +10,8 @@ import os
 import secrets
 from pathlib import Path
 
+from workshop.schemas import SEANCE_FILE_MAX
+
 
 def _secret_key(instance_path: Path) -> str:
     """Generate the secret key once and keep it, so that restarts keep logins."""
@@ -47,7 +49,12 @@ def load(instance_path: str) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env.get("WORKSHOP_COOKIE_SECURE", "0") == "1",
         "WTF_CSRF_TIME_LIMIT": None,
-        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        # The largest body any route takes; each route's own limit is set per request
+        # (web/guards.py: `upload_limit`, else schemas.FORM_MAX).
+        "MAX_CONTENT_LENGTH": SEANCE_FILE_MAX + 64 * 1024,
+        # How many reverse proxies in front of the app set X-Forwarded-For/-Proto/-Host
+        # (nginx: 1). 0 trusts none: the client's address is the socket's.
+        "PROXIES": int(env.get("WORKSHOP_PROXIES", "0") or 0),
         # Static files carry a content hash in their URL (?v=...): browsers may keep them a year.
         "SEND_FILE_MAX_AGE_DEFAULT": 365 * 24 * 3600,
         "COMPRESS_MIMETYPES": ["text/html", "text/css", "text/javascript", "application/javascript",

@@ -33,10 +33,10 @@ from workshop.models import (
     Theme,
     utcnow,
 )
-from workshop.schemas import SeanceCreate
+from workshop.schemas import PLAN_FILE_MAX, SeanceCreate, too_large
 from workshop.services import events, perimetres, seances
 
-MAX_BYTES = 5 * 1024 * 1024  # a plan is a few hundred rows; 5 MB is generous
+MAX_BYTES = PLAN_FILE_MAX  # a plan is a few hundred rows; 5 MB is generous
 MAX_UNZIPPED = 50 * 1024 * 1024
 MAX_RATIO = 100  # compressed -> uncompressed; XLSX is about 5 to 10
 MAX_ROWS = 20_000
@@ -54,7 +54,7 @@ class Sheet:
 def read(filename: str, data: bytes) -> list[Sheet] | Refusal:
     """The tables of an uploaded file, or why it cannot be read."""
     if len(data) > MAX_BYTES:
-        return Refusal("fichier_trop_gros", "Fichier trop volumineux (5 Mo au plus).")
+        return too_large(MAX_BYTES)
     if not data.strip():
         return Refusal("fichier_vide", "Le fichier est vide.")
     name = filename.lower()

@@ -12,11 +12,13 @@ from workshop.db import get_session
 from workshop.domain.rules import Refusal
 from workshop.exports import csv_files, json_seance, pdf, tables, xlsx
 from workshop.i18n import say
+from workshop.schemas import SEANCE_FILE_MAX, load_json, too_large
 from workshop.services import seances, summary
 from workshop.web import current_facilitator, download, login_required
+from workshop.web.guards import upload_limit
 
 bp = Blueprint("exports", __name__, url_prefix="/seances")
-IMPORT_MAX = 20 * 1024 * 1024
+IMPORT_MAX = SEANCE_FILE_MAX
 
 
 def _seance(seance_id: int):
@@ -105,9 +107,9 @@ def index(seance_id: int):
 
 
 @bp.post("/importer")
+@upload_limit(IMPORT_MAX)
 @login_required
 def import_json():
-    request.max_content_length = IMPORT_MAX + 64 * 1024  # this form alone takes large files
     upload = request.files.get("fichier")
     refusal = None
     if upload is None or not upload.filename:
@@ -115,11 +117,10 @@ def import_json():
     else:
         raw = upload.read(IMPORT_MAX + 1)
         if len(raw) > IMPORT_MAX:
-            refusal = Refusal("fichier_trop_gros", "Fichier trop volumineux (20 Mo au plus).")
+            refusal = too_large(IMPORT_MAX)
         else:
-            try:
-                data = json.loads(raw.decode("utf-8-sig"))
-            except (UnicodeDecodeError, ValueError):
+            data = load_json(raw)
+            if data is load_json.INVALID:
                 refusal = Refusal("fichier_illisible", "Ce fichier n'est pas du JSON lisible.")
             else:
                 result = json_seance.load(get_session(), data, current_facilitator().id)

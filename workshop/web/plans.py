@@ -12,10 +12,11 @@ from workshop.exports import csv_files, xlsx
 from workshop.exports.tables import Table
 from workshop.i18n import say
 from workshop.models import PlanImport
-from workshop.schemas import SeanceCreate, parse
+from workshop.schemas import PLAN_FILE_MAX, SeanceCreate, form_id, parse
 from workshop.services import perimetres
 from workshop.services import plan_imports as service
 from workshop.web import current_facilitator, download, invalid, login_required
+from workshop.web.guards import upload_limit
 
 bp = Blueprint("plans", __name__, url_prefix="/perimetres/<int:perimetre_id>/plans")
 
@@ -66,13 +67,12 @@ def template(perimetre_id: int, fmt: str):
 
 
 @bp.post("/")
+@upload_limit(PLAN_FILE_MAX)
 @login_required
 def upload(perimetre_id: int):
     perimetre = _perimetre(perimetre_id)
-    request.max_content_length = service.MAX_BYTES + 64 * 1024
     file = request.files.get("fichier")
-    collectivite = request.form.get("collectivite_id", "")
-    collectivite_id = int(collectivite) if collectivite.isdigit() else None
+    collectivite_id = form_id(request.form.get("collectivite_id"))
     if file is None or not file.filename:
         result = Refusal("fichier_absent", "Choisissez un fichier XLSX ou CSV.")
     else:
@@ -86,8 +86,8 @@ def upload(perimetre_id: int):
 
 
 def _overrides() -> dict[int, str]:
-    return {int(k.removeprefix("theme-")): v for k, v in request.form.items()
-            if k.startswith("theme-") and k.removeprefix("theme-").isdigit() and v}
+    ids = {k: form_id(k.removeprefix("theme-")) for k in request.form if k.startswith("theme-")}
+    return {i: request.form[k] for k, i in ids.items() if i is not None and request.form[k]}
 
 
 @bp.get("/<int:import_id>")
