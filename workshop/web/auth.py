@@ -8,7 +8,7 @@ from workshop.extensions import limiter
 from workshop.i18n import say
 from workshop.schemas import Login, parse
 from workshop.services import facilitators
-from workshop.web import local_path
+from workshop.web import current_facilitator, local_path
 
 bp = Blueprint("auth", __name__)
 
@@ -32,6 +32,7 @@ def login():
             if lang:
                 session["lang"] = lang
             session["facilitator_id"] = result.id
+            session["epoch"] = result.session_epoch
             session.permanent = True
             return redirect(_safe_next(request.args.get("next")))
         error = say(result)
@@ -42,6 +43,9 @@ def login():
 
 @bp.post("/deconnexion")
 def logout():
+    facilitator = current_facilitator()
+    if facilitator is not None:  # every session of this account ends, copies of the cookie too
+        facilitators.end_sessions(get_session(), facilitator)
     lang = session.get("lang")
     session.clear()
     if lang:
