@@ -64,7 +64,10 @@ def load(instance_path: str) -> dict:
         "RATELIMIT_STORAGE_URI": (env.get("WORKSHOP_REDIS_URL") or env.get("REDIS_URL")
                                   or "memory://"),
         "RATELIMIT_ENABLED": env.get("WORKSHOP_RATELIMIT", "1") == "1",
-        # Socket flood control per connection: a burst, then events per second.
+        # New participants per address and minute (a venue's NAT puts a whole room on one).
+        "JOINS_PER_MINUTE": int(env.get("WORKSHOP_JOINS_PER_MINUTE", "600") or 600),
+        # Socket flood control per participant (all their sockets, all processes): a burst,
+        # then events per second.
         "LIVE_BURST": 20,
         "LIVE_RATE": 10.0,
     }
