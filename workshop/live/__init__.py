@@ -16,6 +16,7 @@ from workshop.i18n import say
 from workshop.live import facilitators, phones, screens
 from workshop.live.broadcast import broadcaster
 from workshop.live.connections import connections
+from workshop.live.flood import flood
 from workshop.live.presence import presence
 from workshop.live.votes import writer
 
@@ -26,6 +27,7 @@ def init_app(app) -> None:
     broadcaster.init_app(app)
     writer.init_app(app)
     presence.init_app(app)
+    flood.init_app(app)
 
     @socketio.on("connect")
     def connect(auth=None):

@@ -27,6 +27,7 @@ from workshop.live.broadcast import (
     phones_room,
 )
 from workshop.live.connections import Identity, connections
+from workshop.live.flood import flood
 from workshop.live.presence import presence
 from workshop.live.votes import writer
 from workshop.models import Participant, Seance
@@ -79,7 +80,7 @@ def _who(sid: str | None = None, config=None) -> Identity | Refusal:
     who = connections.get(sid)
     if who is None or who.participant_id is None:
         return UNKNOWN_PARTICIPANT
-    if not connections.allow(sid, config["LIVE_BURST"], config["LIVE_RATE"]):
+    if not flood.allow(who.participant_id):  # per participant, whatever the socket
         return FLOOD
     return who
 

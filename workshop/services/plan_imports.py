@@ -112,7 +112,10 @@ def _read_csv(data: bytes) -> list[Sheet] | Refusal:
         return Refusal("type_refuse", "Ce fichier n'est pas un texte CSV.")
     sample = "\n".join(text.splitlines()[:20])
     delimiter = max((";", ",", "\t"), key=sample.count)
-    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    try:
+        rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    except csv.Error:  # a field of more than 128 KB, a stray NUL: not a plan
+        return Refusal("type_refuse", "Ce fichier n'est pas un texte CSV.")
     if len(rows) > MAX_ROWS:
         return Refusal("trop_de_lignes", "Plus de %(max)s lignes.", max=MAX_ROWS)
     return [Sheet("", [r[:MAX_COLUMNS] for r in rows])]
