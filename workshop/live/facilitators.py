@@ -12,6 +12,7 @@ from workshop.domain.rules import Refusal
 from workshop.live.broadcast import EVENT, facilitator_room, language, plan_room
 from workshop.live.connections import Identity, connections
 from workshop.live.presence import presence
+from workshop.schemas import ID_MAX
 from workshop.services import board as board_service
 from workshop.services import plan as plan_service
 from workshop.services import seances
@@ -21,8 +22,10 @@ from workshop.web import current_facilitator
 def connect(auth: dict) -> Refusal | None:
     facilitator = current_facilitator()
     seance_id = auth.get("facilitator")
-    if facilitator is None or not isinstance(seance_id, int):
+    if facilitator is None:
         return Refusal("non_connecte", "Connectez-vous comme animateur.")
+    if not isinstance(seance_id, int) or not 1 <= seance_id <= ID_MAX:  # 2**70 names nothing
+        return Refusal("seance_inconnue", "Séance inconnue.")
     seance = seances.get_owned(get_session(), seance_id, facilitator.id)
     if seance is None:
         return Refusal("seance_inconnue", "Séance inconnue.")
