@@ -24,7 +24,7 @@ def connect(auth: dict) -> Refusal | None:
     seance_id = auth.get("facilitator")
     if facilitator is None:
         return Refusal("non_connecte", "Connectez-vous comme animateur.")
-    if not isinstance(seance_id, int) or not 1 <= seance_id <= ID_MAX:  # 2**70 names nothing
+    if type(seance_id) is not int or not 1 <= seance_id <= ID_MAX:  # true, 2**70 name nothing
         return Refusal("seance_inconnue", "Séance inconnue.")
     seance = seances.get_owned(get_session(), seance_id, facilitator.id)
     if seance is None:
