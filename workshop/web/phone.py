@@ -49,13 +49,19 @@ def _known_here() -> bool:
     address gets no such pass, so a throttled address cannot tell right codes from wrong ones
     (no oracle for guessing)."""
     code = _typed_code()
-    return bool(code and limiter.enabled and limiter.storage.get(_known_key(code)))
+    try:
+        return bool(code and limiter.enabled and limiter.storage.get(_known_key(code)))
+    except Exception:  # noqa: BLE001 - the limits' storage (Redis) is down: no pass
+        return False
 
 
 @bp.after_request
 def _remember_right_code(response):
     if g.get("right_code") and response.status_code < 400 and limiter.enabled:
-        limiter.storage.incr(_known_key(g.right_code), KNOWN_SECONDS)
+        try:
+            limiter.storage.incr(_known_key(g.right_code), KNOWN_SECONDS)
+        except Exception:  # noqa: BLE001 - the storage is down: the join itself went through
+            current_app.logger.warning("could not remember a join code", exc_info=True)
     return response
 
 
