@@ -23,7 +23,7 @@ COOKIE_DAYS = 30
 
 
 GUESSES = "30 per minute"  # wrong join codes from one address; right ones are not counted
-KNOWN_SECONDS = 12 * 3600  # a code that let someone in at an address stays open there a day
+KNOWN_SECONDS = 12 * 3600  # a code that let someone in from an address stays open there 12 h
 
 
 def _wrong(response) -> bool:
