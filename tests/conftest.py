@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -209,9 +210,10 @@ def live_server(template_db, tmp_path):
 PG_URL = os.environ.get("WORKSHOP_TEST_POSTGRES_URL", "postgresql://127.0.0.1:5432/test")
 
 
-@pytest.fixture
-def postgres_url():
-    """A fresh PostgreSQL database for one test, dropped afterwards."""
+@contextmanager
+def postgres_database(prefix: str = "workshop_test"):
+    """A fresh PostgreSQL database (its URL), dropped afterwards; skipped when there is no server
+    (fails in CI, where WORKSHOP_REQUIRE names postgres)."""
     admin_url = PG_URL.replace("postgresql://", "postgresql+psycopg://", 1)
     try:
         admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
@@ -221,11 +223,19 @@ def postgres_url():
             raise
         pytest.skip(reason=f"PostgreSQL not reachable at {PG_URL} ({type(error).__name__}); "
                     "install it (apt-get install postgresql) or set WORKSHOP_TEST_POSTGRES_URL")
-    name = f"workshop_test_{uuid.uuid4().hex[:10]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = PG_URL.rsplit("/", 1)[0] + "/" + name
-    yield url
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    try:
+        yield PG_URL.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def postgres_url():
+    """A fresh PostgreSQL database for one test, dropped afterwards."""
+    with postgres_database() as url:
+        yield url

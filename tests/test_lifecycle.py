@@ -87,3 +87,31 @@ def test_purge_keeps_results_and_drops_identities(db_url):
         assert {(v.participant_id, v.need_id): v.dots for v in db.exec(select(Vote))} == votes
     assert "0 participant anonymisé." in run(["purge-identities", "--older-than", "365"], db_url).output
     engine.dispose()
+
+
+def test_restore_refuses_while_a_server_uses_the_base(db_url, tmp_path):
+    from tests.conftest import ServerProcess, free_port
+
+    backup = tmp_path / "sauvegarde.sqlite3"
+    assert run(["backup", str(backup)], db_url).exit_code == 0
+    server = ServerProcess(free_port(), db_url, tmp_path / "server.log")
+    server.start()
+    try:
+        refused = run(["restore", str(backup), "--yes"], db_url)
+        assert refused.exit_code != 0 and "Un serveur utilise cette base" in refused.output
+        forced = run(["restore", str(backup), "--yes", "--force"], db_url)
+        assert forced.exit_code == 0, forced.output
+    finally:
+        server.stop()
+    assert run(["restore", str(backup), "--yes"], db_url).exit_code == 0  # stopped: allowed
+
+
+def test_a_new_password_ends_the_sessions_opened_before(app, client, db):
+    owner = factories.facilitator(db, "claire@example.fr")
+    client.post("/connexion", data={"email": owner.email, "password": factories.PASSWORD})
+    assert client.get("/seances/").status_code == 200
+    url = app.config["DATABASE_URL"]
+    assert run(["reset-password", owner.email], url, "nouveau-secret\nnouveau-secret\n").exit_code == 0
+    assert client.get("/seances/").status_code == 302
+    client.post("/connexion", data={"email": owner.email, "password": "nouveau-secret"})
+    assert client.get("/seances/").status_code == 200

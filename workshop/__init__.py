@@ -23,6 +23,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.from_mapping(test_config)
 
     db.init_app(app)
+    from workshop.web import guards
+
+    guards.init_app(app)  # before CSRF (it reads the form) and the blueprints (the id converter)
     csrf.init_app(app)
     limiter.init_app(app)
     compress.init_app(app)
@@ -37,6 +40,13 @@ def create_app(test_config: dict | None = None) -> Flask:
                       # Each socket's events run in its own reader, in order, instead of a new
                       # task per event (a tenth of a vote's time in a room voting at once).
                       async_handlers=False)
+    if app.config["PROXIES"]:
+        # Outermost, so that Engine.IO's origin check and the rate limits see the client's
+        # scheme, host and address as the proxies in front of us tell them.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = app.config["PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n, x_prefix=n)
 
     from workshop import live, worker
     from workshop.web import auth, exports, lang, perimetres, phone, pilotage, plan, plans, screen, seances
@@ -143,8 +153,12 @@ def _register_pages(app: Flask) -> None:
 
     @app.errorhandler(413)
     def too_large(_error):
-        return render_template("errors/error.html", status=413,
-                               message=_("Le fichier ou le formulaire envoyé est trop volumineux.")), 413
+        from workshop.web.guards import route_limit
+
+        size = route_limit() // (1024 * 1024)
+        return render_template("errors/error.html", status=413, message=_(
+            "Le fichier ou le formulaire envoyé est trop volumineux (%(mb)s Mo au plus).",
+            mb=size)), 413
 
     @app.errorhandler(500)
     def server_error(_error):

@@ -115,15 +115,16 @@ def backup(path):
 @main.command()
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--yes", is_flag=True, help="Ne pas demander de confirmation.")
-def restore(path, yes):
-    """Replace the SQLite database by the backup PATH (stop the server first)."""
+@click.option("--force", is_flag=True, help="Restaurer même si un serveur utilise la base.")
+def restore(path, yes, force):
+    """Replace the SQLite database by the backup PATH (refused while a server runs on it)."""
     from workshop.db import engine
     from workshop.services import lifecycle
 
     if not yes:
         click.confirm("Remplacer toute la base par cette sauvegarde ?", abort=True)
     with _app().app_context():
-        result = lifecycle.restore(engine(), path)
+        result = lifecycle.restore(engine(), path, force=force)
     if isinstance(result, Refusal):
         raise click.ClickException(result.message)
     click.echo(f"Base restaurée ({result} événements).")

@@ -11,6 +11,7 @@ import secrets
 from pathlib import Path
 
 from workshop.domain import clock
+from workshop.domain.limits import SEANCE_FILE_MAX
 
 LANGUAGES = ("fr", "en")  # the UI's languages, the default first
 
@@ -51,7 +52,12 @@ def load(instance_path: str) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env.get("WORKSHOP_COOKIE_SECURE", "0") == "1",
         "WTF_CSRF_TIME_LIMIT": None,
-        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        # The largest body any route takes; each route's own limit is set per request
+        # (web/guards.py: `upload_limit`, else schemas.FORM_MAX).
+        "MAX_CONTENT_LENGTH": SEANCE_FILE_MAX + 64 * 1024,
+        # How many reverse proxies in front of the app set X-Forwarded-For/-Proto/-Host
+        # (nginx: 1). 0 trusts none: the client's address is the socket's.
+        "PROXIES": int(env.get("WORKSHOP_PROXIES", "0") or 0),
         # Static files carry a content hash in their URL (?v=...): browsers may keep them a year.
         "SEND_FILE_MAX_AGE_DEFAULT": 365 * 24 * 3600,
         "COMPRESS_MIMETYPES": ["text/html", "text/css", "text/javascript", "application/javascript",
@@ -65,7 +71,10 @@ def load(instance_path: str) -> dict:
         # or "external" (its own service, docs/deploy.md). Its files: JOBS_DIR, shared by both.
         "WORKER": env.get("WORKSHOP_WORKER", "child"),
         "JOBS_DIR": env.get("WORKSHOP_JOBS_DIR") or None,
-        # Socket flood control per connection: a burst, then events per second.
+        # New participants per address and minute (a venue's NAT puts a whole room on one).
+        "JOINS_PER_MINUTE": int(env.get("WORKSHOP_JOINS_PER_MINUTE", "600") or 600),
+        # Socket flood control per participant (all their sockets, all processes): a burst,
+        # then events per second.
         "LIVE_BURST": 20,
         "LIVE_RATE": 10.0,
     }

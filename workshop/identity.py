@@ -16,6 +16,10 @@ PARTICIPANT_COOKIE = "p_{}"  # one participant cookie per séance: format with i
 def current_facilitator() -> Facilitator | None:
     if "facilitator" not in g:
         facilitator_id = session.get("facilitator_id")
-        facilitator = get_session().get(Facilitator, facilitator_id) if facilitator_id else None
-        g.facilitator = facilitator if facilitator and facilitator.active else None
+        facilitator = get_session().get(Facilitator, facilitator_id) \
+            if isinstance(facilitator_id, int) else None
+        # A logout or a new password moves the account's epoch: every earlier cookie ends.
+        current = (facilitator is not None and facilitator.active
+                   and session.get("epoch") == facilitator.session_epoch)
+        g.facilitator = facilitator if current else None
     return g.facilitator

@@ -96,6 +96,9 @@ class Facilitator(SQLModel, table=True):
     name: str = Field(max_length=200)
     password_hash: str = Field(max_length=300)
     active: bool = True
+    # Written into each login cookie; logging out or a new password moves it on, so every
+    # cookie signed before no longer opens anything (a signed cookie cannot be recalled).
+    session_epoch: int = 0
     created_at: datetime = Field(default_factory=utcnow)
 
 

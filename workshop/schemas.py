@@ -5,18 +5,23 @@ said in no language yet): the same function checks forms and socket payloads.
 The entry points translate them where they answer (`i18n.parse`).
 """
 
+import json
 from datetime import date
 from typing import Annotated, ClassVar, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
 
-from workshop.domain.limits import (
+from workshop.domain.limits import (  # the byte limits are re-exported for the entry points
     CAPACITY_MAX,
     DETAILS_MAX,
     DOTS_MAX,
+    FORM_MAX,  # noqa: F401
     HORIZON_YEARS_MAX,
     ID_MAX,
+    JSON_DEPTH_MAX,
     MAX_AGENTS,
+    PLAN_FILE_MAX,  # noqa: F401
+    SEANCE_FILE_MAX,  # noqa: F401
     TIMER_MINUTES_MAX,
     TITLE_MAX,
     YEAR_MAX,
@@ -24,16 +29,84 @@ from workshop.domain.limits import (
 )
 from workshop.domain.messages import Message, msg
 from workshop.domain.phases import PHASES
+from workshop.domain.rules import Refusal
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TITLE_MAX)]
 Year = Annotated[int, Field(ge=YEAR_MIN, le=YEAR_MAX)]
 Dots = Annotated[int, Field(ge=1, le=DOTS_MAX)]
+
+def too_large(max_bytes: int) -> Refusal:
+    """The refusal of a file over its limit, saying the limit (in whole Mo)."""
+    return Refusal("fichier_trop_gros", "Fichier trop volumineux (%(mb)s Mo au plus).",
+                   mb=max_bytes // (1024 * 1024))
+
+
+def has_nul(value) -> bool:
+    """True if a string anywhere in `value` (str, list, dict, nested) holds a NUL character,
+    which PostgreSQL's text cannot store. Iterative: safe on any nesting."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
+    return False
+
+
+def _too_deep(value, limit: int) -> bool:
+    """True if lists and dicts nest deeper than `limit` (iterative: safe on any nesting)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth > limit:
+                return True
+            stack.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict)
+                                                          else item))
+    return False
+
+
+def load_json(raw: bytes | str):
+    """The decoded JSON, or `load_json.INVALID` when it is not UTF-8 JSON or nests deeper
+    than JSON_DEPTH_MAX (validators and templates recurse: deeper would crash them; deeper
+    than Python's recursion limit, the parser itself refuses)."""
+    try:
+        data = json.loads(raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw)
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return load_json.INVALID
+    return load_json.INVALID if _too_deep(data, JSON_DEPTH_MAX) else data
+
+
+load_json.INVALID = object()
+
+
+def form_id(value) -> int | None:
+    """A form field meant as an id (an <option value>): the integer, or None when it is not
+    plain ASCII digits in the ids' range ('²' and '٣' are digits to Python, not to us)."""
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 10:
+        number = int(value)
+        return number if 1 <= number <= ID_MAX else None
+    return None
 
 
 class Input(BaseModel):
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
     # Messages for one field and error type, where the generic one says too little.
     messages: ClassVar[dict[tuple[str, str], Message]] = {}
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value):
+        """No NUL in any text: PostgreSQL cannot store it (a socket payload reaches here
+        without the HTTP boundary of web/guards.py)."""
+        if has_nul(value):
+            raise ValueError("nul")
+        return value
 
 
 class Login(Input):

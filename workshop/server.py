@@ -20,6 +20,10 @@ def main(argv: list[str] | None = None) -> None:
     from workshop.extensions import socketio
 
     app = create_app({"ASYNC_MODE": "gevent"})
+    from workshop.services import lifecycle
+
+    # Held until this process ends: `workshop restore` refuses while a server uses the base.
+    lock = lifecycle.hold_serving_lock(app.extensions["workshop.engine"])  # noqa: F841
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     loopwatch.start()
     loopwatch.init_app(app)

@@ -15,6 +15,9 @@ NEED_INFO = re.compile(r'id="need-(\d+)-info"')
 DOTS = re.compile(r"(\d{1,3}(?:[\u202f\u00a0 ,.]\d{3})+|\d+)\s+gommettes?\b")
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 DISTURBED = 10  # % of a core used by other processes during a step: its figures are suspect
+# The harness joins the whole room from one address (127.0.0.1): the per-address join limit
+# of a real venue would stop it at 600 a minute.
+JOINS_PER_MINUTE = "1000000"
 now = time.perf_counter
 
 

@@ -23,7 +23,7 @@ except ImportError as error:  # pragma: no cover - told to the user
              f"pip install 'python-socketio[asyncio_client]' ({error})")
 
 from .client import Phone, Screen, Vote
-from .common import REPO, ROLES, free_port, log, now
+from .common import JOINS_PER_MINUTE, REPO, ROLES, free_port, log, now
 from .measures import board_counts, percentiles
 from .processes import ServerProcess, _safe_url, create_database, database_url_for, drop_database
 from .run import Run, Step, _Since
@@ -125,6 +125,7 @@ class Ours:
         app_dir = Path(self.args.app_dir).resolve()
         env = {**os.environ, "WORKSHOP_DATABASE_URL": self.database_url,
                "WORKSHOP_SECRET_KEY": "bench-secret", "PYTHONUNBUFFERED": "1",
+               "WORKSHOP_JOINS_PER_MINUTE": JOINS_PER_MINUTE,
                "PYTHONPATH": os.pathsep.join(filter(None, [str(app_dir),
                                                            os.environ.get("PYTHONPATH")]))}
         env.pop("WORKSHOP_REDIS_URL", None)
@@ -175,6 +176,7 @@ class Ours:
         env = {**os.environ, "WORKSHOP_DATABASE_URL": self.database_url,
                "WORKSHOP_REDIS_URL": args.redis_url, "WORKSHOP_SOCKETIO_CHANNEL": self.channel,
                "WORKSHOP_SECRET_KEY": "bench-secret", "PYTHONUNBUFFERED": "1",
+               "WORKSHOP_JOINS_PER_MINUTE": JOINS_PER_MINUTE,
                "PYTHONPATH": os.pathsep.join(filter(None, [str(app_dir),
                                                            os.environ.get("PYTHONPATH")]))}
         started = now()

@@ -134,3 +134,42 @@ def test_phones_on_one_process_a_screen_on_the_other(cluster):
         phone.disconnect()
     assert facilitator.state(seance_id)["totals"]["dots"] == 12
     screen.client.disconnect()
+
+
+def test_one_participant_on_both_processes_gets_one_flood_budget(cluster):
+    """The flood budget is counted in Redis: five sockets on each process, one token, add
+    what one socket alone could (a burst of 20, then 10 a second)."""
+    import threading
+
+    first, second = cluster.urls
+    facilitator = FacilitatorHttp(second, "cluster@example.fr", factories.PASSWORD)
+    assert facilitator.post(f"/seances/{cluster.seance.id}/phase", phase="recueil").status_code == 200
+    page = facilitator.http.get(f"{second}/seances/{cluster.seance.id}/pilotage").text
+    theme = int(re.search(r'<option value="(\d+)">', page.split('id="fac-theme"')[1]).group(1))
+    token = requests.post(f"{first}/j/{cluster.seance.join_code}/participants",
+                          json={"collectivite_id": cluster.members[1], "role": "elu"}).json()["token"]
+    sockets = []
+    for index in range(10):
+        client = socketio.Client(reconnection=False)
+        client.connect(cluster.urls[index % 2], auth={"token": token, "fresh": True},
+                       transports=["websocket"])
+        sockets.append(client)
+    accepted, lock = [], threading.Lock()
+
+    def send(index, client):
+        for k in range(8):
+            ack = client.call("add_need", {"theme_id": theme, "title": f"Flot {index}-{k}"}, timeout=10)
+            with lock:
+                accepted.append(bool(ack.get("ok")))
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=send, args=(i, c)) for i, c in enumerate(sockets)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    seconds = time.monotonic() - started
+    for client in sockets:
+        client.disconnect()
+    assert sum(accepted) <= 20 + 10 * seconds + 1, (sum(accepted), seconds)
+    assert len(facilitator.state(cluster.seance.id)["needs"]) == sum(accepted)

@@ -117,3 +117,78 @@ def test_a_phone_acts_only_in_its_own_open_seance(room):
     closed = phone.call("vote", {"need_id": need, "dots": 2})
     assert closed["code"] == "seance_close" and closed["message"]
     assert room.state()["totals"]["dots"] == 1
+
+
+def _flood(phones, theme: int, per_socket: int) -> tuple[int, float]:
+    """Every socket sends `per_socket` add_need at once; (accepted, seconds taken)."""
+    accepted, lock = [], threading.Lock()
+
+    def send(index, phone):
+        for k in range(per_socket):
+            ack = phone.client.call("add_need", {"theme_id": theme, "title": f"Flot {index}-{k}"},
+                                    timeout=10)
+            with lock:
+                accepted.append(bool(ack.get("ok")))
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=send, args=(i, p)) for i, p in enumerate(phones)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    return sum(accepted), time.monotonic() - started
+
+
+def test_one_participant_on_ten_sockets_gets_one_flood_budget(room):
+    """The limit is the participant's, not the socket's: ten sockets on one token add what one
+    socket would (a burst of 20, then 10 a second), not ten times that."""
+    room.phase("recueil")
+    first = room.phone()
+    phones = [first] + [room.phone(token=first.token) for _ in range(9)]
+    accepted, seconds = _flood(phones, theme_id(room), per_socket=8)
+    assert accepted <= 20 + 10 * seconds + 1, (accepted, seconds)
+    assert len(room.state()["needs"]) == accepted
+
+
+def _refused(url: str, auth: dict, headers: dict | None = None) -> str:
+    """The refusal's message of a socket that must not get in."""
+    client, said = socketio.Client(reconnection=False), []
+    client.on("connect_error", lambda data: said.append(data))
+    try:
+        client.connect(url, auth=auth, headers=headers or {}, transports=["websocket"],
+                       wait_timeout=5)
+    except socketio.exceptions.ConnectionError:
+        return str(said)
+    client.disconnect()
+    raise AssertionError(f"a socket got in with {auth!r}")
+
+
+def test_a_crash_in_connect_refuses_the_socket(room):
+    """A crash inside the connect handler (here the participant table gone from under the
+    server) used to let the socket in without an identity; it is refused now."""
+    cookie = "; ".join(f"{c.name}={c.value}" for c in room.facilitator.http.cookies)
+    # The reported input: séance 2**70 overflowed SQLite in the connect handler.
+    assert "inconnue" in _refused(room.server.url, {"facilitator": 2**70}, {"Cookie": cookie})
+    token = room.server.join(room.server.members[1])
+    engine = make_engine(room.server.database_url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("ALTER TABLE participant RENAME TO participant_away")
+    try:
+        assert "Erreur inattendue" in _refused(room.server.url, {"token": token, "fresh": True})
+    finally:
+        with engine.begin() as connection:
+            connection.exec_driver_sql("ALTER TABLE participant_away RENAME TO participant")
+        engine.dispose()
+    assert "socket connect failed" in room.server.log.read_text()
+    room.server.log.write_text("")  # that traceback was provoked: not a failure of the run
+    room.phase("recueil")
+    assert room.phone(token=token).call("add_need", {"theme_id": theme_id(room), "title": "Après"})["ok"]
+
+
+def test_a_client_event_named_disconnect_disconnects_nothing(room):
+    room.phase("recueil")
+    phone = room.phone()
+    phone.client.emit("disconnect", {})
+    time.sleep(0.3)
+    ack = phone.call("add_need", {"theme_id": theme_id(room), "title": "Toujours là"})
+    assert ack["ok"], ack

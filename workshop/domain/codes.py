@@ -32,3 +32,12 @@ def parse(typed: str) -> str | None:
 
 def new_secret() -> str:
     return secrets.token_urlsafe(24)
+
+
+_SECRET = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def plausible_secret(token) -> bool:
+    """True if `token` could be one of `new_secret()`'s (URL-safe base64, at most 64
+    characters): anything else (a NUL, a number, a megabyte) is looked up nowhere."""
+    return isinstance(token, str) and _SECRET.fullmatch(token) is not None

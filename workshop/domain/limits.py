@@ -19,3 +19,9 @@ CAPACITY_MAX = 2000  # training days a year
 
 DOTS_MAX = 50  # a dot budget, a cap per need, a vote's dots
 TIMER_MINUTES_MAX = 240
+
+# Request bodies, in bytes: a plan file, a séance export (JSON), and any other form.
+PLAN_FILE_MAX = 5 * 1024 * 1024
+SEANCE_FILE_MAX = 20 * 1024 * 1024
+FORM_MAX = 2 * 1024 * 1024
+JSON_DEPTH_MAX = 64  # a séance export nests 4 deep; deeper is not ours

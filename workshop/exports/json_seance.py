@@ -35,7 +35,7 @@ SCHEMA = json.loads((Path(__file__).with_name("seance.schema.json")).read_text(e
 
 def _line_key(key: str, need_refs: dict[int, str]) -> str:
     need, _, rest = key.partition(":")
-    ref = need_refs.get(int(need)) if need.isdigit() else need
+    ref = need_refs.get(int(need)) if need.isascii() and need.isdigit() else need
     return f"{ref}:{rest}" if rest else ref
 
 
@@ -99,7 +99,8 @@ def dump(db: Session, seance: Seance) -> dict:
 def load(db: Session, data, owner_id: int) -> Seance | Refusal:
     """Create a séance (and its perimeter) from an export; nothing is written on a refusal."""
     try:
-        jsonschema.validate(data, SCHEMA)
+        # Formats checked too: a `held_on` of 2026-13-45 is refused here, not by date().
+        jsonschema.validate(data, SCHEMA, format_checker=jsonschema.FormatChecker())
     except jsonschema.ValidationError as error:
         where = "/".join(str(p) for p in error.absolute_path) or msg("racine")
         return Refusal("fichier_invalide", "Ce fichier n'est pas un export de séance valide "

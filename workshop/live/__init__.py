@@ -16,6 +16,7 @@ from workshop.i18n import say
 from workshop.live import dispatch, facilitators, phones, screens
 from workshop.live.broadcast import broadcaster
 from workshop.live.connections import connections
+from workshop.live.flood import flood
 from workshop.live.presence import presence
 from workshop.live.votes import writer
 
@@ -27,23 +28,33 @@ def init_app(app) -> None:
     writer.init_app(app)
     presence.init_app(app)
     dispatch.init_app(app)
+    flood.init_app(app)
     app.extensions["workshop.online"] = presence.online  # the pages' connected counts
 
     @socketio.on("connect")
     def connect(auth=None):
         auth = auth if isinstance(auth, dict) else {}
-        if "screen" in auth:
-            refusal = screens.connect(auth)
-        elif "facilitator" in auth:
-            refusal = facilitators.connect(auth)
-        else:
-            refusal = phones.connect(auth)
+        try:
+            if "screen" in auth:
+                refusal = screens.connect(auth)
+            elif "facilitator" in auth:
+                refusal = facilitators.connect(auth)
+            else:
+                refusal = phones.connect(auth)
+        except Exception:  # noqa: BLE001 - a crash must refuse the socket, never let it in
+            # (Flask-SocketIO would turn the exception into the error handler's value, which
+            # accepts the connection without an identity.)
+            log.exception("socket connect failed")
+            connections.drop(request.sid)
+            refusal = phones.SERVER_ERROR
         if refusal:
             # The client gets {"message": ..., "data": {"code": ...}}.
             raise ConnectionRefusedError(say(refusal), {"code": refusal.code})
 
     @socketio.on("disconnect")
     def disconnect(*_args):
+        if socketio.server.manager.is_connected(request.sid, "/"):
+            return  # an event a client named "disconnect": the socket is still there
         who = connections.drop(request.sid)
         if who is not None:
             if who.participant_id is not None:

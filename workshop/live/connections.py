@@ -1,6 +1,5 @@
 """Who is behind each socket of this process, and who is connected per séance."""
 
-import time
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -16,7 +15,6 @@ class Identity:
 
 class Connections:
     def __init__(self) -> None:
-        self._buckets: dict[str, tuple[float, float]] = {}  # sid -> (tokens, last time)
         self._by_sid: dict[str, Identity] = {}
 
     def add(self, sid: str, identity: Identity) -> None:
@@ -25,20 +23,7 @@ class Connections:
     def get(self, sid: str) -> Identity | None:
         return self._by_sid.get(sid)
 
-    def allow(self, sid: str, burst: float, rate: float) -> bool:
-        """False when a socket sends faster than a person can tap (a script, a stuck client):
-        a burst of `burst` events, then `rate` per second (LIVE_BURST, LIVE_RATE in config)."""
-        now = time.monotonic()
-        tokens, last = self._buckets.get(sid, (burst, now))
-        tokens = min(burst, tokens + (now - last) * rate)
-        if tokens < 1:
-            self._buckets[sid] = (tokens, now)
-            return False
-        self._buckets[sid] = (tokens - 1, now)
-        return True
-
     def drop(self, sid: str) -> Identity | None:
-        self._buckets.pop(sid, None)
         return self._by_sid.pop(sid, None)
 
     def watching_plan(self, seance_id: int) -> bool:

@@ -19,6 +19,7 @@ from workshop.live.broadcast import (
     plan_room,
 )
 from workshop.live.connections import Identity, connections
+from workshop.schemas import ID_MAX
 from workshop.services import board as board_service
 from workshop.services import plan as plan_service
 from workshop.services import seances
@@ -27,8 +28,10 @@ from workshop.services import seances
 def connect(auth: dict) -> Refusal | None:
     facilitator = current_facilitator()
     seance_id = auth.get("facilitator")
-    if facilitator is None or not isinstance(seance_id, int):
+    if facilitator is None:
         return Refusal("non_connecte", "Connectez-vous comme animateur.")
+    if type(seance_id) is not int or not 1 <= seance_id <= ID_MAX:  # true, 2**70 name nothing
+        return Refusal("seance_inconnue", "Séance inconnue.")
     seance = seances.get_owned(get_session(), seance_id, facilitator.id)
     if seance is None:
         return Refusal("seance_inconnue", "Séance inconnue.")

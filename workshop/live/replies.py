@@ -13,17 +13,19 @@ from workshop.domain.rules import UNKNOWN_PARTICIPANT, Refusal
 from workshop.i18n import say
 from workshop.live import internals
 from workshop.live.connections import Identity, connections
+from workshop.live.flood import flood
 
 SERVER_ERROR = Refusal("erreur_serveur", "Erreur inattendue : rien n'a été enregistré. Réessayez.")
 FLOOD = Refusal("trop_rapide", "Trop d'envois d'un coup : patientez une seconde.")
 
 
 def who(sid: str, config) -> Identity | Refusal:
-    """The phone behind this socket, unless it floods (LIVE_BURST, LIVE_RATE per second)."""
+    """The phone behind this socket, unless its participant floods (LIVE_BURST, then LIVE_RATE
+    per second, counted per participant over all their sockets and processes: `flood`)."""
     found = connections.get(sid)
     if found is None or found.participant_id is None:
         return UNKNOWN_PARTICIPANT
-    if not connections.allow(sid, config["LIVE_BURST"], config["LIVE_RATE"]):
+    if not flood.allow(found.participant_id):
         return FLOOD
     return found
 

@@ -57,7 +57,17 @@ def set_password(db: Session, email: str, password: str) -> Facilitator | Refusa
         return Refusal("mot_de_passe_court",
                        "Le mot de passe doit compter au moins %(min)s caractères.", min=MIN_PASSWORD)
     facilitator.password_hash = generate_password_hash(password)
+    facilitator.session_epoch += 1  # whoever was logged in with the old password is out
     db.add(facilitator)
     events.record(db, "facilitator.password_reset", "system", facilitator_id=facilitator.id)
     db.commit()
     return facilitator
+
+
+def end_sessions(db: Session, facilitator: Facilitator) -> None:
+    """Log the account out everywhere: every login cookie issued so far stops working."""
+    facilitator.session_epoch += 1
+    db.add(facilitator)
+    events.record(db, "facilitator.logged_out", events.facilitator_actor(facilitator.id),
+                  facilitator_id=facilitator.id)
+    db.commit()

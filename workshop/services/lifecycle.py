@@ -1,6 +1,9 @@
 """Backups, restores and the purge of participants' identities (RGPD)."""
 
+import fcntl
+import os
 import sqlite3
+from contextlib import contextmanager
 from datetime import timedelta
 
 from sqlalchemy.engine import Engine
@@ -28,12 +31,55 @@ def backup(engine: Engine, target: str) -> int | Refusal:
         return copy.execute("SELECT count(*) FROM event").fetchone()[0]
 
 
-def restore(engine: Engine, source: str) -> int | Refusal:
-    """Replace the database by a backup (stop the server first: its sessions would be stale)."""
+def _lock_path(database: str) -> str:
+    return f"{database}.serving"
+
+
+def hold_serving_lock(engine: Engine):
+    """Called by a server at start: a shared lock on `<database>.serving`, held until the
+    process ends (the system drops it on a crash too), which `restore` checks. Returns the
+    open file (keep it); None on PostgreSQL, where restores go through pg_restore."""
+    database = _sqlite_path(engine)
+    if not database:
+        return None
+    handle = open(_lock_path(database), "a")  # noqa: SIM115 - held for the process's life
+    fcntl.flock(handle, fcntl.LOCK_SH)
+    return handle
+
+
+@contextmanager
+def _no_server(database: str, force: bool):
+    """The exclusive lock for the restore's time (a server starting waits), or a refusal
+    while a server holds its shared lock."""
+    fd = os.open(_lock_path(database), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if not force:
+                yield SERVER_RUNNING
+                return
+        yield None
+    finally:
+        os.close(fd)
+
+
+SERVER_RUNNING = Refusal("serveur_actif", "Un serveur utilise cette base : arrêtez-le avant de "
+                                          "restaurer (ou forcez avec --force).")
+
+
+def restore(engine: Engine, source: str, force: bool = False) -> int | Refusal:
+    """Replace the database by a backup. Refused while a server uses the database (its
+    acknowledged votes would be silently rolled back), unless `force`."""
     target = _sqlite_path(engine)
     if target is None:
         return Refusal("postgresql", "Base PostgreSQL : restaurez-la avec pg_restore "
                                      "(voir docs/deploy.md).")
+    with _no_server(target, force) as refusal:
+        return refusal or _restore(engine, source, target)
+
+
+def _restore(engine: Engine, source: str, target: str) -> int | Refusal:
     try:
         with sqlite3.connect(f"file:{source}?mode=ro", uri=True) as backup_db:
             if backup_db.execute("PRAGMA integrity_check").fetchone()[0] != "ok":

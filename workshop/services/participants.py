@@ -59,7 +59,7 @@ def proxy(db: Session, seance: Seance, collectivite_id: int,
 
 
 def by_token(db: Session, token: str | None) -> Participant | None:
-    if not token or len(token) > 64:
+    if not codes.plausible_secret(token):
         return None
     return db.exec(select(Participant).where(Participant.token == token)).first()
 

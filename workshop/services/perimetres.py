@@ -116,10 +116,16 @@ def add_epci(db: Session, perimetre: Perimetre, epci_code: str, actor_id: int) -
     return len(new)
 
 
+def usable_by(collectivite: Collectivite, owner_id: int) -> bool:
+    """Reference collectivités (with an INSEE or SIREN code) are everyone's; one added by hand
+    belongs to the account that added it (its name is that account's data)."""
+    return collectivite.code is not None or collectivite.created_by_id == owner_id
+
+
 def add_member(db: Session, perimetre: Perimetre, collectivite_id: int,
                actor_id: int) -> Collectivite | Refusal:
     collectivite = db.get(Collectivite, collectivite_id)
-    if collectivite is None:
+    if collectivite is None or not usable_by(collectivite, perimetre.owner_id):
         return UNKNOWN_COLLECTIVITE
     refusal = rules.not_already_member(collectivite.name, collectivite.id,
                                        member_ids(db, perimetre.id))

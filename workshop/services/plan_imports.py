@@ -34,11 +34,11 @@ from workshop.models import (
     Theme,
     utcnow,
 )
-from workshop.schemas import SeanceCreate
+from workshop.schemas import PLAN_FILE_MAX, SeanceCreate, too_large
 from workshop.services import events, perimetres, plan_preview, plan_reading, seances
 from workshop.services.plan_preview import FilePreview
 
-MAX_BYTES = 5 * 1024 * 1024  # a plan is a few hundred rows; 5 MB is generous
+MAX_BYTES = PLAN_FILE_MAX  # a plan is a few hundred rows; 5 MB is generous
 MAX_EDITABLE_ROWS = 120  # rows offered for correction (5 inputs each; a form takes 1,000 fields)
 CORRECTABLE = ("collectivite", "theme", "title", "agents", "year")
 TEMPLATE_HEADERS = ["Thème", "Intitulé de l'action", "Nombre d'agents", "Année souhaitée",
@@ -49,7 +49,7 @@ COUNTED = ("confirmed", "superseded")  # imports whose rows may still count (unl
 def read(filename: str, data: bytes) -> plan_reading.Book | Refusal:
     """The tables of an uploaded file, or why it cannot be read."""
     if len(data) > MAX_BYTES:
-        return Refusal("fichier_trop_gros", "Fichier trop volumineux (5 Mo au plus).")
+        return too_large(MAX_BYTES)
     return plan_reading.read(filename, data)
 
 
@@ -112,8 +112,10 @@ def choose(db: Session, upload_: PlanImport, form: dict[str, str], default_year:
         if view.columns is None:
             continue
         prefix = f"col-{view.index}-"
+        # ASCII digits only: '²' and '٣' are digits to str.isdigit(), not to int().
         picked = {int(k.removeprefix(prefix)): v for k, v in form.items()
-                  if k.startswith(prefix) and k.removeprefix(prefix).isdigit()}
+                  if k.startswith(prefix) and k.removeprefix(prefix).isascii()
+                  and k.removeprefix(prefix).isdigit() and len(k) < 20}
         if not picked:
             continue
         mapping = {str(i): f for i, f in picked.items() if f in plan_columns.FIELDS}

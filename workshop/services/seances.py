@@ -56,6 +56,9 @@ def add(db: Session, owner_id: int, data: SeanceCreate) -> Seance | Refusal:
     return Refusal("code_indisponible", "Aucun code libre n'a été trouvé : réessayez.")
 
 
+OWNER_ONLY = Refusal("proprietaire_seulement", "Seul le propriétaire de la séance peut la partager.")
+
+
 def _mine(facilitator_id: int):
     """Séances a facilitator runs: their own and those shared with them."""
     shared = select(SeanceShare.seance_id).where(SeanceShare.facilitator_id == facilitator_id)
@@ -83,7 +86,10 @@ def get_owned(db: Session, seance_id: int, owner_id: int) -> Seance | None:
 
 
 def share(db: Session, seance: Seance, email: str, actor_id: int) -> Facilitator | Refusal:
-    """Let a colleague run the séance too (its perimeter stays its owner's to edit)."""
+    """Let a colleague run the séance too (its perimeter stays its owner's to edit).
+    Only the owner shares: a colleague cannot pass the séance on."""
+    if actor_id != seance.owner_id:
+        return OWNER_ONLY
     other = db.exec(select(Facilitator).where(Facilitator.email == email.strip().lower())).first()
     if other is None or not other.active:
         return Refusal("compte_inconnu", "Aucun compte animateur pour cette adresse.", "email")
@@ -94,6 +100,20 @@ def share(db: Session, seance: Seance, email: str, actor_id: int) -> Facilitator
                   facilitator_id=other.id)
     db.commit()
     return other
+
+
+def unshare(db: Session, seance: Seance, facilitator_id: int, actor_id: int) -> Facilitator | Refusal:
+    """The owner takes a séance back from a colleague: they no longer see or run it."""
+    if actor_id != seance.owner_id:
+        return OWNER_ONLY
+    row = db.get(SeanceShare, (seance.id, facilitator_id))
+    if row is None:
+        return Refusal("partage_inconnu", "Cette séance n'est pas partagée avec ce compte.")
+    db.delete(row)
+    events.record(db, "seance.unshared", events.facilitator_actor(actor_id), seance_id=seance.id,
+                  facilitator_id=facilitator_id)
+    db.commit()
+    return db.get(Facilitator, facilitator_id)
 
 
 def shared_with(db: Session, seance: Seance) -> list[Facilitator]:
@@ -107,7 +127,7 @@ def by_join_code(db: Session, code: str) -> Seance | None:
 
 
 def by_screen_token(db: Session, token: str) -> Seance | None:
-    if not token or len(token) > 64:
+    if not codes.plausible_secret(token):
         return None
     return db.exec(select(Seance).where(Seance.screen_token == token)).first()
 

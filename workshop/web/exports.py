@@ -10,12 +10,14 @@ from workshop.db import get_session
 from workshop.domain.rules import Refusal
 from workshop.exports import tables
 from workshop.i18n import say
+from workshop.schemas import SEANCE_FILE_MAX, too_large
 from workshop.services import jobs, perimetres
 from workshop.web import current_facilitator, is_htmx, login_required, owned_or_404
+from workshop.web.guards import upload_limit
 from workshop.web.jobs import follow
 
 bp = Blueprint("exports", __name__, url_prefix="/seances")
-IMPORT_MAX = 20 * 1024 * 1024
+IMPORT_MAX = SEANCE_FILE_MAX
 
 
 def _seance(seance_id: int):
@@ -120,9 +122,9 @@ def index(seance_id: int):
 
 
 @bp.post("/importer")
+@upload_limit(IMPORT_MAX)
 @login_required
 def import_json():
-    request.max_content_length = IMPORT_MAX + 64 * 1024  # this form alone takes large files
     upload = request.files.get("fichier")
     refusal = None
     if upload is None or not upload.filename:
@@ -130,7 +132,7 @@ def import_json():
     else:
         raw = upload.read(IMPORT_MAX + 1)
         if len(raw) > IMPORT_MAX:
-            refusal = Refusal("fichier_trop_gros", "Fichier trop volumineux (20 Mo au plus).")
+            refusal = too_large(IMPORT_MAX)
         else:  # read, checked and loaded by the worker: a big file never holds the room
             job = worker.submit("import_json", current_facilitator().id, locale=str(get_locale()),
                                 upload=raw)

@@ -4,8 +4,9 @@ Small pages, no framework: the board's actions go over the socket
 (static/js/live.js), everything shown is rendered here or pushed as HTML.
 """
 
-from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 
 from workshop.db import get_session
 from workshop.domain import codes
@@ -22,10 +23,56 @@ COOKIE_DAYS = 30
 
 
 GUESSES = "30 per minute"  # wrong join codes from one address; right ones are not counted
+KNOWN_SECONDS = 12 * 3600  # a code that let someone in from an address stays open there 12 h
 
 
 def _wrong(response) -> bool:
     return response.status_code in (404, 422)
+
+
+def _typed_code() -> str | None:
+    """The join code this request names: in its URL, or typed in the /j/ form."""
+    if request.view_args and "code" in request.view_args:
+        return codes.parse(request.view_args["code"][:20])
+    if request.endpoint == "phone.enter" and request.method == "POST":
+        return codes.parse(request.form.get("code", "")[:20])
+    return None
+
+
+def _known_key(code: str) -> str:
+    return f"workshop/known-code/{get_remote_address()}/{code}"
+
+
+def _known_here() -> bool:
+    """True when this code already let someone in from this address: a room behind one NAT
+    keeps joining while someone among them types wrong codes. A code never used from an
+    address gets no such pass, so a throttled address cannot tell right codes from wrong ones
+    (no oracle for guessing)."""
+    code = _typed_code()
+    try:
+        return bool(code and limiter.enabled and limiter.storage.get(_known_key(code)))
+    except Exception:  # noqa: BLE001 - the limits' storage (Redis) is down: no pass
+        return False
+
+
+@bp.after_request
+def _remember_right_code(response):
+    if g.get("right_code") and response.status_code < 400 and limiter.enabled:
+        try:
+            limiter.storage.incr(_known_key(g.right_code), KNOWN_SECONDS)
+        except Exception:  # noqa: BLE001 - the storage is down: the join itself went through
+            current_app.logger.warning("could not remember a join code", exc_info=True)
+    return response
+
+
+# Every door that tells whether a code exists counts in one budget per address: the join
+# page, the collectivités' search, the join form, the JSON join, the /j/ form.
+guarded = limiter.shared_limit(GUESSES, scope="join-code", deduct_when=_wrong,
+                               exempt_when=_known_here)
+# Joins (new participants) per address, whatever the code: each participant has its own flood
+# budget on the socket, so participants must not be made by the thousand.
+joins = limiter.shared_limit(lambda: f"{current_app.config['JOINS_PER_MINUTE']} per minute",
+                             scope="joins")
 
 
 def _seance_or_404(code: str):
@@ -33,11 +80,13 @@ def _seance_or_404(code: str):
     seance = seances.by_join_code(get_session(), parsed) if parsed else None
     if seance is None:
         abort(404)
+    g.right_code = parsed
     return seance
 
 
 @bp.route("/", methods=["GET", "POST"])
-@limiter.limit(GUESSES, methods=["POST"], deduct_when=_wrong)
+@limiter.shared_limit(GUESSES, scope="join-code", methods=["POST"], deduct_when=_wrong,
+                      exempt_when=_known_here)
 def enter():
     """The short address shown on the screen: type the code, go to the séance."""
     error = None
@@ -45,13 +94,14 @@ def enter():
         typed = request.form.get("code", "")[:20]
         parsed = codes.parse(typed)
         if parsed and seances.by_join_code(get_session(), parsed):
+            g.right_code = parsed
             return redirect(url_for(".seance", code=parsed))
         error = _("Code inconnu : vérifiez les six caractères affichés à l'écran.")
     return render_template("phone/enter.html", error=error), 422 if error else 200
 
 
 @bp.get("/<code>")
-@limiter.limit(GUESSES, deduct_when=_wrong)
+@guarded
 def seance(code: str):
     db = get_session()
     seance_ = _seance_or_404(code)
@@ -65,17 +115,21 @@ def seance(code: str):
 
 
 @bp.get("/<code>/collectivites")
+@guarded
 def collectivites(code: str):
-    """Search the perimeter by name or postcode (100+ communes: no long list to scroll)."""
+    """Search the perimeter by name or postcode (100+ communes: no long list to scroll).
+    A closed séance lists nobody: its code no longer opens its perimeter."""
     seance_ = _seance_or_404(code)
     terms = search_terms(request.args.get("q", "")[:100])
-    members = perimetres.members(get_session(), seance_.perimetre_id)
+    members = [] if seance_.closed_at else perimetres.members(get_session(), seance_.perimetre_id)
     found = [m for m in members if all(t in m.search_key for t in terms)] if terms else []
     return render_template("phone/_collectivites.html", found=found[:15], query=terms,
                            total=len(found))
 
 
 @bp.post("/<code>")
+@guarded
+@joins
 def join(code: str):
     seance_ = _seance_or_404(code)
     data, errors = parse(Join, request.form)
@@ -91,7 +145,8 @@ def join(code: str):
 
 
 @bp.post("/<code>/participants")
-@limiter.limit(GUESSES, deduct_when=_wrong)
+@guarded
+@joins
 @csrf.exempt  # JSON only: a browser cannot send it cross-site without CORS, which we never grant
 def join_api(code: str):
     """Join from a script (load tests, tools): JSON in, the participant's token out."""

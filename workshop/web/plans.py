@@ -12,10 +12,11 @@ from workshop.exports import csv_files, xlsx
 from workshop.exports.tables import Table
 from workshop.i18n import parse, say
 from workshop.models import PlanImport
-from workshop.schemas import SeanceCreate
+from workshop.schemas import PLAN_FILE_MAX, SeanceCreate, form_id
 from workshop.services import perimetres
 from workshop.services import plan_imports as service
 from workshop.web import current_facilitator, download, invalid, login_required, owned_or_404
+from workshop.web.guards import upload_limit
 
 bp = Blueprint("plans", __name__, url_prefix="/perimetres/<int:perimetre_id>/plans")
 
@@ -63,13 +64,12 @@ def template(perimetre_id: int, fmt: str):
 
 
 @bp.post("/")
+@upload_limit(PLAN_FILE_MAX)
 @login_required
 def upload(perimetre_id: int):
     perimetre = _perimetre(perimetre_id)
-    request.max_content_length = service.MAX_BYTES + 64 * 1024
     file = request.files.get("fichier")
-    collectivite = request.form.get("collectivite_id", "")
-    collectivite_id = int(collectivite) if collectivite.isdigit() else None
+    collectivite_id = form_id(request.form.get("collectivite_id"))
     if file is None or not file.filename:
         result = Refusal("fichier_absent", "Choisissez un fichier XLSX, ODS, XLS ou CSV.")
     else:

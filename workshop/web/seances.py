@@ -75,3 +75,16 @@ def share(seance_id: int):
     else:
         flash(_("Séance partagée avec %(name)s.", name=result.name), "success")
     return redirect(url_for(".detail", seance_id=seance.id))
+
+
+@bp.post("/<int:seance_id>/partage/<int:facilitator_id>/retirer")
+@login_required
+def unshare(seance_id: int, facilitator_id: int):
+    db = get_session()
+    seance = owned_or_404("seance", seance_id)
+    result = seances.unshare(db, seance, facilitator_id, current_facilitator().id)
+    if isinstance(result, Refusal):
+        flash(say(result), "error")
+    else:
+        flash(_("%(name)s n'anime plus cette séance.", name=result.name), "success")
+    return redirect(url_for(".detail", seance_id=seance.id))

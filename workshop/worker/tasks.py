@@ -31,6 +31,7 @@ from workshop.domain.rules import Refusal
 from workshop.exports import csv_files, json_seance, pdf, tables, xlsx
 from workshop.i18n import say
 from workshop.models import Seance
+from workshop.schemas import load_json
 from workshop.services import jobs, summary
 
 log = logging.getLogger(__name__)
@@ -251,10 +252,9 @@ def extracts_zip(ctx: Context) -> Output:
 def import_json(ctx: Context) -> Output:
     ctx.progress(5, _("Lecture du fichier"))
     raw = ctx.files.input_path(ctx.job.id).read_bytes()
-    try:
-        data = json.loads(raw.decode("utf-8-sig"))
-    except (UnicodeDecodeError, ValueError):
-        raise JobFailed(_("Ce fichier n'est pas du JSON lisible.")) from None
+    data = load_json(raw)  # UTF-8 JSON no deeper than a séance export nests
+    if data is load_json.INVALID:
+        raise JobFailed(_("Ce fichier n'est pas du JSON lisible."))
     ctx.progress(30, _("Création de la séance"))
     result = json_seance.load(ctx.db, data, ctx.job.facilitator_id)
     if isinstance(result, Refusal):
