@@ -84,7 +84,9 @@ def main() -> None:
         url = f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
         seance_id, crowd, made = build(url, args.participants, args.needs)
         app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "bench",
-                          "WTF_CSRF_ENABLED": False})
+                          "WTF_CSRF_ENABLED": False,
+                          # the bench votes faster than a person taps: no flood limit here
+                          "LIVE_BURST": 10**9, "LIVE_RATE": 10.0**9})
         # No socket server here: time the vote alone (the refresh is restored at the end).
         broadcaster.counts = lambda *a, **k: None
         results: dict[str, list[float]] = {"board.cast_many (1)": [], "board.cast_many (50)": [],
@@ -112,7 +114,6 @@ def main() -> None:
                 connections.add(f"sid{participant}", Identity("phone", seance_id, participant))
             started = time.perf_counter()
             for participant, need, dots in votes:
-                connections._buckets.clear()
                 answer = on_vote(app, f"sid{participant}", {"need_id": need, "dots": dots})
                 assert answer["ok"], answer
             results["phone vote handler"].append((time.perf_counter() - started) / len(votes))

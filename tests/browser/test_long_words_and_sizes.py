@@ -4,6 +4,7 @@ zxing-cpp, as a phone's camera would)."""
 
 import io
 import re
+import time
 
 import pypdfium2
 import pytest
@@ -76,7 +77,17 @@ def test_long_words_wrap_on_the_phone_the_screen_and_the_pdf(browser, long_needs
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', page_text).group(1)
     http.post(f"{server.url}/connexion", data={"email": server.email, "password": server.password,
                                                "csrf_token": csrf})
+    # The PDF is made by the worker: the address hands it over when ready, else the job's page
+    # (which the test reads again until its file is there).
     pdf = http.get(f"{server.url}/seances/{server.seance_id}/synthese.pdf")
+    deadline = time.monotonic() + 90
+    while not pdf.content.startswith(b"%PDF") and time.monotonic() < deadline:
+        job = re.search(r'/travaux/([\w-]+)', pdf.url + " " + pdf.text)
+        assert job, pdf.text[:500]
+        time.sleep(0.5)
+        pdf = http.get(f"{server.url}/travaux/{job.group(1)}/fichier")
+        if pdf.status_code != 200:
+            pdf = http.get(f"{server.url}/travaux/{job.group(1)}")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     document = pypdfium2.PdfDocument(pdf.content)
     for index in range(len(document)):

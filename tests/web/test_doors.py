@@ -202,9 +202,9 @@ def test_odd_input_is_refused_cleanly(logged_in, client, db, facilitator):
                        data={"collectivite_id": "²", "fichier": (io.BytesIO(b"a;b\n1;2\n"), "p.csv")})
     assert plan.status_code in (302, 303)
     confirm = client.post(f"/perimetres/{perimetre_id}/plans/1/confirmer", data={"theme-²": "x"})
-    assert confirm.status_code in (302, 404)
+    assert confirm.status_code in (302, 303, 404)
     deep = "[" * 100_000 + "]" * 100_000
-    dump = client.get(f"/seances/{seance.id}/seance.json").get_json()
+    dump = client.get(f"/seances/{seance.id}/seance.json", follow_redirects=True).get_json()
     dump["seance"]["held_on"] = "2026-13-45"
     for body in (deep, json.dumps(dump)):
         response = client.post("/seances/importer", content_type="multipart/form-data",
