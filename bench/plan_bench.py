@@ -13,7 +13,7 @@ import time
 import tomllib
 from pathlib import Path
 
-from workshop.domain.planning import NeedDemand, PlanInput, ThemeRule, build_plan
+from workshop.domain.planning import LineKey, NeedDemand, PlanInput, ThemeRule, build_plan
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds" / "themes.toml"
 
@@ -21,7 +21,8 @@ SEEDS = Path(__file__).resolve().parents[1] / "seeds" / "themes.toml"
 def synthetic(collectivites: int, needs: int, years: int, seed: int = 59) -> PlanInput:
     rng = random.Random(seed)
     themes = [ThemeRule(t["code"], t["name"], t["threshold"], t["max_group"], t["days"],
-                        t["financing"], t["financing_reason"], t["recurrence_years"], t["poolable"])
+                        t["financing"], t["financing_reason"], t["recurrence_years"], t["poolable"],
+                        t.get("kind", "perfectionnement"), t.get("cost_per_day", 0))
               for t in tomllib.loads(SEEDS.read_text(encoding="utf-8"))["theme"]]
     horizon = tuple(range(2027, 2027 + years))
     items = []
@@ -33,7 +34,7 @@ def synthetic(collectivites: int, needs: int, years: int, seed: int = 59) -> Pla
                                 need_id, rng.randint(0, 40)))
     # About what the demand needs, so that capacity binds and lines move between years.
     return PlanInput(horizon, tuple(items), {y: 1500 for y in horizon}, coordinator_id=1,
-                     pins={f"{n}:2027": 2029 for n in range(1, 200, 7)})
+                     pins={LineKey(n, 2027): 2029 for n in range(1, 200, 7)})
 
 
 def main() -> None:
