@@ -12,7 +12,8 @@ from sqlalchemy import bindparam, func, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from workshop.domain import phases, rules, tally, thresholds
+from workshop.domain import phases, rules, tally
+from workshop.domain.planning import CATEGORIES, NeedDemand, NeedStatus, ThemeRule, need_status
 from workshop.domain.rules import Refusal
 from workshop.models import Collectivite, Demand, Need, Participant, Seance, Theme, Vote, utcnow
 from workshop.schemas import ID_MAX
@@ -21,6 +22,8 @@ from workshop.services.prepared import Prepared
 
 TITLE_MAX = 200
 DETAILS_MAX = 2000
+
+BAD_CATEGORY = Refusal("categorie_invalide", "La catégorie des agents est A, B ou C.")
 
 
 def _actor(participant: Participant | None, facilitator_id: int | None) -> str:
@@ -77,12 +80,18 @@ def add_need(db: Session, seance: Seance, theme_id: int, title: str, details: st
 
 
 def declare(db: Session, seance: Seance, participant: Participant, need_id: int, year: int,
-            agents: int) -> Demand | Refusal:
-    """One figure per collectivité, need and year: a colleague's entry replaces it."""
+            agents: int, category: str | None = None) -> Demand | Refusal:
+    """One figure per collectivité, need and year: a colleague's entry replaces it.
+
+    `category` (A, B or C) says the agents' category when the participant gives it;
+    None leaves the stored one as it is.
+    """
     refusal = _participant_may(seance, participant, "declare") \
         or rules.demand(agents, year, horizon(seance))
     if refusal:
         return refusal
+    if category is not None and category not in CATEGORIES:
+        return BAD_CATEGORY
     need = open_need(db, seance, need_id)
     if isinstance(need, Refusal):
         return need
@@ -96,10 +105,13 @@ def declare(db: Session, seance: Seance, participant: Participant, need_id: int,
             row = Demand(need_id=need_id, collectivite_id=collectivite_id, year=year,
                          agents=agents)
         row.agents, row.updated_by_id, row.updated_at = agents, participant_id, utcnow()
+        if category is not None:
+            row.category = category
         db.add(row)
         events.record(db, "demand.declared", f"participant:{participant_id}",
                       seance_id=seance.id, need_id=need_id, collectivite_id=collectivite_id,
-                      year=year, agents=agents, previous=previous)
+                      year=year, agents=agents, previous=previous,
+                      **({"category": category} if category else {}))
         try:
             db.commit()
             return row
@@ -335,13 +347,20 @@ def horizon(seance: Seance) -> range:
     return range(seance.horizon_start, seance.horizon_start + seance.horizon_years)
 
 
+def theme_rule(theme: Theme) -> ThemeRule:
+    """A catalogue theme as the plan engine and the per-year status read it."""
+    return ThemeRule(theme.code, theme.name, theme.threshold, theme.max_group, theme.days,
+                     theme.financing, theme.financing_reason, theme.recurrence_years, theme.poolable,
+                     theme.kind, theme.cost_per_day, theme.renewal_days)
+
+
 @dataclass
 class NeedView:
     need: Need
     theme: Theme
     by_year: dict[int, int]
     collectivites: int  # how many declared agents
-    status: thresholds.Status
+    status: NeedStatus  # per year, by the plan's own rule (domain.planning.need_status)
     rank: int = 0
     score: int | float = 0
     dots: int = 0
@@ -417,11 +436,16 @@ def snapshot(db: Session, seance: Seance) -> Board:
 
     by_year: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     sharing: dict[int, set[int]] = defaultdict(set)
+    declared: dict[int, dict[tuple[int, int], int]] = defaultdict(dict)
     for need_id, collectivite_id, year, agents in demand_rows:
         by_year[need_id][year] += agents
         sharing[need_id].add(collectivite_id)
+        declared[need_id][(collectivite_id, year)] = agents
+    years = tuple(horizon(seance))
     views = {need.id: NeedView(need, theme, dict(by_year[need.id]), len(sharing[need.id]),
-                               thresholds.status(by_year[need.id], theme.threshold))
+                               need_status(NeedDemand(need.id, need.title, theme_rule(theme),
+                                                      declared[need.id], 0, kind=need.kind,
+                                                      pool_years=need.pool_years), years))
              for need, theme in rows}
     visible = [n for n, theme in rows if not n.hidden and n.merged_into_id is None]
     ranking = tally.rank_totals([n.id for n in visible], total, seance.weighting,

@@ -4,9 +4,18 @@ from collections import defaultdict
 
 from sqlmodel import Session, select
 
-from workshop.domain.planning import Line, NeedDemand, Plan, PlanInput, ThemeRule, build_plan
+from workshop.domain.planning import (
+    KINDS,
+    Line,
+    LineKey,
+    NeedDemand,
+    Plan,
+    PlanInput,
+    ThemeRule,
+    build_plan,
+)
 from workshop.domain.rules import Refusal
-from workshop.models import Demand, Perimetre, PlanAdjustment, Seance, Theme, utcnow
+from workshop.models import Demand, Need, Perimetre, PlanAdjustment, Seance, Theme, utcnow
 from workshop.services import board, events, perimetres
 
 DEFAULT_CAPACITY = 40  # training days a year: about two sessions a month outside summer
@@ -24,32 +33,61 @@ def capacity(seance: Seance) -> dict[int, int]:
     return {y: int(stored.get(str(y), DEFAULT_CAPACITY)) for y in years(seance)}
 
 
+MAX_COST = 10_000  # euros per trainee and day: beyond, a typing error
+MAX_POOL_YEARS = 3
+
+
 def rule(theme: Theme) -> ThemeRule:
-    return ThemeRule(theme.code, theme.name, theme.threshold, theme.max_group, theme.days,
-                     theme.financing, theme.financing_reason, theme.recurrence_years, theme.poolable)
+    return board.theme_rule(theme)
+
+
+def need_demand(view: board.NeedView, demand: dict[tuple[int, int], int],
+                categories: tuple[str, ...] = ()) -> NeedDemand:
+    """A board need as the engine and the per-year status read it (one conversion, one truth)."""
+    need = view.need
+    return NeedDemand(need.id, need.title, rule(view.theme), demand, view.rank, view.dots, view.score,
+                      need.kind, need.pool_years, categories)
+
+
+def adjustments(rows: list[PlanAdjustment]) -> dict:
+    """The stored adjustments as the engine reads them; a key no line can have is left out."""
+    pins, hosts, splits = {}, {}, set()
+    for row in rows:
+        key = LineKey.parse(row.line_key)
+        if key is None:
+            continue
+        if row.pin_year is not None:
+            pins[key] = row.pin_year
+        if row.host_id is not None:
+            hosts[key] = row.host_id
+        if row.split:
+            splits.add(key)
+    return {"pins": pins, "hosts": hosts, "splits": frozenset(splits)}
 
 
 def plan_input(db: Session, seance: Seance, snapshot: board.Board | None = None) -> PlanInput:
     snapshot = snapshot or board.snapshot(db, seance)
     ranked = snapshot.ranked
     demand: dict[int, dict[tuple[int, int], int]] = defaultdict(dict)
-    for need_id, collectivite_id, year, agents in db.exec(
-            select(Demand.need_id, Demand.collectivite_id, Demand.year, Demand.agents)
+    categories: dict[int, set[str]] = defaultdict(set)
+    for need_id, collectivite_id, year, agents, category in db.exec(
+            select(Demand.need_id, Demand.collectivite_id, Demand.year, Demand.agents, Demand.category)
             .where(Demand.need_id.in_([v.need.id for v in ranked]), Demand.agents > 0)):
         demand[need_id][(collectivite_id, year)] = agents
-    adjustments = db.exec(select(PlanAdjustment).where(PlanAdjustment.seance_id == seance.id)).all()
+        if category:
+            categories[need_id].add(category)
+    rows = db.exec(select(PlanAdjustment).where(PlanAdjustment.seance_id == seance.id)).all()
     perimetre = db.get(Perimetre, seance.perimetre_id)
     names = {m.id: m.name for m in perimetres.members(db, seance.perimetre_id)}
     return PlanInput(
         years=years(seance),
-        needs=tuple(NeedDemand(v.need.id, v.need.title, rule(v.theme), demand[v.need.id], v.rank,
-                               v.dots, v.score) for v in ranked),
+        needs=tuple(need_demand(v, demand[v.need.id], tuple(sorted(categories[v.need.id])))
+                    for v in ranked),
         capacity=capacity(seance),
         coordinator_id=perimetre.coordinator_id,
-        pins={a.line_key: a.pin_year for a in adjustments if a.pin_year is not None},
-        hosts={a.line_key: a.host_id for a in adjustments if a.host_id is not None},
-        splits=frozenset(a.line_key for a in adjustments if a.split),
         names=names,
+        costs={code: float(c) for code, c in (seance.theme_costs or {}).items()},
+        **adjustments(rows),
     )
 
 
@@ -59,20 +97,32 @@ def build(db: Session, seance: Seance, snapshot: board.Board | None = None) -> t
     return build_plan(data), data.names
 
 
-def _line(plan: Plan, key: str) -> Line | None:
-    return next((line for line in plan.all_lines if line.key == key), None)
-
-
-def _adjustment(db: Session, seance: Seance, key: str) -> PlanAdjustment:
+def _adjustment(db: Session, seance: Seance, key: LineKey) -> PlanAdjustment:
     row = db.exec(select(PlanAdjustment).where(PlanAdjustment.seance_id == seance.id,
-                                               PlanAdjustment.line_key == key)).first()
-    return row or PlanAdjustment(seance_id=seance.id, line_key=key)
+                                               PlanAdjustment.line_key == str(key))).first()
+    return row or PlanAdjustment(seance_id=seance.id, line_key=str(key))
 
 
-def pin(db: Session, seance: Seance, key: str, year: int | None, actor_id: int) -> Line | Refusal:
-    """Pin a line to a year (None unpins it); the rest re-flows around it."""
+def pin(db: Session, seance: Seance, key: str | LineKey, year: int | None,
+        actor_id: int) -> Line | LineKey | Refusal:
+    """Pin a line to a year (None unpins it); the rest re-flows around it.
+
+    A pin that no longer applies (plan.stale_pins) can always be removed; pinning a
+    line whose pin followed its need from another key moves the pin to its own key.
+    """
+    key = LineKey.parse(key)
+    if key is None:
+        return LINE_GONE
     plan, _ = build(db, seance)
-    line = _line(plan, key)
+    if year is None and any(p.key == key for p in plan.stale_pins):
+        row = _adjustment(db, seance, key)
+        row.pin_year, row.updated_at = None, utcnow()
+        db.add(row)
+        events.record(db, "plan.unpinned", events.facilitator_actor(actor_id), seance_id=seance.id,
+                      line=str(key), year=None)
+        db.commit()
+        return key
+    line = plan.line(key)
     if line is None or not line.territorialised:
         return LINE_GONE
     if year is not None:
@@ -87,19 +137,24 @@ def pin(db: Session, seance: Seance, key: str, year: int | None, actor_id: int) 
                            "%(year)s n'a que %(capacity)s jours de formation, dont %(pinned)s déjà "
                            "épinglés : augmentez la capacité ou choisissez une autre année.",
                            year=year, capacity=plan.capacity[year], pinned=others)
+    if line.pin_from is not None:  # the pin that followed the need now lives on its own key
+        old = _adjustment(db, seance, line.pin_from)
+        old.pin_year, old.updated_at = None, utcnow()
+        db.add(old)
     row = _adjustment(db, seance, key)
     row.pin_year, row.updated_at = year, utcnow()
     db.add(row)
     events.record(db, "plan.pinned" if year else "plan.unpinned",
-                  events.facilitator_actor(actor_id), seance_id=seance.id, line=key, year=year)
+                  events.facilitator_actor(actor_id), seance_id=seance.id, line=str(key), year=year)
     db.commit()
     return line
 
 
-def set_host(db: Session, seance: Seance, key: str, collectivite_id: int | None,
+def set_host(db: Session, seance: Seance, key: str | LineKey, collectivite_id: int | None,
              actor_id: int) -> Line | Refusal:
+    key = LineKey.parse(key)
     plan, _ = build(db, seance)
-    line = _line(plan, key)
+    line = plan.line(key) if key else None
     if line is None:
         return LINE_GONE
     if collectivite_id is not None and \
@@ -110,16 +165,20 @@ def set_host(db: Session, seance: Seance, key: str, collectivite_id: int | None,
     row.host_id, row.updated_at = collectivite_id, utcnow()
     db.add(row)
     events.record(db, "plan.host", events.facilitator_actor(actor_id), seance_id=seance.id,
-                  line=key, collectivite_id=collectivite_id)
+                  line=str(key), collectivite_id=collectivite_id)
     db.commit()
     return line
 
 
-def set_split(db: Session, seance: Seance, key: str, split: bool, actor_id: int) -> Line | Refusal:
+def set_split(db: Session, seance: Seance, key: str | LineKey, split: bool,
+              actor_id: int) -> Line | Refusal:
     """Split a line into one line per group (each can then be pinned), or merge it back."""
+    key = LineKey.parse(key)
+    if key is None:
+        return LINE_GONE
     plan, _ = build(db, seance)
-    base = key.split(":g")[0]
-    line = _line(plan, key) or _line(plan, base)
+    base = key.whole
+    line = plan.line(key) or plan.line(base)
     if line is None or not line.territorialised:
         return LINE_GONE
     if split and len(line.groups) < 2:
@@ -128,7 +187,7 @@ def set_split(db: Session, seance: Seance, key: str, split: bool, actor_id: int)
     row.split, row.updated_at = split, utcnow()
     db.add(row)
     events.record(db, "plan.split" if split else "plan.joined",
-                  events.facilitator_actor(actor_id), seance_id=seance.id, line=base)
+                  events.facilitator_actor(actor_id), seance_id=seance.id, line=str(base))
     db.commit()
     return line
 
@@ -157,3 +216,43 @@ def set_horizon(db: Session, seance: Seance, start: int, count: int, actor_id: i
                   start=start, years=count)
     db.commit()
     return seance
+
+
+def set_theme_cost(db: Session, seance: Seance, code: str, euros: float | None,
+                   actor_id: int) -> Seance | Refusal:
+    """The séance's cost per trainee and day for a payant theme (None: the catalogue's)."""
+    theme = db.exec(select(Theme).where(Theme.code == code)).first()
+    if theme is None or theme.financing != "payant":
+        return Refusal("theme_non_payant", "Seuls les thèmes payants ont un coût à estimer.")
+    if euros is not None and not 0 <= euros <= MAX_COST:
+        return Refusal("cout_invalide", "Le coût par stagiaire et par jour va de 0 à %(max)s €.",
+                       max=MAX_COST)
+    costs = {k: v for k, v in (seance.theme_costs or {}).items() if k != code}
+    if euros is not None:
+        costs[code] = euros
+    seance.theme_costs = costs
+    db.add(seance)
+    events.record(db, "plan.cost", events.facilitator_actor(actor_id), seance_id=seance.id,
+                  theme=code, cost=euros)
+    db.commit()
+    return seance
+
+
+def set_need_plan(db: Session, seance: Seance, need_id: int, kind: str | None,
+                  pool_years: int | None, actor_id: int) -> Need | Refusal:
+    """A need's kind of training (None: the theme's) and how long its demand may wait."""
+    need = db.get(Need, need_id)
+    if need is None or need.seance_id != seance.id:
+        return Refusal("besoin_inconnu", "Ce besoin n'existe pas dans cette séance.")
+    if kind is not None and kind not in KINDS:
+        return Refusal("type_inconnu", "Choisissez un type de formation de la liste.")
+    if pool_years is not None and not 0 <= pool_years <= MAX_POOL_YEARS:
+        return Refusal("attente_invalide", "Le regroupement va de 0 à %(max)s ans.",
+                       max=MAX_POOL_YEARS)
+    need.kind, need.pool_years = kind, pool_years
+    db.add(need)
+    events.record(db, "plan.need", events.facilitator_actor(actor_id), seance_id=seance.id,
+                  need_id=need.id, kind=kind, pool_years=pool_years)
+    db.commit()
+    return need
+

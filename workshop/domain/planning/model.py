@@ -14,7 +14,7 @@ FINANCINGS = ("cotisation", "payant")
 
 
 def theme_problems(code: str, threshold, max_group, days, financing, recurrence_years=0,
-                   kind="perfectionnement", cost_per_day=0) -> list[str]:
+                   kind="perfectionnement", cost_per_day=0, renewal_days=0) -> list[str]:
     """What makes a theme's figures impossible, one French sentence per field (empty: fine).
 
     The catalogue loader refuses such a theme and ThemeRule cannot be built with
@@ -35,6 +35,8 @@ def theme_problems(code: str, threshold, max_group, days, financing, recurrence_
         problems.append(f"thème {code}, champ days : {days!r} (de 1 à 60 jours)")
     if financing not in FINANCINGS:
         problems.append(f"thème {code}, champ financing : {financing!r} (cotisation ou payant)")
+    if not whole(renewal_days, 0) or renewal_days > 60:
+        problems.append(f"thème {code}, champ renewal_days : {renewal_days!r} (de 0 à 60 jours)")
     if not whole(recurrence_years, 0) or recurrence_years > 20:
         problems.append(f"thème {code}, champ recurrence_years : {recurrence_years!r} (de 0 à 20)")
     if kind not in KINDS:
@@ -57,10 +59,12 @@ class ThemeRule:
     poolable: bool = True  # demand below threshold may be pooled with the next year
     kind: str = "perfectionnement"  # one of KINDS
     cost_per_day: float = 0  # euros per trainee and day, for payant themes
+    renewal_days: int = 0  # days of a renewal session (MAC SST: 1); 0: as the first session
 
     def __post_init__(self):
         problems = theme_problems(self.code, self.threshold, self.max_group, self.days,
-                                  self.financing, self.recurrence_years, self.kind, self.cost_per_day)
+                                  self.financing, self.recurrence_years, self.kind, self.cost_per_day,
+                                  self.renewal_days)
         if problems:
             raise ValueError("; ".join(problems))
 
@@ -231,8 +235,13 @@ class Line:
         return sum(self.trainees.values())
 
     @property
+    def session_days(self) -> int:
+        """Days of one session: a renewal may be shorter (MAC SST: 1 day)."""
+        return self.theme.renewal_days if self.renewal and self.theme.renewal_days else self.theme.days
+
+    @property
     def days(self) -> int:
-        return len(self.groups) * self.theme.days
+        return len(self.groups) * self.session_days
 
     @property
     def financing(self) -> str:
@@ -251,7 +260,7 @@ class Line:
         """Estimated cost in whole euros of `trainees` on this line (payant only, else 0)."""
         if self.theme.financing != "payant":
             return 0
-        return round(trainees * self.theme.days * self.cost_per_day)
+        return round(trainees * self.session_days * self.cost_per_day)
 
     @property
     def cost(self) -> int:
