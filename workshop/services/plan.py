@@ -252,7 +252,7 @@ def set_need_plan(db: Session, seance: Seance, need_id: int, kind: str | None,
     need.kind, need.pool_years = kind, pool_years
     db.add(need)
     events.record(db, "plan.need", events.facilitator_actor(actor_id), seance_id=seance.id,
-                  need_id=need.id, kind=kind, pool_years=pool_years)
+                  need_id=need.id, training_kind=kind, pool_years=pool_years)
     db.commit()
     return need
 
