@@ -114,7 +114,8 @@ def _empty_is_none(value):
 class PinInput(Input):
     line: LineKey
     year: int | None = Field(default=None, ge=2000, le=2100)
-    _year = field_validator("year", mode="before")(_empty_is_none)
+    replaces: LineKey | None = None  # the key a followed pin came from (services.plan.pin)
+    _year = field_validator("year", "replaces", mode="before")(_empty_is_none)
 
 
 class HostInput(Input):

@@ -165,7 +165,8 @@ def test_a_pin_follows_its_need_when_the_demand_moves_year(db, seance):
     assert "épinglage repris de la demande de 2027" in moved.reason
     assert plan.stale_pins == []
     # Pinning it again stores the pin on its own key and drops the old one.
-    plan_service.pin(db, seance, moved.key, 2029, seance.owner_id)
+    again = plan_service.pin(db, seance, moved.key, 2029, seance.owner_id, str(moved.pin_from))
+    assert again.line.pinned and again.line.pin_from is None  # the plan built once, after
     plan, _ = plan_service.build(db, seance)
     assert plan.lines[0].pin_from is None and plan.lines[0].pinned
     rows = db.exec(select(PlanAdjustment).where(PlanAdjustment.seance_id == seance.id)).all()
@@ -185,7 +186,7 @@ def test_a_pin_that_no_longer_applies_is_shown_then_can_be_removed(db, seance):
     [stale] = plan.stale_pins
     assert (str(stale.key), stale.year) == (f"{need.id}:2027", 2028)
     assert "plus de ligne territorialisée" in str(stale.why)
-    assert plan_service.pin(db, seance, str(stale.key), None, seance.owner_id) == stale.key
+    assert not isinstance(plan_service.pin(db, seance, str(stale.key), None, seance.owner_id), Refusal)
     assert plan_service.build(db, seance)[0].stale_pins == []
 
 

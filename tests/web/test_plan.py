@@ -62,7 +62,7 @@ def test_capacity_form(logged_in, db, seance):
     assert response.status_code == 200
     db.refresh(seance)
     assert seance.plan_capacity == {"2027": 2, "2028": 30, "2029": 30}
-    assert "2028 : 2027 n&#39;a que 2 jours de formation" in response.get_data(as_text=True)
+    assert "2028 : capacité de 2027 inférieure à 6 jours" in response.get_data(as_text=True)
 
 
 def test_plan_figures_follow_the_language(logged_in, db, seance):
@@ -93,3 +93,18 @@ def _key(db, seance):
     from workshop.services import plan as plan_service
 
     return plan_service.build(db, seance)[0].lines[0].key
+
+
+def test_one_plan_build_per_pin_click(logged_in, db, seance, monkeypatch):
+    """The service builds the plan once with the pin and checks it; the answer and the
+    screens use that build (issue 17, speed)."""
+    from workshop.services import plan as plan_service
+
+    key = _key(db, seance)
+    builds = []
+    real = plan_service.build_plan
+    monkeypatch.setattr(plan_service, "build_plan", lambda data: builds.append(1) or real(data))
+    response = logged_in.post(f"/seances/{seance.id}/plan/epingler",
+                              data={"line": key, "year": "2029"}, headers=HTMX)
+    assert response.status_code == 200 and "épinglée par l&#39;animateur" in response.get_data(as_text=True)
+    assert len(builds) == 1

@@ -167,17 +167,22 @@ class Broadcaster:
                 self._localised(partial(phones_room, seance_id), "live/_infos.html",
                                 views=views, seance=seance)
 
-    def plan(self, seance_id: int) -> None:
-        """The facilitator changed the draft: screens and plan pages re-flow at once."""
+    def plan(self, seance_id: int, built=None) -> None:
+        """The facilitator changed the draft: screens and plan pages re-flow at once.
+
+        `built`: the plan the change was checked with (services.plan.Reflowed), not built again.
+        """
         with self._rendering(), session_scope() as db:
             seance = db.get(Seance, seance_id)
-            self._plan(db, seance, board_service.snapshot(db, seance))
+            self._plan(db, seance, board_service.snapshot(db, seance), built)
 
-    def _plan(self, db, seance: Seance, board) -> None:
+    def _plan(self, db, seance: Seance, board, built=None) -> None:
         """The screen's board (the plan grid in the plan phase) and the open plan pages."""
         watching = connections.watching_plan(seance.id)
         plan = names = None
-        if seance.phase == "plan" or watching:
+        if built is not None:
+            plan, names = built.plan, built.names
+        elif seance.phase == "plan" or watching:
             plan, names = plan_service.build(db, seance, board)
         self._localised(partial(screen_room, seance.id), "screen/_board.html", board=board,
                         plan=plan, names=names, oob=True)

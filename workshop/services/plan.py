@@ -1,6 +1,7 @@
 """The plan draft of a séance: the engine fed from the board, and the facilitator's adjustments."""
 
 from collections import defaultdict
+from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
@@ -103,51 +104,69 @@ def _adjustment(db: Session, seance: Seance, key: LineKey) -> PlanAdjustment:
     return row or PlanAdjustment(seance_id=seance.id, line_key=str(key))
 
 
-def pin(db: Session, seance: Seance, key: str | LineKey, year: int | None,
-        actor_id: int) -> Line | LineKey | Refusal:
+@dataclass
+class Reflowed:
+    """A change stored and the plan built once after it: the answer and every screen show it."""
+
+    plan: Plan
+    names: dict[int, str]
+    line: Line | None = None
+
+
+def pin(db: Session, seance: Seance, key: str | LineKey, year: int | None, actor_id: int,
+        replaces: str | None = None) -> Reflowed | Refusal:
     """Pin a line to a year (None unpins it); the rest re-flows around it.
 
-    A pin that no longer applies (plan.stale_pins) can always be removed; pinning a
-    line whose pin followed its need from another key moves the pin to its own key.
+    One plan build per click: the change is written, the plan built once with it
+    and checked; a refusal rolls the change back. A pin that no longer applies
+    (plan.stale_pins) can always be removed. `replaces`: the key a pin came from
+    when it followed its need to this line (the line's `pin_from`): that pin now
+    lives on the line's own key.
     """
     key = LineKey.parse(key)
     if key is None:
         return LINE_GONE
-    plan, _ = build(db, seance)
-    if year is None and any(p.key == key for p in plan.stale_pins):
-        row = _adjustment(db, seance, key)
-        row.pin_year, row.updated_at = None, utcnow()
-        db.add(row)
-        events.record(db, "plan.unpinned", events.facilitator_actor(actor_id), seance_id=seance.id,
-                      line=str(key), year=None)
-        db.commit()
-        return key
-    line = plan.line(key)
-    if line is None or not line.territorialised:
-        return LINE_GONE
-    if year is not None:
-        if year not in plan.years:
-            return YEAR_OUTSIDE
-        if year < line.asked_year:
-            return Refusal("avant_demande", "Cette action est demandée pour %(year)s : "
-                                            "elle ne peut pas avoir lieu avant.", year=line.asked_year)
-        others = sum(ln.days for ln in plan.in_year(year) if ln.pinned and ln.key != key)
-        if others + line.days > plan.capacity[year]:
-            return Refusal("capacite_depassee",
-                           "%(year)s n'a que %(capacity)s jours de formation, dont %(pinned)s déjà "
-                           "épinglés : augmentez la capacité ou choisissez une autre année.",
-                           year=year, capacity=plan.capacity[year], pinned=others)
-    if line.pin_from is not None:  # the pin that followed the need now lives on its own key
-        old = _adjustment(db, seance, line.pin_from)
-        old.pin_year, old.updated_at = None, utcnow()
-        db.add(old)
+    if year is not None and year not in years(seance):
+        return YEAR_OUTSIDE
     row = _adjustment(db, seance, key)
+    existed = row.pin_year is not None
     row.pin_year, row.updated_at = year, utcnow()
     db.add(row)
+    old = LineKey.parse(replaces) if replaces else None
+    if old is not None and old != key:
+        before = _adjustment(db, seance, old)
+        if before.id is not None:
+            before.pin_year, before.updated_at = None, utcnow()
+            db.add(before)
+    db.flush()
+    plan, names = build(db, seance)
+    refusal = _pin_refusal(plan, key, year, existed)
+    if refusal is not None:
+        db.rollback()
+        return refusal
     events.record(db, "plan.pinned" if year else "plan.unpinned",
                   events.facilitator_actor(actor_id), seance_id=seance.id, line=str(key), year=year)
     db.commit()
-    return line
+    return Reflowed(plan, names, plan.line(key))
+
+
+def _pin_refusal(plan: Plan, key: LineKey, year: int | None, existed: bool) -> Refusal | None:
+    """What is wrong with the plan built with the pin, if anything."""
+    line = plan.line(key)
+    if year is None:
+        return None if existed or (line is not None and line.territorialised) else LINE_GONE
+    if line is None or not line.territorialised:
+        return LINE_GONE
+    if year < line.asked_year:
+        return Refusal("avant_demande", "Cette action est demandée pour %(year)s : "
+                                        "elle ne peut pas avoir lieu avant.", year=line.asked_year)
+    others = sum(ln.days for ln in plan.in_year(year) if ln.pinned and ln.key != key)
+    if others + line.days > plan.capacity[year]:
+        return Refusal("capacite_depassee",
+                       "%(year)s n'a que %(capacity)s jours de formation, dont %(pinned)s déjà "
+                       "épinglés : augmentez la capacité ou choisissez une autre année.",
+                       year=year, capacity=plan.capacity[year], pinned=others)
+    return None
 
 
 def set_host(db: Session, seance: Seance, key: str | LineKey, collectivite_id: int | None,

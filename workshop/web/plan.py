@@ -21,18 +21,20 @@ def _seance(seance_id: int):
     return seance
 
 
-def _context(seance) -> dict:
-    plan, names = plan_service.build(get_session(), seance)
+def _context(seance, built: plan_service.Reflowed | None = None) -> dict:
+    plan, names = (built.plan, built.names) if built else plan_service.build(get_session(), seance)
     return {"seance": seance, "plan": plan, "names": names, "audience": "facilitator"}
 
 
 def _answer(seance, result, done: str, settings: bool = False):
-    """The re-flowed plan, the outcome beside it, and every screen follows."""
+    """The re-flowed plan, the outcome beside it, and every screen follows (one build when the
+    service already built the plan after the change)."""
     said = outcome(result, done)
     status = said.pop("status")
+    built = result if isinstance(result, plan_service.Reflowed) else None
     if status == 200:
-        broadcaster.plan(seance.id)
-    context = _context(seance)
+        broadcaster.plan(seance.id, built)
+    context = _context(seance, built)
     html = render_template("plan/_plan.html", **context) + render_template(
         "plan/_notice.html", oob=True, **said)
     if settings:
@@ -51,8 +53,8 @@ def page(seance_id: int):
 def pin(seance_id: int):
     seance = _seance(seance_id)
     data, errors = parse(PinInput, request.form)
-    result = plan_service.pin(get_session(), seance, data.line, data.year, current_facilitator().id) \
-        if data else invalid(errors)
+    result = plan_service.pin(get_session(), seance, data.line, data.year, current_facilitator().id,
+                              data.replaces) if data else invalid(errors)
     done = _("Ligne épinglée : le plan s'est réorganisé autour.") if data and data.year \
         else _("Ligne libérée : elle reprend sa place par priorité.")
     return _answer(seance, result, done)

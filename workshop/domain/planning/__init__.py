@@ -10,6 +10,7 @@ by the same cut the plan uses (the board, the phones and the exports show it).
 from workshop.domain.planning.engine import build_plan
 from workshop.domain.planning.model import (
     CATEGORIES,
+    KIND_LABELS,
     KINDS,
     STATUTORY,
     Line,
@@ -23,6 +24,6 @@ from workshop.domain.planning.model import (
 )
 from workshop.domain.planning.status import NeedStatus, YearStatus, need_status
 
-__all__ = ["build_plan", "need_status", "CATEGORIES", "KINDS", "STATUTORY", "Line", "LineKey",
+__all__ = ["build_plan", "need_status", "CATEGORIES", "KIND_LABELS", "KINDS", "STATUTORY", "Line", "LineKey",
            "NeedDemand", "NeedStatus", "Plan", "PlanInput", "StalePin", "ThemeRule", "YearStatus",
            "theme_problems"]

@@ -7,6 +7,13 @@ from workshop.domain.messages import Text
 
 # Kinds of training (law 2007-209 of 19 February 2007, DOMAIN.md "kind of training").
 KINDS = ("integration", "professionnalisation", "perfectionnement", "concours", "sante_securite")
+KIND_LABELS = {
+    "integration": "Intégration",
+    "professionnalisation": "Professionnalisation",
+    "perfectionnement": "Perfectionnement",
+    "concours": "Préparation aux concours et examens",
+    "sante_securite": "Santé-sécurité réglementaire",
+}
 # Statutory: organised by the CNFPT for each agent, never territorialised against a threshold.
 STATUTORY = frozenset({"integration", "professionnalisation"})
 CATEGORIES = ("A", "B", "C")
