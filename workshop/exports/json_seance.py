@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 
 from workshop.domain import codes
 from workshop.domain.messages import msg
+from workshop.domain.planning import LineKey
 from workshop.domain.rules import Refusal
 from workshop.domain.text import search_key
 from workshop.models import (
@@ -39,9 +40,17 @@ SCHEMA = json.loads((Path(__file__).with_name("seance.schema.json")).read_text(e
 
 
 def _line_key(key: str, need_refs: dict[int, str]) -> str:
-    need, _, rest = key.partition(":")
-    ref = need_refs.get(int(need)) if need.isdigit() else need
-    return f"{ref}:{rest}" if rest else ref
+    """A stored key with the file's need reference (`n3:2027`); a key no line can have as is."""
+    parsed = LineKey.parse(key)
+    if parsed is None or parsed.need_id not in need_refs:
+        return key
+    return parsed.replace_need(need_refs[parsed.need_id])
+
+
+def _stored_key(key: str, need_ids: dict[str, int]) -> str:
+    """The file's key (`n3:2027`) with this instance's need id (`412:2027`)."""
+    ref, colon, rest = key.partition(":")
+    return f"{need_ids.get(ref, ref)}{colon}{rest}"
 
 
 def dump(db: Session, seance: Seance) -> dict:
@@ -83,22 +92,44 @@ def dump(db: Session, seance: Seance) -> dict:
             "weighting": seance.weighting, "tallies_visible": seance.tallies_visible,
             "phase": seance.phase, "closed": seance.closed_at is not None,
             "plan_capacity": {str(k): int(v) for k, v in (seance.plan_capacity or {}).items()},
+            "theme_costs": {str(k): float(v) for k, v in (seance.theme_costs or {}).items()},
         },
         "participants": [{"ref": p_ref[p.id], "collectivite": c_ref[p.collectivite_id],
                           "role": p.role, "proxy": p.is_proxy} for p in people],
         "needs": [{"ref": n_ref[n.id], "theme": t.code, "title": n.title, "details": n.details,
                    "source": n.source, "author": p_ref.get(n.author_id), "hidden": n.hidden,
-                   "merged_into": n_ref.get(n.merged_into_id)} for n, t in needs],
+                   "merged_into": n_ref.get(n.merged_into_id), "kind": n.kind,
+                   "pool_years": n.pool_years} for n, t in needs],
         "demands": [{"need": n_ref[d.need_id], "collectivite": c_ref[d.collectivite_id],
-                     "year": d.year, "agents": d.agents} for d in demands],
+                     "year": d.year, "agents": d.agents, "category": d.category} for d in demands],
         "votes": [{"participant": p_ref[v.participant_id], "need": n_ref[v.need_id],
                    "dots": v.dots} for v in votes],
         "plan_adjustments": [{"line": _line_key(a.line_key, n_ref), "pin_year": a.pin_year,
                               "host": c_ref.get(a.host_id), "split": a.split} for a in adjustments],
+        # The plan as built at export time (read by integrations; an import rebuilds it).
+        "plan": _plan(db, seance, n_ref, c_ref),
         # The log travels for the record; an import starts a log of its own.
         "events": [{"at": e.at.isoformat(), "kind": e.kind, "actor": e.actor, "payload": e.payload}
                    for e in log],
     }
+
+
+def _plan(db: Session, seance: Seance, n_ref: dict[int, str], c_ref: dict[int, str]) -> dict:
+    """The plan's lines with their stable keys, in the file's references (`n3:2027`, `c2`)."""
+    from workshop.services import plan as plan_service
+    from workshop.services.state import plan_data
+
+    data = plan_data(plan_service.build(db, seance)[0])
+    for line in data["lines"]:
+        line["key"] = _line_key(line["key"], n_ref)
+        line["need"] = n_ref.get(line.pop("need_id"))
+        line["trainees"] = {c_ref.get(int(c), c): n for c, n in line["trainees"].items()}
+        line["host"] = c_ref.get(line.pop("host_id"))
+    for pin in data["stale_pins"]:
+        pin["key"] = _line_key(pin["key"], n_ref)
+    data["costs"]["by_collectivite"] = {c_ref.get(int(c), c): e
+                                        for c, e in data["costs"]["by_collectivite"].items()}
+    return data
 
 
 def load(db: Session, data, owner_id: int) -> Seance | Refusal:
@@ -169,6 +200,7 @@ def _create(db: Session, data: dict, owner_id: int, themes: dict) -> Seance:
                     max_dots_per_need=s["max_dots_per_need"], weighting=s["weighting"],
                     tallies_visible=s["tallies_visible"], phase=s["phase"],
                     closed_at=utcnow() if s["closed"] else None, plan_capacity=s["plan_capacity"],
+                    theme_costs=s.get("theme_costs", {}),
                     join_code=codes.new_join_code(), screen_token=codes.new_secret())
     db.add(seance)
     db.flush()
@@ -184,7 +216,7 @@ def _create(db: Session, data: dict, owner_id: int, themes: dict) -> Seance:
     for n in data["needs"]:
         need = Need(seance_id=seance.id, theme_id=themes[n["theme"]].id, title=n["title"],
                     details=n["details"], source=n["source"], author_id=p_id.get(n["author"]),
-                    hidden=n["hidden"])
+                    hidden=n["hidden"], kind=n.get("kind"), pool_years=n.get("pool_years"))
         db.add(need)
         db.flush()
         n_id[n["ref"]], rows[n["ref"]] = need.id, need
@@ -192,12 +224,12 @@ def _create(db: Session, data: dict, owner_id: int, themes: dict) -> Seance:
         if n["merged_into"]:
             rows[n["ref"]].merged_into_id = n_id[n["merged_into"]]
     db.add_all(Demand(need_id=n_id[d["need"]], collectivite_id=c_id[d["collectivite"]],
-                      year=d["year"], agents=d["agents"]) for d in data["demands"])
+                      year=d["year"], agents=d["agents"], category=d.get("category"))
+               for d in data["demands"])
     db.add_all(Vote(seance_id=seance.id, participant_id=p_id[v["participant"]],
                     need_id=n_id[v["need"]], dots=v["dots"]) for v in data["votes"])
     for a in data["plan_adjustments"]:
-        ref, _, rest = a["line"].partition(":")
-        key = f"{n_id.get(ref, ref)}:{rest}" if rest else str(n_id.get(ref, ref))
+        key = _stored_key(a["line"], n_id)
         db.add(PlanAdjustment(seance_id=seance.id, line_key=key, pin_year=a["pin_year"],
                               host_id=c_id.get(a["host"]), split=a["split"]))
     events.record(db, "seance.imported", events.facilitator_actor(owner_id), seance_id=seance.id,

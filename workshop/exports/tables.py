@@ -43,25 +43,25 @@ def _year_status(y) -> str:
 
 def needs(s: Summary) -> Table:
     years = list(s.years)
-    headers = ["Rang", "Thème", "Type de formation", "Intitulé", "Précisions", "Origine",
+    headers = ["Rang", "Thème", "Intitulé", "Précisions", "Origine",
                "Agents déclarés", *[f"Agents {y}" for y in years], *[f"Statut {y}" for y in years],
                "Seuil", "Seuil atteint", "Années territorialisables", "Stagiaires manquants",
-               "Collectivités", "Catégories", "Gommettes", "Votants", "Score", "Financement"]
+               "Collectivités", "Gommettes", "Votants", "Score", "Financement",
+               "Type de formation", "Catégories"]
     rows = []
     for v in s.board.ranked:
         status = v.status
         by_year = {y.year: y for y in status.years}
-        rows.append([v.rank, v.theme.name, KIND_LABELS[v.need.kind or v.theme.kind], v.need.title,
-                     v.need.details, v.need.source, status.total,
-                     *[v.by_year.get(y, 0) for y in years],
+        rows.append([v.rank, v.theme.name, v.need.title, v.need.details, v.need.source,
+                     status.total, *[v.by_year.get(y, 0) for y in years],
                      *[_year_status(by_year[y]) if y in by_year else "" for y in years],
                      v.theme.threshold, "oui" if status.reached else "non",
                      ", ".join(str(y) for y in status.open_years), status.missing, v.collectivites,
-                     ", ".join(s.categories.get(v.need.id, ())), v.dots, v.voters, v.score,
-                     v.theme.financing])
+                     v.dots, v.voters, v.score, v.theme.financing,
+                     KIND_LABELS[v.need.kind or v.theme.kind], ", ".join(s.categories.get(v.need.id, ()))])
     return Table("besoins", "Besoins classés", headers, rows,
-                 [6, 34, 18, 40, 30, 12, 10, *[9] * len(years), *[16] * len(years), 7, 8, 14, 10,
-                  12, 10, 10, 8, 8, 12])
+                 [6, 34, 40, 30, 12, 10, *[9] * len(years), *[16] * len(years), 7, 8, 14, 10,
+                  12, 10, 8, 8, 12, 18, 10])
 
 
 def demand(s: Summary) -> Table:
