@@ -7,7 +7,16 @@ request's language: the same function checks forms and socket payloads.
 from datetime import date
 from typing import Annotated, ClassVar, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from workshop.domain.messages import Message, msg
 from workshop.i18n import say
@@ -73,15 +82,31 @@ class Join(Input):
 
 
 class NeedInput(Input):
-    theme_id: int = Field(ge=1, le=ID_MAX)
+    # The theme by its id, or by its catalogue code ("hs-caces", what etat.json gives).
+    theme_id: int | None = Field(default=None, ge=1, le=ID_MAX)
+    theme: Annotated[str, StringConstraints(strip_whitespace=True, max_length=60)] | None = None
     title: Text
     details: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
+    messages = {("_", "missing"): msg("Choisissez un thème.")}
+
+    @model_validator(mode="after")
+    def _one_theme(self):
+        if self.theme_id is None and not self.theme:
+            raise PydanticCustomError("missing", "theme")
+        return self
+
+    @property
+    def theme_ref(self) -> int | str:
+        return self.theme_id if self.theme_id is not None else self.theme
 
 
 class DemandInput(Input):
     need_id: int = Field(ge=1, le=ID_MAX)
     year: int = Field(ge=2000, le=2100)
     agents: int = Field(ge=0, le=5000)
+    category: Literal["A", "B", "C"] | None = None  # the agents' category, when said
+    _category = field_validator("category", mode="before")(
+        lambda v: (str(v).strip().upper() or None) if v is not None else None)
 
 
 class VoteInput(Input):

@@ -157,7 +157,7 @@ def on_declare(payload=None):
         return _invalid(errors)
     seance, participant = caller
     result = board.declare(get_session(), seance, participant, data.need_id, data.year,
-                           data.agents)
+                           data.agents, data.category)
     if isinstance(result, Refusal):
         return refused(result)
     broadcaster.ours(seance.id, participant.collectivite_id, data.need_id)
@@ -172,7 +172,7 @@ def on_add_need(payload=None):
     if errors:
         return _invalid(errors)
     seance, participant = caller
-    result = board.add_need(get_session(), seance, data.theme_id, data.title, data.details,
+    result = board.add_need(get_session(), seance, data.theme_ref, data.title, data.details,
                             participant=participant)
     if isinstance(result, Refusal):
         return refused(result)

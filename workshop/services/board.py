@@ -53,7 +53,7 @@ def _participant_may(seance: Seance, participant: Participant, action: str) -> R
 # --- writes -------------------------------------------------------------------
 
 
-def add_need(db: Session, seance: Seance, theme_id: int, title: str, details: str = "", *,
+def add_need(db: Session, seance: Seance, theme_id: int | str, title: str, details: str = "", *,
              participant: Participant | None = None, facilitator_id: int | None = None,
              source: str = "participant") -> Need | Refusal:
     if participant is not None:
@@ -62,7 +62,9 @@ def add_need(db: Session, seance: Seance, theme_id: int, title: str, details: st
             return refusal
     elif seance.closed_at is not None:
         return phases.allows(seance.phase, "add_need", closed=True)
-    theme = db.get(Theme, theme_id)
+    # The theme by id, or by its catalogue code (integrations read codes in etat.json).
+    theme = db.get(Theme, theme_id) if isinstance(theme_id, int) else \
+        db.exec(select(Theme).where(Theme.code == theme_id)).first()
     if theme is None or not theme.active:
         return rules.UNKNOWN_THEME
     title = " ".join(title.split())
