@@ -154,6 +154,20 @@ class LineRef(Input):
     split: bool = True
 
 
+class CostInput(Input):
+    theme: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+    euros: float | None = Field(default=None, ge=0, le=10_000)  # empty: the catalogue's
+    _euros = field_validator("euros", mode="before")(_empty_is_none)
+
+
+class NeedPlanInput(Input):
+    need_id: int = Field(ge=1, le=ID_MAX)
+    kind: Literal["integration", "professionnalisation", "perfectionnement", "concours",
+                  "sante_securite"] | None = None  # empty: the theme's
+    pool_years: int | None = Field(default=None, ge=0, le=3)  # empty: the theme's rule
+    _empty = field_validator("kind", "pool_years", mode="before")(_empty_is_none)
+
+
 class CapacityInput(Input):
     days: dict[int, Annotated[int, Field(ge=0, le=2000)]] = Field(min_length=1, max_length=10)
 

@@ -108,3 +108,26 @@ def test_one_plan_build_per_pin_click(logged_in, db, seance, monkeypatch):
                               data={"line": key, "year": "2029"}, headers=HTMX)
     assert response.status_code == 200 and "épinglée par l&#39;animateur" in response.get_data(as_text=True)
     assert len(builds) == 1
+
+
+def test_the_facilitator_sets_a_cost_a_kind_and_the_pooling(logged_in, db, seance):
+    factories.phase(db, seance, "recueil")
+    caces = factories.need(db, seance, "Nacelles", "hs-caces")
+    board.declare(db, seance, factories.participant(db, seance, "Orchies"), caces.id, 2027, 12)
+    page = logged_in.get(f"/seances/{seance.id}/plan/").get_data(as_text=True)
+    assert "6\u202f480 € estimés" in page  # 12 trainees x 3 days x 180 €
+    response = logged_in.post(f"/seances/{seance.id}/plan/cout", data={"theme": "hs-caces", "euros": "150"},
+                              headers=HTMX)
+    assert response.status_code == 200 and "5\u202f400 € estimés" in response.get_data(as_text=True)
+    refused = logged_in.post(f"/seances/{seance.id}/plan/cout", data={"theme": "hs-caces", "euros": "-3"},
+                             headers=HTMX)
+    assert refused.status_code == 422
+    response = logged_in.post(f"/seances/{seance.id}/plan/besoin",
+                              data={"need_id": caces.id, "kind": "integration", "pool_years": ""},
+                              headers=HTMX)
+    assert response.status_code == 200
+    assert "Formations statutaires" in response.get_data(as_text=True)
+    db.refresh(caces)
+    assert (caces.kind, caces.pool_years) == ("integration", None)
+    assert logged_in.post(f"/seances/{seance.id}/plan/besoin", data={"need_id": caces.id, "kind": "x"},
+                          headers=HTMX).status_code == 422

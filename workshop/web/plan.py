@@ -6,7 +6,16 @@ from flask_babel import gettext as _
 from workshop.db import get_session
 from workshop.domain.rules import Refusal
 from workshop.live.broadcast import broadcaster
-from workshop.schemas import CapacityInput, HorizonInput, HostInput, LineRef, PinInput, parse
+from workshop.schemas import (
+    CapacityInput,
+    CostInput,
+    HorizonInput,
+    HostInput,
+    LineRef,
+    NeedPlanInput,
+    PinInput,
+    parse,
+)
 from workshop.services import plan as plan_service
 from workshop.services import seances
 from workshop.web import current_facilitator, invalid, login_required, outcome
@@ -105,3 +114,25 @@ def horizon(seance_id: int):
                                       data.horizon_years, current_facilitator().id) if data else \
         invalid(errors, "horizon_invalide")
     return _answer(seance, result, _("Horizon modifié."), settings=True)
+
+
+@bp.post("/cout")
+@login_required
+def cost(seance_id: int):
+    seance = _seance(seance_id)
+    data, errors = parse(CostInput, request.form)
+    result = plan_service.set_theme_cost(get_session(), seance, data.theme, data.euros,
+                                         current_facilitator().id) if data else \
+        invalid(errors, "cout_invalide")
+    return _answer(seance, result, _("Coût enregistré pour cette séance."), settings=True)
+
+
+@bp.post("/besoin")
+@login_required
+def need(seance_id: int):
+    seance = _seance(seance_id)
+    data, errors = parse(NeedPlanInput, request.form)
+    result = plan_service.set_need_plan(get_session(), seance, data.need_id, data.kind,
+                                        data.pool_years, current_facilitator().id) if data else \
+        invalid(errors)
+    return _answer(seance, result, _("Type de formation et regroupement enregistrés."))
