@@ -240,7 +240,8 @@ def test_pin_into_a_full_year_is_kept_and_flagged():
 def test_recurring_theme_comes_back_when_due():
     rule = theme(12, recurrence=2, financing="payant")
     p = plan(need(1, rule, {(1, Y1): 12}))
-    assert [(str(ln.key), ln.year, ln.renewal) for ln in p.lines] == [(f"1:{Y1}", Y1, 0), (f"1:{Y1}:r1", Y3, 1)]
+    assert [(str(ln.key), ln.year, ln.renewal) for ln in p.lines] == \
+        [(f"1:{Y1}", Y1, 0), (f"1:{Y1}:r1", Y3, 1)]
     renewal = p.lines[1]
     assert renewal.asked_year == Y3 and renewal.trainees == {1: 12} and renewal.groups == [12]
     assert "renouvellement, tous les 2 ans" in renewal.reason and "payante" in renewal.reason

@@ -5,7 +5,7 @@ from collections import defaultdict
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from workshop.domain.planning import LineKey, Plan, PlanInput, ThemeRule, build_plan
+from workshop.domain.planning import Plan, PlanInput, ThemeRule, build_plan
 from workshop.domain.planning.model import NeedDemand
 
 START = 2027
