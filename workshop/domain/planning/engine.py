@@ -64,7 +64,7 @@ def build_plan(data: PlanInput) -> Plan:
     below: list[Line] = []
     statutory: list[Line] = []
     for need in sorted(data.needs, key=lambda n: (n.priority, n.need_id)):
-        made = cut(need, years, data.costs)
+        made = cut(need, years, data.costs, fates=False)
         for line in made.lines:
             territorial.extend(_split(line) if line.key in data.splits else (line,))
         below.extend(made.short)
@@ -79,11 +79,16 @@ def build_plan(data: PlanInput) -> Plan:
                 statutory, stale)
 
 
-def cut(need: NeedDemand, years: tuple[int, ...], costs: dict[str, float] | None = None) -> Cut:
-    """One need's lines, and what became of each year's demand (same rule, one place)."""
+def cut(need: NeedDemand, years: tuple[int, ...], costs: dict[str, float] | None = None,
+        fates: bool = True) -> Cut:
+    """One need's lines, and what became of each year's demand (same rule, one place).
+
+    `fates=False` skips the per-year account (the plan does not read it).
+    """
     theme, threshold, window = need.theme, need.theme.threshold, need.window
     first, last = years[0], years[-1]
-    result = Cut(fates={y: YearFate(y) for y in years})
+    fate = {y: YearFate(y) for y in years} if fates else None
+    result = Cut(fates=fate or {})
     by_year: dict[int, list[Entry]] = {}
     late: list[Entry] = []
     for (collectivite, year), agents in need.demand.items():
@@ -99,21 +104,27 @@ def cut(need: NeedDemand, years: tuple[int, ...], costs: dict[str, float] | None
             by_year[year] = [(year, collectivite, agents, 0)]
         else:
             entries.append((year, collectivite, agents, 0))
+    asked_total = {}
     for year, entries in by_year.items():
         entries.sort()
-        result.fates[year].asked = sum(e[2] for e in entries)
-    base = dict(need=need, cost=(costs or {}).get(theme.code, theme.cost_per_day))
+        asked_total[year] = sum(e[2] for e in entries)
+        if fate:
+            fate[year].asked = asked_total[year]
+    cost = (costs or {}).get(theme.code, theme.cost_per_day)
+    need_id = need.need_id
     if need.training_kind in STATUTORY:
         for year in sorted(by_year):
-            result.statutory.append(_line(**base, key=LineKey(need.need_id, year), year=year,
-                                          entries=by_year[year], placed=year))
-            result.fates[year].state = "statutory"
+            result.statutory.append(_line(need, cost, LineKey(need_id, year), year, by_year[year],
+                                          placed=year))
+            if fate:
+                fate[year].state = "statutory"
         if late:
-            result.short.append(_line(**base, key=LineKey(need.need_id, 0, "apres"),
-                                      year=min(e[0] for e in late), entries=sorted(late)))
+            result.short.append(_line(need, cost, LineKey(need_id, 0, "apres"),
+                                      min(e[0] for e in late), sorted(late)))
         return result
 
     pending: list[Entry] = []
+    pending_total = 0
     for year in years:
         own = by_year.get(year)
         if pending:
@@ -122,11 +133,13 @@ def cut(need: NeedDemand, years: tuple[int, ...], costs: dict[str, float] | None
             pool = own
         else:
             continue
-        total = sum(e[2] for e in pool)
-        result.fates[year].pool = total
+        total = pending_total + (asked_total[year] if own else 0)
+        if fate:
+            fate[year].pool = total
         if total >= threshold:
             groups_count = total // threshold
-            seated, over = _seat(pool, min(total, groups_count * theme.max_group))
+            seats = min(total, groups_count * theme.max_group)
+            seated, over = _seat(pool, seats) if seats < total else (pool, [])
             pooled: dict[int, int] = {}
             carried_in = 0
             for asked, _, n, carried_from in seated:
@@ -134,50 +147,60 @@ def cut(need: NeedDemand, years: tuple[int, ...], costs: dict[str, float] | None
                     carried_in += n
                 elif asked < year:
                     pooled[asked] = pooled.get(asked, 0) + n
-                fate = result.fates[asked]
-                if fate.state == "none":
-                    fate.state, fate.at = "open", year
-            if result.fates[year].state == "none":  # only earlier agents open it
-                result.fates[year].state, result.fates[year].at = "open", year
-            line = _line(**base, key=LineKey(need.need_id, year), year=year, entries=seated,
-                         groups=_groups(sum(e[2] for e in seated), groups_count), pool=total)
-            line.carried, line.carried_in, line.pooled_from = _per_collectivite(over), carried_in, pooled
+                if fate and fate[asked].state == "none":
+                    fate[asked].state, fate[asked].at = "open", year
+            if fate and fate[year].state == "none":  # only earlier agents open it
+                fate[year].state, fate[year].at = "open", year
+            line = _line(need, cost, LineKey(need_id, year), year, seated,
+                         _groups(seats, groups_count), pool=total)
+            line.carried_in, line.pooled_from = carried_in, pooled
+            if over:
+                line.carried = _per_collectivite(over)
+                pending = [(asked, c, n, year) for asked, c, n, _ in over]
+                pending_total = total - seats
+            else:
+                pending, pending_total = [], 0
             result.lines.append(line)
-            pending = [(asked, c, n, year) for asked, c, n, _ in over]
             continue
-        keep, drop = [], []
-        for entry in pool:
-            deadline = entry[3] + 1 if entry[3] else entry[0] + window
-            (drop if deadline <= year or year == last else keep).append(entry)
+        if year == last:
+            keep, drop = [], pool
+        else:
+            keep, drop = [], []
+            for entry in pool:
+                deadline = entry[3] + 1 if entry[3] else entry[0] + window
+                (drop if deadline <= year else keep).append(entry)
         pending = keep
+        pending_total = sum(e[2] for e in keep) if keep else 0
         if drop:
-            _drop(result, need, base, drop, pool, year, threshold)
+            _drop(result, need, cost, drop, pool, total, threshold, year)
     if pending:  # carried beyond full groups in the last year
-        _drop(result, need, base, pending, pending, last, threshold)
+        _drop(result, need, cost, pending, pending, pending_total, threshold, last)
     if late:
-        result.short.append(_line(**base, key=LineKey(need.need_id, 0, "apres"),
-                                  year=min(e[0] for e in late), entries=sorted(late)))
+        result.short.append(_line(need, cost, LineKey(need_id, 0, "apres"),
+                                  min(e[0] for e in late), sorted(late)))
     return result
 
 
-def _drop(result: Cut, need: NeedDemand, base: dict, drop: list[Entry], pool: list[Entry],
-          year: int, threshold: int) -> None:
+def _drop(result: Cut, need: NeedDemand, cost: float, drop: list[Entry], pool: list[Entry],
+          total: int, threshold: int, year: int) -> None:
     """Demand that can wait no longer: one line below threshold per year asked (or per carry)."""
-    total = sum(e[2] for e in pool)
     missing = max(threshold - total, 0)
-    pool_years = {e[0] for e in pool if not e[3]}
     groups: dict[tuple[int, str], list[Entry]] = {}
     for entry in drop:
         groups.setdefault((entry[3], "reste") if entry[3] else (entry[0], ""), []).append(entry)
-    for (asked, part), entries in sorted(groups.items()):
-        line = _line(**base, key=LineKey(need.need_id, asked, part), year=asked, entries=entries,
-                     placed=asked, pool=total)
+    pool_years = None
+    for (asked, part), entries in sorted(groups.items()) if len(groups) > 1 else groups.items():
+        line = _line(need, cost, LineKey(need.need_id, asked, part), asked, entries, placed=asked,
+                     pool=total)
         line.missing = missing
-        line.pooled_with = () if part else tuple(sorted(pool_years - {asked}))
+        if not part:
+            if pool_years is None:
+                pool_years = {e[0] for e in pool if not e[3]}
+            line.pooled_with = tuple(sorted(pool_years - {asked})) if len(pool_years) > 1 else ()
         line.tried_until = year
         result.short.append(line)
-        if not part and result.fates[asked].state == "none":
-            fate = result.fates[asked]
+        fate = result.fates.get(asked)
+        if not part and fate is not None and fate.state == "none":
             fate.state, fate.missing = "short", missing
 
 
@@ -201,22 +224,21 @@ def _groups(total: int, count: int) -> list[int]:
 
 
 def _per_collectivite(entries) -> dict[int, int]:
+    if len(entries) == 1:
+        return {entries[0][1]: entries[0][2]}
     result: dict[int, int] = {}
-    for entry in entries:
-        result[entry[1]] = result.get(entry[1], 0) + entry[2]
+    for _, collectivite, n, _ in entries:
+        result[collectivite] = result.get(collectivite, 0) + n
     return dict(sorted(result.items()))
 
 
 def _line(need: NeedDemand, cost: float, key: LineKey, year: int, entries: list[Entry],
           groups: list[int] | None = None, placed: int | None = None, pool: int = 0) -> Line:
     trainees = _per_collectivite(entries)
-    line = Line(key=key, need_id=need.need_id, title=need.title, theme=need.theme,
-                asked_year=year, trainees=trainees, groups=groups or [],
-                territorialised=bool(groups), priority=need.priority, dots=need.dots,
-                score=need.score, year=placed, pool=pool or sum(trainees.values()),
-                window=need.window, kind=need.training_kind, categories=need.categories,
-                cost_per_day=cost)
-    return line
+    return Line(key, need.need_id, need.title, need.theme, year, trainees, groups or [],
+                bool(groups), need.priority, need.dots, need.score, placed,
+                pool=pool or sum(trainees.values()), window=need.window,
+                kind=need.kind or need.theme.kind, categories=need.categories, cost_per_day=cost)
 
 
 def _split(line: Line) -> list[Line]:

@@ -2,6 +2,7 @@
 
 import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from workshop.domain.messages import Text
 
@@ -79,8 +80,7 @@ class ThemeRule:
 _KEY = re.compile(r"^(\d+):(\d{4}|apres)((?::(?:reste|g\d+|r\d+))*)$")
 
 
-@dataclass(frozen=True, order=True)
-class LineKey:
+class LineKey(NamedTuple):
     """A line's stable name: `<need>:<year>[:reste][:g<i>][:r<n>]`, or `<need>:apres`.
 
     It stays the same while the board moves, so pins, hosts and splits follow
@@ -111,6 +111,8 @@ class LineKey:
         """The key a string names, or None when it names none (a form, a file, an old row)."""
         if isinstance(text, LineKey):
             return text
+        if isinstance(text, tuple):
+            return None
         found = _KEY.match(str(text).strip()) if text is not None else None
         if not found:
             return None
@@ -180,7 +182,7 @@ class PlanInput:
     costs: dict[str, float] = field(default_factory=dict)  # theme code -> € per trainee-day (séance)
 
 
-@dataclass
+@dataclass(slots=True)
 class Line:
     """One action of the plan: a need's trainees for one year, in one or more groups."""
 
