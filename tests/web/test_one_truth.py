@@ -81,7 +81,8 @@ def test_every_surface_says_the_same_per_year(client, logged_in, db, seance):
     assert need["status"]["sentence"] == STATUS and need["missing"] == 0 and need["threshold_reached"]
     assert [(y["year"], y["agents"], y["pool"], y["state"], y["at"]) for y in need["status"]["years"]] == \
         [(2027, 13, 13, "open", 2028), (2028, 2, 15, "open", 2028), (2029, 0, 0, "none", None)]
-    assert [(ln["key"], ln["year"]) for ln in state["plan"]["lines"]] == [(f"{need_id(db, seance)}:2028", 2028)]
+    assert [(ln["key"], ln["year"]) for ln in state["plan"]["lines"]] == \
+        [(f"{need_id(db, seance)}:2028", 2028)]
 
 
 def test_the_phone_says_it_too(client, db, seance):
@@ -101,3 +102,25 @@ def test_lines_below_threshold_keep_their_year_in_the_export(logged_in, db, sean
     assert [(r["Clé"], r["Année"], r["Statut"], r["Stagiaires manquants"]) for r in rows] == \
         [(f"{need.id}:2027", "2027", "sous le seuil", "7"), (f"{need.id}:2028", "2028", "sous le seuil", "8")]
     assert rows[0]["Explication"] != rows[1]["Explication"]
+
+
+def test_kinds_categories_and_costs_reach_the_exports(logged_in, db, seance):
+    caces = factories.need(db, seance, "Nacelles", "hs-caces")
+    orchies = factories.participant(db, seance, "Orchies")
+    factories.ok(board.declare(db, seance, orchies, caces.id, 2027, 8, "C"))
+    factories.ok(board.declare(db, seance, factories.participant(db, seance, "Cysoing"), caces.id,
+                               2027, 4, "B"))
+    book = openpyxl.load_workbook(io.BytesIO(logged_in.get(f"/seances/{seance.id}/seance.xlsx").data))
+    sheet = book["plan"]
+    header = [c.value for c in sheet[1]]
+    rows = [dict(zip(header, [c.value for c in r], strict=True)) for r in sheet.iter_rows(min_row=2)]
+    [line] = [r for r in rows if r["Intitulé"] == "Nacelles"]
+    assert (line["Type de formation"], line["Catégories"], line["Coût estimé (€)"]) == \
+        ("santé-sécurité réglementaire", "B, C", 12 * 3 * 180)
+    costs = book["couts"]
+    assert [c.value for c in costs[costs.max_row]] == ["Total", 6480, 0, 0, 6480]
+    extract = logged_in.get(f"/seances/{seance.id}/collectivites/{orchies.collectivite_id}")
+    text = unescape(extract.get_data(as_text=True)).replace("\u202f", " ")
+    assert "Coût estimé des actions payantes" in text and "2027 : 4 320 €" in text  # 8 x 3 x 180
+    summary = unescape(logged_in.get(f"/seances/{seance.id}/synthese").get_data(as_text=True))
+    assert "Coût estimé des actions payantes" in summary.replace("\u202f", " ")

@@ -92,7 +92,7 @@ def test_another_facilitator_cannot_see_or_touch_the_plan(client, db, seance):
 def _key(db, seance):
     from workshop.services import plan as plan_service
 
-    return plan_service.build(db, seance)[0].lines[0].key
+    return str(plan_service.build(db, seance)[0].lines[0].key)
 
 
 def test_one_plan_build_per_pin_click(logged_in, db, seance, monkeypatch):

@@ -356,3 +356,29 @@ def test_same_input_gives_the_same_plan():
     first, second = build_plan(data), build_plan(data)
     assert _signature(first) == _signature(second)
     assert first.used == second.used
+
+
+# Issue 17, rule 1: demand waits one year, not two
+
+
+def test_demand_two_years_apart_is_not_pooled():
+    p = plan(need(1, theme(15), {(1, Y1): 8, (2, Y3): 7}))
+    assert p.lines == []
+    assert [(str(ln.key), ln.year, ln.total, ln.missing) for ln in p.below] == \
+        [(f"1:{Y1}", Y1, 8, 7), (f"1:{Y3}", Y3, 7, 8)]
+    assert "aucune demande en 2028 pour compléter" in p.below[0].reason
+
+
+def test_a_need_may_wait_longer_and_the_line_says_so():
+    wide = NeedDemand(1, "Besoin 1", theme(15), {(1, Y1): 8, (2, Y3): 7}, 1, pool_years=2)
+    [line] = plan(wide).lines
+    assert (line.year, line.total, line.pooled_from) == (Y3, 15, {Y1: 8})
+    assert "attente de 2 ans permise pour ce besoin" in line.reason
+
+
+def test_statutory_kinds_are_listed_apart_without_threshold_or_capacity():
+    rule = ThemeRule("int", "Intégration", 15, 20, 5, "cotisation", "", kind="integration")
+    p = plan(need(1, rule, {(1, Y1): 3, (2, Y2): 1}), capacity={Y1: 0, Y2: 0, Y3: 0})
+    assert p.lines == [] and p.below == [] and p.used == {Y1: 0, Y2: 0, Y3: 0}
+    assert [(ln.year, ln.total, ln.missing) for ln in p.statutory] == [(Y1, 3, 0), (Y2, 1, 0)]
+    assert "formation d'intégration, statutaire" in p.statutory[0].reason
