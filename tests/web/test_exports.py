@@ -16,6 +16,7 @@ DOWNLOADS = {
     "synthese.pdf": "application/pdf",
     "seance.xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "seance.json": "application/json",
+    "pfm.docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "csv/besoins.csv": "text/csv",
     "csv/iel.csv": "text/csv",
 }

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 
 from workshop.db import get_session
 from workshop.domain.rules import Refusal
-from workshop.exports import csv_files, json_seance, pdf, tables, xlsx
+from workshop.exports import csv_files, json_seance, pdf, pfm_docx, tables, xlsx
 from workshop.i18n import say
 from workshop.services import seances, summary
 from workshop.web import current_facilitator, download, login_required
@@ -51,6 +51,16 @@ def summary_pdf(seance_id: int):
                            doc_title=_("Synthèse · %(title)s", title=s.seance.title))
     return download(pdf.render(html), "application/pdf",
                      f"synthese-{_slug(s.perimetre.name)}-{s.seance.held_on}.pdf")
+
+
+@bp.get("/<int:seance_id>/pfm.docx")
+@login_required
+def pfm(seance_id: int):
+    """The plan de formation mutualisé as an editable Word document."""
+    s = _summary(seance_id)
+    return download(pfm_docx.render(s),
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                    f"pfm-{_slug(s.perimetre.name)}-{s.seance.held_on}.docx")
 
 
 @bp.get("/<int:seance_id>/seance.xlsx")
