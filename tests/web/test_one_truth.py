@@ -8,10 +8,12 @@ import io
 from html import unescape
 
 import openpyxl
+import pypdfium2
 import pytest
 from pypdf import PdfReader
 
 from tests import factories
+from tests.exports.test_pdf import ARTIFACTS
 from workshop.services import board
 
 STATUS = "Seuil de 15 atteint en 2028"
@@ -57,6 +59,10 @@ def test_every_surface_says_the_same_per_year(client, logged_in, db, seance):
     pdf = PdfReader(io.BytesIO(logged_in.get(f"/seances/{seance.id}/synthese.pdf").data))
     text = " ".join(" ".join(page.extract_text().split()) for page in pdf.pages)
     assert STATUS in text and "2027 : 13, regroupés en 2028" in text and "2 stagiaires manquants" not in text
+    page = next(i for i, p in enumerate(pdf.pages) if STATUS in " ".join(p.extract_text().split()))
+    ARTIFACTS.mkdir(exist_ok=True)
+    pdfium = pypdfium2.PdfDocument(logged_in.get(f"/seances/{seance.id}/synthese.pdf").data)
+    pdfium[page].render(scale=1.5).to_pil().save(ARTIFACTS / "one-truth-summary-pdf.png")
     # The workbook and the CSV: per-year status columns, the plan's year never empty.
     book = openpyxl.load_workbook(io.BytesIO(logged_in.get(f"/seances/{seance.id}/seance.xlsx").data))
     needs = book["besoins"]
