@@ -131,3 +131,20 @@ def test_the_facilitator_sets_a_cost_a_kind_and_the_pooling(logged_in, db, seanc
     assert (caces.kind, caces.pool_years) == ("integration", None)
     assert logged_in.post(f"/seances/{seance.id}/plan/besoin", data={"need_id": caces.id, "kind": "x"},
                           headers=HTMX).status_code == 422
+
+
+def test_lines_below_threshold_get_pooling_offers_from_other_perimeters(logged_in, db, facilitator, seance):
+    """Issue 17, item 9 (proposals): 9 here and 7 in another perimeter's séance reach 15."""
+    factories.phase(db, seance, "recueil")
+    here = factories.need(db, seance, "Accueil", "acc-accueil-public")
+    board.declare(db, seance, factories.participant(db, seance, "Orchies"), here.id, 2029, 9)
+    other = factories.seance(db, facilitator, factories.perimetre(db, facilitator, name="Voisin"),
+                             title="Séance voisine")
+    factories.phase(db, other, "recueil")
+    there = factories.need(db, other, "Accueil du public", "acc-accueil-public")
+    board.declare(db, other, factories.participant(db, other, "Cysoing"), there.id, 2029, 7)
+    page = logged_in.get(f"/seances/{seance.id}/plan/").get_data(as_text=True)
+    assert f'/seances/{seance.id}/plan/mutualisations' in page
+    html = logged_in.get(f"/seances/{seance.id}/plan/mutualisations").get_data(as_text=True)
+    assert "avec Voisin (Séance voisine) : 9 + 7 = 16, territorialisable en 2029, accueil à Orchies" \
+        in html.replace("&#39;", "'")

@@ -17,7 +17,7 @@ from workshop.schemas import (
     parse,
 )
 from workshop.services import plan as plan_service
-from workshop.services import seances
+from workshop.services import pooling, seances
 from workshop.web import current_facilitator, invalid, login_required, outcome
 
 bp = Blueprint("plan", __name__, url_prefix="/seances/<int:seance_id>/plan")
@@ -136,3 +136,12 @@ def need(seance_id: int):
                                         data.pool_years, current_facilitator().id) if data else \
         invalid(errors)
     return _answer(seance, result, _("Type de formation et regroupement enregistrés."))
+
+
+@bp.get("/mutualisations")
+@login_required
+def offers(seance_id: int):
+    """Pooling with the facilitator's other perimeters, asked apart (it builds their plans)."""
+    seance = _seance(seance_id)
+    found = pooling.offers(get_session(), seance, current_facilitator().id)
+    return render_template("plan/_offers.html", seance=seance, offers=found)
