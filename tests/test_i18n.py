@@ -17,7 +17,7 @@ from sqlmodel import select
 
 from tests import factories
 from workshop import i18n
-from workshop.domain import phases, territories
+from workshop.domain import phases, planning, territories
 from workshop.models import Collectivite
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -189,7 +189,7 @@ def test_pot_and_catalogues_are_up_to_date():
 
 def test_every_label_of_the_domain_is_marked_for_translation():
     labels = [*phases.LABELS.values(), *territories.KINDS.values(), *territories.EPCI_TYPES.values(),
-              *territories.ROLES.values()]
+              *territories.ROLES.values(), *planning.KIND_LABELS.values()]
     assert sorted(labels) == sorted(i18n.DOMAIN_LABELS)
 
 
@@ -455,9 +455,9 @@ def test_the_plan_and_the_thresholds_are_said_in_english_when_chosen(logged_in_e
     board.declare(db, seance, factories.participant(db, seance, "Templeuve-en-Pévèle"), few.id, 2027, 2)
 
     plan = page(logged_in_english.get(f"/seances/{seance.id}/plan/"))
-    assert "2027: year asked, priority" in plan
+    assert "2027: year asked" in plan
     assert "35 trainees in 2 groups, threshold of" in plan and "funded by the contribution" in plan
-    assert "Not delivered locally: 2 trainees for a threshold of" in plan
+    assert "2027: 2 trainees" in plan and "no demand in 2028 to make it up" in plan
     assert "trainees missing to reach" in plan
     assert "année demandée" not in plan and "stagiaires manquants" not in plan
 
@@ -467,4 +467,4 @@ def test_the_plan_and_the_thresholds_are_said_in_english_when_chosen(logged_in_e
 
     logged_in_english.get("/langue/fr")
     french = page(logged_in_english.get(f"/seances/{seance.id}/plan/"))
-    assert "2027 : année demandée, priorité" in french and "stagiaires manquants pour atteindre" in french
+    assert "2027 : année demandée" in french and "stagiaires manquants pour atteindre" in french

@@ -66,6 +66,8 @@ DOMAIN_LABELS = (
     N_("Métropole"),
     N_("Maire ou élu·e"), N_("DGS / secrétaire général·e"), N_("Secrétaire de mairie"),
     N_("Ressources humaines"), N_("Encadrant·e"), N_("Agent"), N_("Autre"),
+    N_("Intégration"), N_("Professionnalisation"), N_("Perfectionnement"),
+    N_("Préparation aux concours et examens"), N_("Santé-sécurité réglementaire"),
 )
 
 

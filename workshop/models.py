@@ -83,6 +83,11 @@ class Theme(SQLModel, table=True):
     financing_reason: str = Field(default="", max_length=300)
     recurrence_years: int = 0
     poolable: bool = True
+    # Kind of training (domain.planning.KINDS, law 2007-209) and, for a payant theme, the
+    # estimated cost per trainee and day in euros (the séance may change it).
+    kind: str = Field(default="perfectionnement", max_length=30)
+    cost_per_day: float = 0
+    renewal_days: int = 0  # a renewal session's days when shorter (MAC SST: 1); 0: `days`
     synonyms: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     active: bool = True
 
@@ -133,6 +138,10 @@ class Seance(SQLModel, table=True):
     # take DEFAULT_CAPACITY (see services.plan).
     plan_capacity: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False,
                                                                        server_default="{}"))
+    # Cost per trainee and day of payant themes for this séance, {"hs-caces": 150}, euros;
+    # a theme not listed takes the catalogue's.
+    theme_costs: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False,
+                                                                     server_default="{}"))
     created_at: datetime = Field(default_factory=utcnow)
     closed_at: datetime | None = None
 
@@ -176,6 +185,10 @@ class Need(SQLModel, table=True):
     author_id: int | None = Field(default=None, foreign_key="participant.id")
     hidden: bool = False
     merged_into_id: int | None = Field(default=None, foreign_key="need.id")
+    # The facilitator's choices for the plan: another kind than the theme's, and how many
+    # years its demand may wait to be pooled (None: the theme's rule, the next year only).
+    kind: str | None = Field(default=None, max_length=30)
+    pool_years: int | None = None
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -196,6 +209,7 @@ class Demand(SQLModel, table=True):
     collectivite_id: int = Field(foreign_key="collectivite.id", index=True)
     year: int
     agents: int
+    category: str | None = Field(default=None, max_length=1)  # the agents' category: A, B or C
     updated_by_id: int | None = Field(default=None, foreign_key="participant.id")
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -260,6 +274,7 @@ class ImportedNeed(SQLModel, table=True):
     title: str = Field(max_length=200)
     agents: int
     year: int
+    category: str | None = Field(default=None, max_length=1)  # A, B or C when the file says it
     priority: str = Field(default="", max_length=60)
     remarks: str = Field(default="", max_length=1000)
     line: int  # where it was in the file

@@ -9,7 +9,16 @@ import json
 from datetime import date
 from typing import Annotated, ClassVar, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from workshop.domain.limits import (  # the byte limits are re-exported for the entry points
     CAPACITY_MAX,
@@ -158,15 +167,31 @@ class Join(Input):
 
 
 class NeedInput(Input):
-    theme_id: int = Field(ge=1, le=ID_MAX)
+    # The theme by its id, or by its catalogue code ("hs-caces", what etat.json gives).
+    theme_id: int | None = Field(default=None, ge=1, le=ID_MAX)
+    theme: Annotated[str, StringConstraints(strip_whitespace=True, max_length=60)] | None = None
     title: Text
     details: Annotated[str, StringConstraints(strip_whitespace=True, max_length=DETAILS_MAX)] = ""
+    messages = {("_", "missing"): msg("Choisissez un thème.")}
+
+    @model_validator(mode="after")
+    def _one_theme(self):
+        if self.theme_id is None and not self.theme:
+            raise PydanticCustomError("missing", "theme")
+        return self
+
+    @property
+    def theme_ref(self) -> int | str:
+        return self.theme_id if self.theme_id is not None else self.theme
 
 
 class DemandInput(Input):
     need_id: int = Field(ge=1, le=ID_MAX)
     year: Year
     agents: int = Field(ge=0, le=MAX_AGENTS)
+    category: Literal["A", "B", "C"] | None = None  # the agents' category, when said
+    _category = field_validator("category", mode="before")(
+        lambda v: (str(v).strip().upper() or None) if v is not None else None)
 
 
 class VoteInput(Input):
@@ -199,7 +224,8 @@ def _empty_is_none(value):
 class PinInput(Input):
     line: LineKey
     year: int | None = Field(default=None, ge=YEAR_MIN, le=YEAR_MAX)
-    _year = field_validator("year", mode="before")(_empty_is_none)
+    replaces: LineKey | None = None  # the key a followed pin came from (services.plan.pin)
+    _year = field_validator("year", "replaces", mode="before")(_empty_is_none)
 
 
 class HostInput(Input):
@@ -211,6 +237,20 @@ class HostInput(Input):
 class LineRef(Input):
     line: LineKey
     split: bool = True
+
+
+class CostInput(Input):
+    theme: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+    euros: float | None = Field(default=None, ge=0, le=10_000)  # empty: the catalogue's
+    _euros = field_validator("euros", mode="before")(_empty_is_none)
+
+
+class NeedPlanInput(Input):
+    need_id: int = Field(ge=1, le=ID_MAX)
+    kind: Literal["integration", "professionnalisation", "perfectionnement", "concours",
+                  "sante_securite"] | None = None  # empty: the theme's
+    pool_years: int | None = Field(default=None, ge=0, le=3)  # empty: the theme's rule
+    _empty = field_validator("kind", "pool_years", mode="before")(_empty_is_none)
 
 
 class CapacityInput(Input):

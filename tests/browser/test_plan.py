@@ -55,22 +55,23 @@ def test_pin_and_capacity_reflow_the_screen_live(browser, live_server):
 
     # Pin the M57 line to 2029: the screen moves it without a reload.
     m57 = fac.locator(".plan-years .plan-line", has=fac.get_by_text("Passage à la M57"))
-    m57.get_by_label("Année").select_option(label="épingler en 2029")
+    m57.locator("select[name=year]").select_option(label="épingler en 2029")
     expect(fac.get_by_text("Ligne épinglée")).to_be_visible()
     expect(year_column(screen, 2029)).to_contain_text("Passage à la M57")
     expect(year_column(screen, 2027)).not_to_contain_text("Passage à la M57")
 
     # Capacity for 2027 down to one 3-day session: the lower priority line moves to 2028.
+    capacity = fac.locator("form", has=fac.get_by_label("2027", exact=True))
     fac.get_by_label("2027", exact=True).fill("3")
-    fac.get_by_role("button", name="Appliquer").click()
+    capacity.get_by_role("button", name="Appliquer").click()
     expect(fac.get_by_text("Capacité enregistrée")).to_be_visible()
     expect(year_column(screen, 2028)).to_contain_text("CACES nacelles")
     expect(year_column(screen, 2027)).to_contain_text("Gestion des conflits")
-    expect(year_column(fac, 2028)).to_contain_text("2027 déjà complète")
+    expect(year_column(fac, 2028)).to_contain_text("2027 pris par des actions mieux classées")
 
     # A negative capacity is stopped in the form (the server refuses it too: tests/web).
     fac.get_by_label("2028", exact=True).fill("-4")
-    fac.get_by_role("button", name="Appliquer").click()
+    capacity.get_by_role("button", name="Appliquer").click()
     assert fac.get_by_label("2028", exact=True).evaluate("input => !input.validity.valid")
     expect(year_column(screen, 2028)).to_contain_text("CACES nacelles")
 

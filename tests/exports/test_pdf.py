@@ -27,7 +27,7 @@ def test_the_summary_pdf_says_the_figures_of_the_seance(app, gathered):
     assert "Pévèle" in text and "décembre 2026" in text
     top = gathered.board.ranked[0]
     assert top.need.title.split(" : ")[0] in text
-    assert f"{top.status.total} / {top.theme.threshold}" in text
+    assert str(top.status.sentence()) in text  # per year, never agents summed over years
     assert f"Page 1 / {len(reader.pages)}" in text
     people = sum(p.total for p in gathered.participation)
     assert f"{people} participants" in text

@@ -16,7 +16,8 @@ def workbook(s):
 
 def test_sheets_headers_and_frozen_panes(gathered):
     book = workbook(gathered)
-    assert book.sheetnames == ["seance", "besoins", "demande", "votes", "plan", "participation", "iel"]
+    assert book.sheetnames == ["seance", "besoins", "demande", "votes", "plan", "couts", "participation",
+                               "iel"]
     for sheet in book.worksheets:
         assert sheet.freeze_panes == "A2"
         assert sheet["A1"].font.bold

@@ -219,3 +219,23 @@ def test_a_server_restart_loses_nothing_and_clients_reconnect_alone(room):
     finally:
         steady.disconnect()
         screen.disconnect()
+
+
+def test_an_integration_adds_a_need_by_theme_code_and_declares_a_category(room):
+    """Issue 17, item 11: etat.json gives theme codes; add_need takes a code as well as an id."""
+    alice = room.phone(room.server.members[1])
+    room.phase("recueil")
+    added = alice.call("add_need", {"theme": "hs-caces", "title": "Nacelles"})
+    assert added["ok"]
+    assert alice.call("add_need", {"theme": "pas-un-theme", "title": "X"})["ok"] is False
+    assert alice.call("add_need", {"title": "Sans thème"})["ok"] is False
+    assert alice.call("declare", {"need_id": added["need_id"], "year": 2027, "agents": 12,
+                                  "category": "c"})["ok"]
+    assert alice.call("declare", {"need_id": added["need_id"], "year": 2027, "agents": 12,
+                                  "category": "D"})["ok"] is False
+    state = room.state()
+    [need] = [n for n in state["needs"] if n["id"] == added["need_id"]]
+    assert need["theme"] == "hs-caces" and need["kind"] == "sante_securite"
+    [line] = [ln for ln in state["plan"]["lines"] if ln["need_id"] == added["need_id"]]
+    assert line["key"] == f"{added['need_id']}:2027" and line["categories"] == ["C"]
+    assert line["cost"] == 12 * 3 * 180  # the catalogue's estimate, per trainee and day

@@ -132,7 +132,10 @@ def test_collectivites_and_years_add_up_on_the_board(db, seance, orchies, cysoin
     assert shown.by_year == {2027: 14, 2028: 3}
     assert shown.collectivites == 2
     assert shown.status.total == 17
-    assert str(shown.status.sentence()) == "1 stagiaire manquant pour atteindre 15"
+    # One truth per year: 14 in 2027 wait for 2028 (poolable theme), 17 there reach 15.
+    assert str(shown.status.sentence()) == "Seuil de 15 atteint en 2028"
+    assert [(y.year, y.asked, y.state, y.at) for y in shown.status.years] == \
+        [(2027, 14, "open", 2028), (2028, 3, "open", 2028), (2029, 0, "none", None)]
     assert board.ours(db, seance, cysoing.collectivite_id) == {need.id: {2027: 8, 2028: 3}}
 
 

@@ -72,7 +72,7 @@ def test_one_workbook_a_sheet_per_collectivite_with_merged_title_rows(db, perime
     synthesis = service.synthesis(db, perimetre)
     sst = next(line for line in synthesis.lines if line.title == "SST")
     assert sst.by_year == {2027: 9} and len(sst.by_collectivite) == 2
-    assert str(sst.status.sentence()) == "3 stagiaires manquants pour atteindre 12"
+    assert str(sst.status.sentence()) == "Seuil de 6 atteint en 2027"  # SST: 4 to 10 (INRS)
     assert [m.name for m in synthesis.sent] == ["Cysoing", "Orchies"]
     assert len(synthesis.missing) == 39 - 2
 

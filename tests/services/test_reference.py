@@ -1,5 +1,6 @@
 """The reference data as loaded: the facts DOMAIN.md checked in the source."""
 
+import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
@@ -90,3 +91,81 @@ def test_a_dropped_theme_stays_inactive(db, tmp_path):
     themes = {t.code: t for t in db.exec(select(Theme))}
     assert themes["hs-caces"].active
     assert not themes["rh-rps"].active
+
+
+def _one_theme(**fields) -> str:
+    base = {"code": "hs-caces", "name": "CACES", "domain": "HS", "threshold": 12, "max_group": 12,
+            "days": 3, "financing": "payant", "financing_reason": "Payant.", "recurrence_years": 5,
+            "poolable": False, "synonyms": []}
+    base.update(fields)
+
+    def toml(v):
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        return repr(v).replace("'", '"') if not isinstance(v, str) else f'"{v}"'
+
+    return "version = 1\n[[theme]]\n" + "".join(f"{k} = {toml(v)}\n" for k, v in base.items())
+
+
+@pytest.mark.parametrize("field, value", [
+    ("threshold", 0), ("max_group", 10), ("days", -2), ("days", 0), ("financing", "gratuit"),
+    ("kind", "loisirs"), ("cost_per_day", -5), ("recurrence_years", -1), ("threshold", 1.5),
+])
+def test_impossible_theme_figures_are_refused_naming_theme_and_field(db, tmp_path, field, value):
+    """Issue 17, rule 5: max 10 under threshold 12, threshold 0, negative days..."""
+    catalogue = tmp_path / "themes.toml"
+    catalogue.write_text(_one_theme(**{field: value}), encoding="utf-8")
+    before = {t.code: (t.threshold, t.max_group, t.days) for t in db.exec(select(Theme))}
+    with pytest.raises(reference.SeedError) as refused:
+        reference.load_themes(db, catalogue)
+    assert "hs-caces" in str(refused.value) and f"champ {field}" in str(refused.value)
+    db.rollback()
+    assert {t.code: (t.threshold, t.max_group, t.days) for t in db.exec(select(Theme))} == before
+
+
+def test_the_engine_cannot_be_given_a_zero_threshold():
+    from workshop.domain.planning import ThemeRule
+
+    with pytest.raises(ValueError, match="champ threshold"):
+        ThemeRule("x", "X", 0, 10, 1, "cotisation", "")
+    with pytest.raises(ValueError, match="champ max_group"):
+        ThemeRule("x", "X", 15, 10, 1, "cotisation", "")
+    with pytest.raises(ValueError, match="champ days"):
+        ThemeRule("x", "X", 15, 20, -2, "cotisation", "")
+
+
+def test_the_catalogue_follows_its_sources():
+    """Issue 17, rule 6 (sources in seeds/README.md)."""
+    import tomllib
+
+    from workshop.domain.planning import ThemeRule
+
+    themes = {t["code"]: t for t in tomllib.loads(
+        (reference.SEEDS / "themes.toml").read_text(encoding="utf-8"))["theme"]}
+    for t in themes.values():  # every theme can be built by the engine
+        ThemeRule(t["code"], t["name"], t["threshold"], t["max_group"], t["days"], t["financing"],
+                  t["financing_reason"], t["recurrence_years"], t["poolable"], t["kind"],
+                  t["cost_per_day"], t["renewal_days"])
+        assert len(t["name"]) <= 60
+        assert (t["cost_per_day"] > 0) == (t["financing"] == "payant"), t["code"]
+    sst, mac = themes["hs-sst"], themes["hs-mac-sst"]
+    assert sst["max_group"] == 10 and 4 <= sst["threshold"] <= 10  # INRS: 4 to 10 trainees
+    assert (sst["recurrence_years"], sst["renewal_days"]) == (2, 1)  # MAC SST: 1 day / 2 years
+    assert (mac["days"], mac["recurrence_years"]) == (1, 2)
+    assert "psc1" not in sst["synonyms"] and "psc1" in themes["hs-psc1"]["synonyms"]
+    assert (themes["pm-fco"]["days"], themes["pm-fco"]["recurrence_years"]) == (10, 5)
+    assert (themes["pm-fco-chefs"]["days"], themes["pm-fco-chefs"]["recurrence_years"]) == (10, 3)
+    arms = themes["pm-armement"]
+    assert arms["recurrence_years"] == 1 and arms["days"] >= 2 and arms["max_group"] <= 6
+    assert themes["trans-fimo"]["days"] == 20 and themes["trans-fimo"]["recurrence_years"] == 0
+    assert (themes["trans-fimo-fco"]["days"], themes["trans-fimo-fco"]["recurrence_years"]) == (5, 5)
+    assert themes["hs-caces-r482"]["recurrence_years"] == 10
+    prevention = themes["hs-assistant-prevention-continue"]
+    assert (prevention["days"], prevention["renewal_days"], prevention["recurrence_years"]) == (2, 1, 1)
+    for code in ("num-bureautique", "hs-gestes-postures"):
+        assert themes[code]["max_group"] > themes[code]["threshold"]
+    kinds = {t["kind"] for t in themes.values()}
+    assert kinds == {"integration", "professionnalisation", "perfectionnement", "concours",
+                     "sante_securite"}
+    header = (reference.SEEDS / "themes.toml").read_text(encoding="utf-8").split("version")[0]
+    assert "/work/" not in header and "Accompagnement à l'élaboration des plans de formation" in header

@@ -16,6 +16,7 @@ DOWNLOADS = {
     "synthese.pdf": "application/pdf",
     "seance.xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "seance.json": "application/json",
+    "pfm.docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "csv/besoins.csv": "text/csv",
     "csv/iel.csv": "text/csv",
 }
@@ -57,10 +58,11 @@ def test_the_summary_writes_figures_in_the_reader_language(logged_in, db, seance
                                need.id, 2027, 1234))
     factories.ok(plan.set_capacity(db, seance, {2027: 500}, seance.owner_id))  # 82 groups placed
     french = logged_in.get(f"/seances/{seance.id}/synthese", follow_redirects=True).get_data(as_text=True)
-    assert "<td>1\u202f234 / 15 ·" in french and "1\u202f234</td>" in french  # agents, trainees
+    # the need's year (agents against the threshold, per year) and the plan's trainees
+    assert "2027 : 1\u202f234 stagiaires, territorialisable" in french and "1\u202f234</td>" in french
     logged_in.get("/langue/en")
     english = logged_in.get(f"/seances/{seance.id}/synthese", follow_redirects=True).get_data(as_text=True)
-    assert "<td>1,234 / 15 ·" in english and "1,234</td>" in english
+    assert "2027: 1,234 trainees, can be held locally" in english and "1,234</td>" in english
 
 
 def test_exports_belong_to_their_facilitator(client, db, seance):

@@ -244,7 +244,15 @@ def test_state_json(logged_in, db, seance):
         (second.id, 1, 4, 4, 2), (first.id, 2, 2, 2, 1)]
     sst = state["needs"][1]
     assert sst["agents"] == 12 and sst["agents_by_year"] == {"2027": 8, "2028": 4}
-    assert (sst["threshold"], sst["threshold_reached"], sst["missing"]) == (12, False, 4)
+    # One truth per year (SST: 6 to 10 trainees, not poolable): 2027 opens, 2028 is 2 short.
+    assert (sst["threshold"], sst["threshold_reached"], sst["missing"]) == (6, True, 0)
+    assert [(y["year"], y["agents"], y["state"], y["missing"]) for y in sst["status"]["years"]] == \
+        [(2027, 8, "open", 0), (2028, 4, "short", 2), (2029, 0, "none", 0)]
+    assert sst["kind"] == "sante_securite"
+    lines = {ln["key"]: ln for ln in state["plan"]["lines"]}
+    assert lines[f"{first.id}:2027"]["status"] == "territorialised"
+    assert (lines[f"{first.id}:2028"]["status"], lines[f"{first.id}:2028"]["year"],
+            lines[f"{first.id}:2028"]["missing"]) == ("below_threshold", 2028, 2)
     assert sst["collectivites"] == 2 and sst["theme"] == "hs-sst" and sst["source"] == "facilitator"
     assert [n["id"] for n in state["hidden"]] == [hidden.id]
     assert state["merged"] == []

@@ -62,7 +62,7 @@ def test_capacity_form(logged_in, db, seance):
     assert response.status_code == 200
     db.refresh(seance)
     assert seance.plan_capacity == {"2027": 2, "2028": 30, "2029": 30}
-    assert "2028 : 2027 n&#39;a que 2 jours de formation" in response.get_data(as_text=True)
+    assert "2028 : capacité de 2027 inférieure à 6 jours" in response.get_data(as_text=True)
 
 
 def test_plan_figures_follow_the_language(logged_in, db, seance):
@@ -92,4 +92,59 @@ def test_another_facilitator_cannot_see_or_touch_the_plan(client, db, seance):
 def _key(db, seance):
     from workshop.services import plan as plan_service
 
-    return plan_service.build(db, seance)[0].lines[0].key
+    return str(plan_service.build(db, seance)[0].lines[0].key)
+
+
+def test_one_plan_build_per_pin_click(logged_in, db, seance, monkeypatch):
+    """The service builds the plan once with the pin and checks it; the answer and the
+    screens use that build (issue 17, speed)."""
+    from workshop.services import plan as plan_service
+
+    key = _key(db, seance)
+    builds = []
+    real = plan_service.build_plan
+    monkeypatch.setattr(plan_service, "build_plan", lambda data: builds.append(1) or real(data))
+    response = logged_in.post(f"/seances/{seance.id}/plan/epingler",
+                              data={"line": key, "year": "2029"}, headers=HTMX)
+    assert response.status_code == 200 and "épinglée par l&#39;animateur" in response.get_data(as_text=True)
+    assert len(builds) == 1
+
+
+def test_the_facilitator_sets_a_cost_a_kind_and_the_pooling(logged_in, db, seance):
+    factories.phase(db, seance, "recueil")
+    caces = factories.need(db, seance, "Nacelles", "hs-caces")
+    board.declare(db, seance, factories.participant(db, seance, "Orchies"), caces.id, 2027, 12)
+    page = logged_in.get(f"/seances/{seance.id}/plan/").get_data(as_text=True)
+    assert "6\u202f480 € estimés" in page  # 12 trainees x 3 days x 180 €
+    response = logged_in.post(f"/seances/{seance.id}/plan/cout", data={"theme": "hs-caces", "euros": "150"},
+                              headers=HTMX)
+    assert response.status_code == 200 and "5\u202f400 € estimés" in response.get_data(as_text=True)
+    refused = logged_in.post(f"/seances/{seance.id}/plan/cout", data={"theme": "hs-caces", "euros": "-3"},
+                             headers=HTMX)
+    assert refused.status_code == 422
+    response = logged_in.post(f"/seances/{seance.id}/plan/besoin",
+                              data={"need_id": caces.id, "kind": "integration", "pool_years": ""},
+                              headers=HTMX)
+    assert response.status_code == 200
+    assert "Formations statutaires" in response.get_data(as_text=True)
+    db.refresh(caces)
+    assert (caces.kind, caces.pool_years) == ("integration", None)
+    assert logged_in.post(f"/seances/{seance.id}/plan/besoin", data={"need_id": caces.id, "kind": "x"},
+                          headers=HTMX).status_code == 422
+
+
+def test_lines_below_threshold_get_pooling_offers_from_other_perimeters(logged_in, db, facilitator, seance):
+    """Issue 17, item 9 (proposals): 9 here and 7 in another perimeter's séance reach 15."""
+    factories.phase(db, seance, "recueil")
+    here = factories.need(db, seance, "Accueil", "acc-accueil-public")
+    board.declare(db, seance, factories.participant(db, seance, "Orchies"), here.id, 2029, 9)
+    other = factories.seance(db, facilitator, factories.perimetre(db, facilitator, name="Voisin"),
+                             title="Séance voisine")
+    factories.phase(db, other, "recueil")
+    there = factories.need(db, other, "Accueil du public", "acc-accueil-public")
+    board.declare(db, other, factories.participant(db, other, "Cysoing"), there.id, 2029, 7)
+    page = logged_in.get(f"/seances/{seance.id}/plan/").get_data(as_text=True)
+    assert f'/seances/{seance.id}/plan/mutualisations' in page
+    html = logged_in.get(f"/seances/{seance.id}/plan/mutualisations").get_data(as_text=True)
+    assert "avec Voisin (Séance voisine) : 9 + 7 = 16, territorialisable en 2029, accueil à Orchies" \
+        in html.replace("&#39;", "'")

@@ -13,6 +13,7 @@ import jsonschema
 from sqlmodel import Session, select
 
 from workshop.domain.messages import msg
+from workshop.domain.planning import LineKey
 from workshop.domain.rules import Refusal
 from workshop.models import (
     Collectivite,
@@ -34,9 +35,11 @@ SCHEMA = json.loads((Path(__file__).with_name("seance.schema.json")).read_text(e
 
 
 def _line_key(key: str, need_refs: dict[int, str]) -> str:
-    need, _, rest = key.partition(":")
-    ref = need_refs.get(int(need)) if need.isascii() and need.isdigit() else need
-    return f"{ref}:{rest}" if rest else ref
+    """A stored key with the file's need reference (`n3:2027`); a key no line can have as is."""
+    parsed = LineKey.parse(key)
+    if parsed is None or parsed.need_id not in need_refs:
+        return key
+    return parsed.replace_need(need_refs[parsed.need_id])
 
 
 def dump(db: Session, seance: Seance) -> dict:
@@ -78,22 +81,44 @@ def dump(db: Session, seance: Seance) -> dict:
             "weighting": seance.weighting, "tallies_visible": seance.tallies_visible,
             "phase": seance.phase, "closed": seance.closed_at is not None,
             "plan_capacity": {str(k): int(v) for k, v in (seance.plan_capacity or {}).items()},
+            "theme_costs": {str(k): float(v) for k, v in (seance.theme_costs or {}).items()},
         },
         "participants": [{"ref": p_ref[p.id], "collectivite": c_ref[p.collectivite_id],
                           "role": p.role, "proxy": p.is_proxy} for p in people],
         "needs": [{"ref": n_ref[n.id], "theme": t.code, "title": n.title, "details": n.details,
                    "source": n.source, "author": p_ref.get(n.author_id), "hidden": n.hidden,
-                   "merged_into": n_ref.get(n.merged_into_id)} for n, t in needs],
+                   "merged_into": n_ref.get(n.merged_into_id), "kind": n.kind,
+                   "pool_years": n.pool_years} for n, t in needs],
         "demands": [{"need": n_ref[d.need_id], "collectivite": c_ref[d.collectivite_id],
-                     "year": d.year, "agents": d.agents} for d in demands],
+                     "year": d.year, "agents": d.agents, "category": d.category} for d in demands],
         "votes": [{"participant": p_ref[v.participant_id], "need": n_ref[v.need_id],
                    "dots": v.dots} for v in votes],
         "plan_adjustments": [{"line": _line_key(a.line_key, n_ref), "pin_year": a.pin_year,
                               "host": c_ref.get(a.host_id), "split": a.split} for a in adjustments],
+        # The plan as built at export time (read by integrations; an import rebuilds it).
+        "plan": _plan(db, seance, n_ref, c_ref),
         # The log travels for the record; an import starts a log of its own.
         "events": [{"at": e.at.isoformat(), "kind": e.kind, "actor": e.actor, "payload": e.payload}
                    for e in log],
     }
+
+
+def _plan(db: Session, seance: Seance, n_ref: dict[int, str], c_ref: dict[int, str]) -> dict:
+    """The plan's lines with their stable keys, in the file's references (`n3:2027`, `c2`)."""
+    from workshop.services import plan as plan_service
+    from workshop.services.state import plan_data
+
+    data = plan_data(plan_service.build(db, seance)[0])
+    for line in data["lines"]:
+        line["key"] = _line_key(line["key"], n_ref)
+        line["need"] = n_ref.get(line.pop("need_id"))
+        line["trainees"] = {c_ref.get(int(c), c): n for c, n in line["trainees"].items()}
+        line["host"] = c_ref.get(line.pop("host_id"))
+    for pin in data["stale_pins"]:
+        pin["key"] = _line_key(pin["key"], n_ref)
+    data["costs"]["by_collectivite"] = {c_ref.get(int(c), c): e
+                                        for c, e in data["costs"]["by_collectivite"].items()}
+    return data
 
 
 def load(db: Session, data, owner_id: int) -> Seance | Refusal:

@@ -20,6 +20,7 @@ from babel.dates import format_date
 from babel.numbers import format_decimal
 
 from workshop.domain import clock
+from workshop.domain.planning import KIND_LABELS
 from workshop.domain.territories import KINDS, ROLES
 from workshop.services.summary import Summary
 
@@ -148,6 +149,19 @@ def _domains(s: Summary) -> dict[int, str]:
     return {v.need.id: v.theme.domain for v in s.board.needs + s.board.hidden}
 
 
+def euros(n: int) -> str:
+    """6480 -> '6 480 €' (French grouping); 0 -> '' (nothing to pay)."""
+    return f"{number(n)} €" if n else ""
+
+
+def _public(line) -> str:
+    return ", ".join(line.categories) if line.categories else "toutes catégories"
+
+
+AXIS_HEADERS = ["Action", "Type", "Public et catégorie", "Agents par collectivité", "Total", "Année",
+                "Durée", "Lieu (accueil)", "Financement", "Coût estimé"]
+
+
 def _axes(s: Summary) -> list[Section]:
     domain_of = _domains(s)
     by_domain: dict[str, list] = defaultdict(list)
@@ -157,17 +171,61 @@ def _axes(s: Summary) -> list[Section]:
     for number_, domain in enumerate(sorted(by_domain), 1):
         lines = sorted(by_domain[domain], key=lambda ln: (ln.year or 9999, ln.priority))
         rows = [[line.title + (" (renouvellement)" if line.renewal else ""),
+                 KIND_LABELS.get(line.kind, line.kind), _public(line),
                  _per_collectivite(s, line.trainees), number(line.total),
                  str(line.year) if line.year else "à programmer",
                  f"{plural(len(line.groups), 'groupe', 'groupes')}, {plural(line.days, 'jour', 'jours')}",
-                 s.names.get(line.host_id, ""), _financing(line)]
+                 s.names.get(line.host_id, ""), _financing(line), euros(line.cost)]
                 for line in lines]
-        total = ["Total", "", number(sum(ln.total for ln in lines)), "",
-                 plural(sum(ln.days for ln in lines), "jour", "jours"), "", ""]
+        total = ["Total", "", "", "", number(sum(ln.total for ln in lines)), "",
+                 plural(sum(ln.days for ln in lines), "jour", "jours"), "", "",
+                 euros(sum(ln.cost for ln in lines))]
         sections.append(Section(f"Axe {number_} : {domain}", [], [("", Table(
-            ["Action", "Agents par collectivité", "Total", "Année", "Durée", "Lieu (accueil)",
-             "Financement"], rows, [22, 30, 6, 6, 12, 13, 11], total))]))
+            AXIS_HEADERS, rows, [15, 10, 8, 20, 5, 7, 9, 10, 8, 8], total))]))
     return sections
+
+
+def _costs(s: Summary) -> Section:
+    section = Section("Coût estimé des actions payantes")
+    costs = s.plan.costs()
+    if not costs.total:
+        section.paragraphs.append("Aucune action payante dans ce plan : toutes sont financées par la "
+                                  "cotisation versée au CNFPT.")
+        return section
+    section.paragraphs.append(
+        "Les formations payantes (CACES, CHSCT / F3SCT, armement des policiers municipaux, FIMO et "
+        "FCO) sont facturées à la collectivité. Estimation : coût par stagiaire et par jour du "
+        "catalogue, ou celui fixé pour la séance, multiplié par les jours et les stagiaires de "
+        "chaque collectivité.")
+    rows = []
+    for collectivite_id, total in sorted(costs.by_collectivite.items(),
+                                         key=lambda kv: s.names.get(kv[0], "")):
+        per_year = s.for_collectivite(collectivite_id).costs()
+        rows.append([s.names.get(collectivite_id, "?"), *[euros(per_year[y]) for y in s.years],
+                     euros(total)])
+    width = 60 / (len(s.years) + 1)
+    section.tables.append(("", Table(["Collectivité", *[str(y) for y in s.years], "Total"], rows,
+                                     [40, *[width] * (len(s.years) + 1)],
+                                     ["Total", *[euros(costs.by_year[y]) for y in s.years],
+                                      euros(costs.total)])))
+    return section
+
+
+def _statutory(s: Summary) -> Section:
+    section = Section("Formations statutaires", [
+        "Les formations d'intégration et de professionnalisation sont statutaires : le CNFPT les "
+        "organise pour chaque agent concerné. Elles ne sont pas territorialisées et ne comptent "
+        "pas dans la capacité du périmètre ; elles sont listées ici pour mémoire."])
+    if not s.plan.statutory:
+        section.paragraphs.append("Aucun agent n'a été déclaré pour ces formations.")
+        return section
+    rows = [[line.title, KIND_LABELS.get(line.kind, line.kind), _public(line),
+             _per_collectivite(s, line.trainees), number(line.total), str(line.shown_year)]
+            for line in s.plan.statutory]
+    section.tables.append(("", Table(["Formation", "Type", "Public et catégorie",
+                                      "Agents par collectivité", "Total", "Année"], rows,
+                                     [26, 16, 12, 30, 7, 9])))
+    return section
 
 
 def _below(s: Summary) -> Section:
@@ -180,7 +238,7 @@ def _below(s: Summary) -> Section:
         "Options : mutualiser avec un périmètre voisin, ou inscrire individuellement les agents "
         "aux stages du catalogue du CNFPT (IEL).")
     rows = [[line.title, _per_collectivite(s, line.trainees), number(line.total),
-             str(line.year or line.asked_year), number(line.missing), str(line.why)]
+             str(line.shown_year), number(line.missing), str(line.why)]
             for line in s.plan.below]
     section.tables.append(("", Table(["Besoin", "Agents par collectivité", "Total", "Année",
                                       "Manquants", "Pourquoi, et que faire"], rows,
@@ -212,7 +270,8 @@ def document(s: Summary) -> Document:
         f"Projet issu de la séance de co-conception du {long_date(s.seance.held_on)}",
         f"Document de travail, version du {long_date(clock.local_date(s.generated_at))}",
     ]
-    sections = [_preamble(), _perimetre(s), _method(s), *_axes(s), _below(s), _iel(s)]
+    sections = [_preamble(), _perimetre(s), _method(s), *_axes(s), _costs(s), _statutory(s),
+                _below(s), _iel(s)]
     return Document(
         title="Plan de formation mutualisé",
         subtitle=f"{s.perimetre.name} · {_years(s)}",

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import date
 
-from workshop.domain import clock
+from workshop.domain import clock, planning
 from workshop.domain.territories import KINDS, ROLES
 from workshop.services.summary import Summary
 
@@ -19,25 +19,49 @@ class Table:
     widths: list[int]  # characters, for spreadsheets
 
 
+KIND_LABELS = {k: v.lower() for k, v in planning.KIND_LABELS.items()}
+YEAR_STATES = {"open": "territorialisable", "short": "sous le seuil", "statutory": "statutaire",
+               "none": ""}
+
+
 def _status(line) -> str:
+    if line.statutory:
+        return "statutaire"
     if not line.territorialised:
         return "sous le seuil"
     return "territorialisée" if line.year is not None else "sans année (capacité)"
 
 
+def _year_status(y) -> str:
+    """One year of a need's status, as the board says it ('regroupés en 2028')."""
+    if y.state == "open" and not y.opens_here:
+        return f"regroupés en {y.at}"
+    if y.state == "short":
+        return f"{y.missing} manquant{'s' if y.missing > 1 else ''}"
+    return YEAR_STATES[y.state]
+
+
 def needs(s: Summary) -> Table:
     years = list(s.years)
-    headers = ["Rang", "Thème", "Intitulé", "Précisions", "Origine", "Agents déclarés",
-               *[f"Agents {y}" for y in years], "Seuil", "Seuil atteint", "Stagiaires manquants",
-               "Collectivités", "Gommettes", "Votants", "Score", "Financement"]
+    headers = ["Rang", "Thème", "Intitulé", "Précisions", "Origine",
+               "Agents déclarés", *[f"Agents {y}" for y in years], *[f"Statut {y}" for y in years],
+               "Seuil", "Seuil atteint", "Années territorialisables", "Stagiaires manquants",
+               "Collectivités", "Gommettes", "Votants", "Score", "Financement",
+               "Type de formation", "Catégories"]
     rows = []
     for v in s.board.ranked:
+        status = v.status
+        by_year = {y.year: y for y in status.years}
         rows.append([v.rank, v.theme.name, v.need.title, v.need.details, v.need.source,
-                     v.status.total, *[v.by_year.get(y, 0) for y in years], v.theme.threshold,
-                     "oui" if v.status.reached else "non", v.status.missing, v.collectivites,
-                     v.dots, v.voters, v.score, v.theme.financing])
+                     status.total, *[v.by_year.get(y, 0) for y in years],
+                     *[_year_status(by_year[y]) if y in by_year else "" for y in years],
+                     v.theme.threshold, "oui" if status.reached else "non",
+                     ", ".join(str(y) for y in status.open_years), status.missing, v.collectivites,
+                     v.dots, v.voters, v.score, v.theme.financing,
+                     KIND_LABELS[v.need.kind or v.theme.kind], ", ".join(s.categories.get(v.need.id, ()))])
     return Table("besoins", "Besoins classés", headers, rows,
-                 [6, 34, 40, 30, 12, 10, *[9] * len(years), 7, 8, 10, 12, 10, 8, 8, 12])
+                 [6, 34, 40, 30, 12, 10, *[9] * len(years), *[16] * len(years), 7, 8, 14, 10,
+                  12, 10, 8, 8, 12, 18, 10])
 
 
 def demand(s: Summary) -> Table:
@@ -61,18 +85,42 @@ def votes(s: Summary) -> Table:
 
 
 def plan(s: Summary) -> Table:
-    headers = ["Année", "Priorité", "Intitulé", "Thème", "Statut", "Groupes", "Jours", "Stagiaires",
-               "Stagiaires manquants", "Accueil", "Financement", "Motif du financement",
-               "Renouvellement", "Épinglée", "Explication"]
+    """Every line, with its stable key; "Année" is never empty (a line below threshold keeps
+    the year its agents asked for; one without room, the year asked)."""
+    headers = ["Clé", "Année", "Priorité", "Intitulé", "Thème", "Type de formation", "Catégories",
+               "Statut", "Groupes", "Jours", "Stagiaires", "Stagiaires manquants", "Accueil",
+               "Financement", "Motif du financement", "Coût estimé (€)", "Renouvellement",
+               "Épinglée", "Explication"]
     rows = []
     for line in s.plan.all_lines:
-        rows.append([line.year, line.priority, line.title, line.theme.name, _status(line),
+        rows.append([str(line.key), line.shown_year, line.priority, line.title, line.theme.name,
+                     KIND_LABELS[line.kind], ", ".join(line.categories), _status(line),
                      len(line.groups), line.days, line.total, line.missing,
                      s.names.get(line.host_id, "") if line.territorialised else "",
-                     line.theme.financing, line.theme.financing_reason,
+                     line.theme.financing, line.theme.financing_reason, line.cost or None,
                      "oui" if line.renewal else "non", "oui" if line.pinned else "non", line.reason])
+    for pin in s.plan.stale_pins:
+        rows.append([str(pin.key), pin.year, None, "", "", "", "", "épinglage sans effet", None,
+                     None, None, None, "", "", "", None, "", "oui", str(pin.why)])
     return Table("plan", "Projet de plan pluriannuel", headers, rows,
-                 [7, 8, 40, 32, 20, 8, 7, 10, 10, 28, 12, 40, 13, 9, 90])
+                 [12, 7, 8, 40, 32, 18, 10, 20, 8, 7, 10, 10, 28, 12, 40, 12, 13, 9, 90])
+
+
+def costs(s: Summary) -> Table:
+    """Estimated cost of the placed payant lines, per collectivité and per year (euros)."""
+    years = list(s.years)
+    per: dict[int, dict[int, int]] = {}
+    for line in s.plan.lines:
+        for collectivite, n in line.trainees.items():
+            if line.cost_of(n):
+                row = per.setdefault(collectivite, {})
+                row[line.year] = row.get(line.year, 0) + line.cost_of(n)
+    totals = s.plan.costs()
+    rows = [[s.names.get(c, "?"), *[per[c].get(y, 0) for y in years], totals.by_collectivite[c]]
+            for c in sorted(per, key=lambda c: s.names.get(c, ""))]
+    rows.append(["Total", *[totals.by_year.get(y, 0) for y in years], totals.total])
+    return Table("couts", "Coût estimé des actions payantes (€)",
+                 ["Collectivité", *[str(y) for y in years], "Total"], rows, [32, *[10] * len(years), 10])
 
 
 def participation(s: Summary) -> Table:
@@ -86,17 +134,18 @@ def participation(s: Summary) -> Table:
 
 def iel(s: Summary) -> Table:
     """The actions to open in IEL: territorialised lines with a year."""
-    headers = ["Année", "Code thème", "Thème", "Intitulé", "Groupes", "Jours par session",
-               "Jours au total", "Collectivité d'accueil", "Stagiaires", "Stagiaires par collectivité",
-               "Financement"]
+    headers = ["Année", "Clé", "Code thème", "Thème", "Type de formation", "Intitulé", "Groupes",
+               "Jours par session", "Jours au total", "Collectivité d'accueil", "Stagiaires",
+               "Stagiaires par collectivité", "Catégories", "Financement", "Coût estimé (€)"]
     rows = []
     for line in s.plan.lines:
         per = " ; ".join(f"{s.names.get(c, '?')} : {n}" for c, n in line.trainees.items())
-        rows.append([line.year, line.theme.code, line.theme.name, line.title, len(line.groups),
-                     line.theme.days, line.days, s.names.get(line.host_id, ""), line.total, per,
-                     line.theme.financing])
+        rows.append([line.year, str(line.key), line.theme.code, line.theme.name,
+                     KIND_LABELS[line.kind], line.title, len(line.groups), line.session_days,
+                     line.days, s.names.get(line.host_id, ""), line.total, per,
+                     ", ".join(line.categories), line.theme.financing, line.cost or None])
     return Table("iel", "Actions à ouvrir dans IEL", headers, rows,
-                 [7, 24, 32, 40, 8, 10, 10, 28, 10, 60, 12])
+                 [7, 12, 24, 32, 18, 40, 8, 10, 10, 28, 10, 60, 10, 12, 12])
 
 
 def seance(s: Summary) -> Table:
@@ -115,8 +164,8 @@ def seance(s: Summary) -> Table:
 
 
 def all_tables(s: Summary) -> list[Table]:
-    return [seance(s), needs(s), demand(s), votes(s), plan(s), participation(s), iel(s)]
+    return [seance(s), needs(s), demand(s), votes(s), plan(s), costs(s), participation(s), iel(s)]
 
 
 BY_NAME = {"seance": seance, "besoins": needs, "demande": demand, "votes": votes, "plan": plan,
-           "participation": participation, "iel": iel}
+           "couts": costs, "participation": participation, "iel": iel}

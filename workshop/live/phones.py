@@ -80,7 +80,7 @@ def on_declare(payload=None):
         return replies.invalid(errors)
     seance, participant = caller
     result = board.declare(get_session(), seance, participant, data.need_id, data.year,
-                           data.agents)
+                           data.agents, data.category)
     if isinstance(result, Refusal):
         return refused(result)
     return {"ok": True, "need_id": data.need_id, "year": data.year, "agents": data.agents}
@@ -94,7 +94,7 @@ def on_add_need(payload=None):
     if errors:
         return replies.invalid(errors)
     seance, participant = caller
-    result = board.add_need(get_session(), seance, data.theme_id, data.title, data.details,
+    result = board.add_need(get_session(), seance, data.theme_ref, data.title, data.details,
                             participant=participant)
     if isinstance(result, Refusal):
         return refused(result)

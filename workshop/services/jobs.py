@@ -31,6 +31,8 @@ KINDS = {
     "synthese_pdf": msg("Synthèse PDF"),
     "synthese_html": msg("Synthèse à imprimer (page web)"),
     "classeur_xlsx": msg("Classeur XLSX"),
+    "pfm_docx": msg("Plan de formation mutualisé (Word)"),
+    "pfm_pdf": msg("Plan de formation mutualisé (PDF)"),
     "tableau_csv": msg("Tableau CSV"),
     "seance_json": msg("Séance complète (JSON)"),
     "extrait_pdf": msg("Extrait PDF d'une collectivité"),

@@ -5,9 +5,18 @@ from dataclasses import dataclass, replace
 from sqlmodel import Session, select
 
 from workshop.domain.limits import CAPACITY_MAX, HORIZON_YEARS_MAX, YEAR_MAX, YEAR_MIN
-from workshop.domain.planning import Line, NeedDemand, Plan, PlanInput, ThemeRule, build_plan
+from workshop.domain.planning import (
+    KINDS,
+    Line,
+    LineKey,
+    NeedDemand,
+    Plan,
+    PlanInput,
+    ThemeRule,
+    build_plan,
+)
 from workshop.domain.rules import Refusal
-from workshop.models import Perimetre, PlanAdjustment, Seance, Theme, utcnow
+from workshop.models import Need, Perimetre, PlanAdjustment, Seance, Theme, utcnow
 from workshop.services import board, events, perimetres
 from workshop.services.changes import Change, publish
 
@@ -26,25 +35,53 @@ def capacity(seance: Seance) -> dict[int, int]:
     return {y: int(stored.get(str(y), DEFAULT_CAPACITY)) for y in years(seance)}
 
 
+MAX_COST = 10_000  # euros per trainee and day: beyond, a typing error
+MAX_POOL_YEARS = 3
+
+
 def rule(theme: Theme) -> ThemeRule:
-    return ThemeRule(theme.code, theme.name, theme.threshold, theme.max_group, theme.days,
-                     theme.financing, theme.financing_reason, theme.recurrence_years, theme.poolable)
+    return board.theme_rule(theme)
+
+
+def need_demand(view: board.NeedView, demand: dict[tuple[int, int], int],
+                categories: tuple[str, ...] = ()) -> NeedDemand:
+    """A board need as the engine and the per-year status read it (one conversion, one truth)."""
+    need = view.need
+    return NeedDemand(need.id, need.title, rule(view.theme), demand, view.rank, view.dots, view.score,
+                      need.kind, need.pool_years, categories)
+
+
+def adjustments(rows: list[PlanAdjustment]) -> dict:
+    """The stored adjustments as the engine reads them; a key no line can have is left out."""
+    pins, hosts, splits = {}, {}, set()
+    for row in rows:
+        key = LineKey.parse(row.line_key)
+        if key is None:
+            continue
+        if row.pin_year is not None:
+            pins[key] = row.pin_year
+        if row.host_id is not None:
+            hosts[key] = row.host_id
+        if row.split:
+            splits.add(key)
+    return {"pins": pins, "hosts": hosts, "splits": frozenset(splits)}
 
 
 def plan_input(db: Session, seance: Seance, snapshot: board.Board | None = None) -> PlanInput:
     snapshot = snapshot or board.snapshot(db, seance)
-    ranked = snapshot.ranked
+    rows = db.exec(select(PlanAdjustment).where(PlanAdjustment.seance_id == seance.id)).all()
     perimetre = db.get(Perimetre, seance.perimetre_id)
     names = {m.id: m.name for m in perimetres.members(db, seance.perimetre_id)}
     return PlanInput(
         years=years(seance),
-        needs=tuple(NeedDemand(v.need.id, v.need.title, rule(v.theme),
-                               dict(snapshot.demand.get(v.need.id, {})), v.rank,
-                               v.dots, v.score) for v in ranked),
+        needs=tuple(need_demand(v, dict(snapshot.demand.get(v.need.id, {})),
+                                snapshot.categories.get(v.need.id, ()))
+                    for v in snapshot.ranked),
         capacity=capacity(seance),
         coordinator_id=perimetre.coordinator_id,
         names=names,
-        **_adjustments(db, seance),
+        costs={code: float(c) for code, c in (seance.theme_costs or {}).items()},
+        **adjustments(rows),
     )
 
 
@@ -62,6 +99,7 @@ class Draft:
     board: board.Board
     data: PlanInput
     plan: Plan
+    line: Line | None = None  # the line the change was about, as re-flowed
 
     @property
     def names(self) -> dict[int, str]:
@@ -81,10 +119,8 @@ def on_screen(db: Session, seance: Seance, snapshot: board.Board) -> Draft | Non
 
 
 def _adjustments(db: Session, seance: Seance) -> dict:
-    rows = db.exec(select(PlanAdjustment).where(PlanAdjustment.seance_id == seance.id)).all()
-    return {"pins": {a.line_key: a.pin_year for a in rows if a.pin_year is not None},
-            "hosts": {a.line_key: a.host_id for a in rows if a.host_id is not None},
-            "splits": frozenset(a.line_key for a in rows if a.split)}
+    return adjustments(db.exec(select(PlanAdjustment)
+                               .where(PlanAdjustment.seance_id == seance.id)).all())
 
 
 def _reflowed(db: Session, seance: Seance, kind: str, before: Draft | None = None) -> Draft:
@@ -99,51 +135,79 @@ def _reflowed(db: Session, seance: Seance, kind: str, before: Draft | None = Non
     return after
 
 
-def _line(plan: Plan, key: str) -> Line | None:
-    return next((line for line in plan.all_lines if line.key == key), None)
-
-
-def _adjustment(db: Session, seance: Seance, key: str) -> PlanAdjustment:
+def _adjustment(db: Session, seance: Seance, key: LineKey) -> PlanAdjustment:
     row = db.exec(select(PlanAdjustment).where(PlanAdjustment.seance_id == seance.id,
-                                               PlanAdjustment.line_key == key)).first()
-    return row or PlanAdjustment(seance_id=seance.id, line_key=key)
+                                               PlanAdjustment.line_key == str(key))).first()
+    return row or PlanAdjustment(seance_id=seance.id, line_key=str(key))
 
 
-def pin(db: Session, seance: Seance, key: str, year: int | None, actor_id: int) -> Draft | Refusal:
-    """Pin a line to a year (None unpins it); the rest re-flows around it: the re-flowed draft."""
-    before = draft(db, seance)
-    plan = before.plan
-    line = _line(plan, key)
-    if line is None or not line.territorialised:
+def _published(after: Draft, kind: str, seance: Seance) -> Draft:
+    publish(Change(kind, seance.id, built=after))
+    return after
+
+
+def pin(db: Session, seance: Seance, key: str | LineKey, year: int | None, actor_id: int,
+        replaces: str | None = None) -> Draft | Refusal:
+    """Pin a line to a year (None unpins it); the rest re-flows around it: the re-flowed draft.
+
+    One plan build per click: the change is written, the plan built once with it
+    and checked; a refusal rolls the change back. A pin that no longer applies
+    (plan.stale_pins) can always be removed. `replaces`: the key a pin came from
+    when it followed its need to this line (the line's `pin_from`): that pin now
+    lives on the line's own key.
+    """
+    key = LineKey.parse(key)
+    if key is None:
         return LINE_GONE
-    if year is not None:
-        if year not in plan.years:
-            return YEAR_OUTSIDE
-        if year < line.asked_year:
-            return Refusal("avant_demande", "Cette action est demandée pour %(year)s : "
-                                            "elle ne peut pas avoir lieu avant.", year=line.asked_year)
-        others = sum(ln.days for ln in plan.in_year(year) if ln.pinned and ln.key != key)
-        if others + line.days > plan.capacity[year]:
-            return Refusal("capacite_depassee",
-                           "%(year)s n'a que %(capacity)s jours de formation, dont %(pinned)s déjà "
-                           "épinglés : augmentez la capacité ou choisissez une autre année.",
-                           year=year, capacity=plan.capacity[year], pinned=others)
+    if year is not None and year not in years(seance):
+        return YEAR_OUTSIDE
     row = _adjustment(db, seance, key)
+    existed = row.pin_year is not None
     row.pin_year, row.updated_at = year, utcnow()
     db.add(row)
+    old = LineKey.parse(replaces) if replaces else None
+    if old is not None and old != key:
+        before = _adjustment(db, seance, old)
+        if before.id is not None:
+            before.pin_year, before.updated_at = None, utcnow()
+            db.add(before)
+    db.flush()
+    after = draft(db, seance)
+    refusal = _pin_refusal(after.plan, key, year, existed)
+    if refusal is not None:
+        db.rollback()
+        return refusal
     kind = "plan.pinned" if year else "plan.unpinned"
-    events.record(db, kind, events.facilitator_actor(actor_id), seance_id=seance.id, line=key,
+    events.record(db, kind, events.facilitator_actor(actor_id), seance_id=seance.id, line=str(key),
                   year=year)
     db.commit()
-    return _reflowed(db, seance, kind, before)
+    return _published(replace(after, line=after.plan.line(key)), kind, seance)
 
 
-def set_host(db: Session, seance: Seance, key: str, collectivite_id: int | None,
+def _pin_refusal(plan: Plan, key: LineKey, year: int | None, existed: bool) -> Refusal | None:
+    """What is wrong with the plan built with the pin, if anything."""
+    line = plan.line(key)
+    if year is None:
+        return None if existed or (line is not None and line.territorialised) else LINE_GONE
+    if line is None or not line.territorialised:
+        return LINE_GONE
+    if year < line.asked_year:
+        return Refusal("avant_demande", "Cette action est demandée pour %(year)s : "
+                                        "elle ne peut pas avoir lieu avant.", year=line.asked_year)
+    others = sum(ln.days for ln in plan.in_year(year) if ln.pinned and ln.key != key)
+    if others + line.days > plan.capacity[year]:
+        return Refusal("capacite_depassee",
+                       "%(year)s n'a que %(capacity)s jours de formation, dont %(pinned)s déjà "
+                       "épinglés : augmentez la capacité ou choisissez une autre année.",
+                       year=year, capacity=plan.capacity[year], pinned=others)
+    return None
+
+
+def set_host(db: Session, seance: Seance, key: str | LineKey, collectivite_id: int | None,
              actor_id: int) -> Draft | Refusal:
-    before = draft(db, seance)
-    plan = before.plan
-    line = _line(plan, key)
-    if line is None:
+    """The collectivité that hosts a line (None: back to the rule). One plan build."""
+    key = LineKey.parse(key)
+    if key is None:
         return LINE_GONE
     if collectivite_id is not None and \
             collectivite_id not in perimetres.member_ids(db, seance.perimetre_id):
@@ -152,18 +216,27 @@ def set_host(db: Session, seance: Seance, key: str, collectivite_id: int | None,
     row = _adjustment(db, seance, key)
     row.host_id, row.updated_at = collectivite_id, utcnow()
     db.add(row)
+    db.flush()
+    after = draft(db, seance)
+    if after.plan.line(key) is None:
+        db.rollback()
+        return LINE_GONE
     events.record(db, "plan.host", events.facilitator_actor(actor_id), seance_id=seance.id,
-                  line=key, collectivite_id=collectivite_id)
+                  line=str(key), collectivite_id=collectivite_id)
     db.commit()
-    return _reflowed(db, seance, "plan.host", before)
+    return _published(replace(after, line=after.plan.line(key)), "plan.host", seance)
 
 
-def set_split(db: Session, seance: Seance, key: str, split: bool, actor_id: int) -> Draft | Refusal:
+def set_split(db: Session, seance: Seance, key: str | LineKey, split: bool,
+              actor_id: int) -> Draft | Refusal:
     """Split a line into one line per group (each can then be pinned), or merge it back."""
+    key = LineKey.parse(key)
+    if key is None:
+        return LINE_GONE
     before = draft(db, seance)
     plan = before.plan
-    base = key.split(":g")[0]
-    line = _line(plan, key) or _line(plan, base)
+    base = key.whole
+    line = plan.line(key) or plan.line(base)
     if line is None or not line.territorialised:
         return LINE_GONE
     if split and len(line.groups) < 2:
@@ -172,7 +245,7 @@ def set_split(db: Session, seance: Seance, key: str, split: bool, actor_id: int)
     row.split, row.updated_at = split, utcnow()
     db.add(row)
     kind = "plan.split" if split else "plan.joined"
-    events.record(db, kind, events.facilitator_actor(actor_id), seance_id=seance.id, line=base)
+    events.record(db, kind, events.facilitator_actor(actor_id), seance_id=seance.id, line=str(base))
     db.commit()
     return _reflowed(db, seance, kind, before)
 
@@ -201,3 +274,42 @@ def set_horizon(db: Session, seance: Seance, start: int, count: int, actor_id: i
                   start=start, years=count)
     db.commit()
     return _reflowed(db, seance, "plan.horizon")
+
+
+def set_theme_cost(db: Session, seance: Seance, code: str, euros: float | None,
+                   actor_id: int) -> Draft | Refusal:
+    """The séance's cost per trainee and day for a payant theme (None: the catalogue's)."""
+    theme = db.exec(select(Theme).where(Theme.code == code)).first()
+    if theme is None or theme.financing != "payant":
+        return Refusal("theme_non_payant", "Seuls les thèmes payants ont un coût à estimer.")
+    if euros is not None and not 0 <= euros <= MAX_COST:
+        return Refusal("cout_invalide", "Le coût par stagiaire et par jour va de 0 à %(max)s €.",
+                       max=MAX_COST)
+    costs = {k: v for k, v in (seance.theme_costs or {}).items() if k != code}
+    if euros is not None:
+        costs[code] = euros
+    seance.theme_costs = costs
+    db.add(seance)
+    events.record(db, "plan.cost", events.facilitator_actor(actor_id), seance_id=seance.id,
+                  theme=code, cost=euros)
+    db.commit()
+    return _reflowed(db, seance, "plan.cost")
+
+
+def set_need_plan(db: Session, seance: Seance, need_id: int, kind: str | None,
+                  pool_years: int | None, actor_id: int) -> Draft | Refusal:
+    """A need's kind of training (None: the theme's) and how long its demand may wait."""
+    need = db.get(Need, need_id)
+    if need is None or need.seance_id != seance.id:
+        return Refusal("besoin_inconnu", "Ce besoin n'existe pas dans cette séance.")
+    if kind is not None and kind not in KINDS:
+        return Refusal("type_inconnu", "Choisissez un type de formation de la liste.")
+    if pool_years is not None and not 0 <= pool_years <= MAX_POOL_YEARS:
+        return Refusal("attente_invalide", "Le regroupement va de 0 à %(max)s ans.",
+                       max=MAX_POOL_YEARS)
+    need.kind, need.pool_years = kind, pool_years
+    db.add(need)
+    events.record(db, "plan.need", events.facilitator_actor(actor_id), seance_id=seance.id,
+                  need_id=need.id, training_kind=kind, pool_years=pool_years)
+    db.commit()
+    return _reflowed(db, seance, "plan.need")

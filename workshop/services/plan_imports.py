@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 
 from workshop.domain import plan_columns, thresholds
 from workshop.domain.plan_files import Catalogue, ThemeEntry
+from workshop.domain.planning import NeedStatus
 from workshop.domain.rules import Refusal
 from workshop.domain.text import normalise
 from workshop.models import (
@@ -293,7 +294,7 @@ class SynthesisLine:
     title: str
     by_year: dict[int, int]
     by_collectivite: dict[int, int]
-    status: thresholds.Status
+    status: NeedStatus  # per year, by the plan's rule (thresholds.status)
 
 
 @dataclass
@@ -319,7 +320,7 @@ def synthesis(db: Session, perimetre: Perimetre) -> Synthesis:
         line.by_year[need.year] += need.agents
         line.by_collectivite[need.collectivite_id] += need.agents
     for line in groups.values():
-        line.status = thresholds.status(dict(line.by_year), line.theme.threshold)
+        line.status = thresholds.status(dict(line.by_year), line.theme.threshold, line.theme.poolable)
     members = perimetres.members(db, perimetre.id)
     sent_ids = {n.collectivite_id for n, _ in rows}
     imports = db.exec(select(PlanImport).where(PlanImport.perimetre_id == perimetre.id)

@@ -7,12 +7,15 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
+from workshop.domain.planning import theme_problems
 from workshop.domain.text import search_key
 from workshop.models import Collectivite, EpciMember, Theme
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 THEME_FIELDS = ("name", "domain", "threshold", "max_group", "days", "financing",
                 "financing_reason", "recurrence_years", "poolable", "synonyms")
+# Fields added later, with the value a catalogue without them means.
+THEME_DEFAULTS = {"kind": "perfectionnement", "cost_per_day": 0, "renewal_days": 0}
 
 
 class SeedError(ValueError):
@@ -80,12 +83,21 @@ def load_themes(db: Session, path: Path = SEEDS / "themes.toml") -> dict:
     codes = [t.get("code") for t in themes]
     if len(set(codes)) != len(codes) or None in codes:
         raise SeedError("themes.toml: every theme needs a unique code")
+    problems = []
     for t in themes:
         missing = [f for f in THEME_FIELDS if f not in t]
         if missing:
             raise SeedError(f"themes.toml: theme {t['code']} lacks {missing}")
-        if t["financing"] not in ("cotisation", "payant") or not 1 <= t["threshold"] <= t["max_group"]:
-            raise SeedError(f"themes.toml: theme {t['code']} has inconsistent figures")
+        for field, default in THEME_DEFAULTS.items():
+            t.setdefault(field, default)
+        # The same check as the engine's ThemeRule: a theme the plan could not use is refused.
+        problems += theme_problems(t["code"], t["threshold"], t["max_group"], t["days"],
+                                   t["financing"], t["recurrence_years"], t["kind"],
+                                   t["cost_per_day"], t["renewal_days"])
+        if not isinstance(t["poolable"], bool):
+            problems.append(f"thème {t['code']}, champ poolable : {t['poolable']!r} (true ou false)")
+    if problems:
+        raise SeedError("themes.toml : " + " ; ".join(problems))
 
     existing = {t.code: t for t in db.exec(select(Theme))}
     added = 0
@@ -95,7 +107,7 @@ def load_themes(db: Session, path: Path = SEEDS / "themes.toml") -> dict:
             row = Theme(code=t["code"])
             db.add(row)
             added += 1
-        for field in THEME_FIELDS:
+        for field in (*THEME_FIELDS, *THEME_DEFAULTS):
             setattr(row, field, t[field])
         row.active = True
     # A theme dropped from the catalogue stays for the needs that use it, inactive.

@@ -68,6 +68,7 @@ def _create(db: Session, data: dict, owner_id: int, themes: dict) -> Seance:
                     max_dots_per_need=s["max_dots_per_need"], weighting=s["weighting"],
                     tallies_visible=s["tallies_visible"], phase=s["phase"],
                     closed_at=utcnow() if s["closed"] else None, plan_capacity=s["plan_capacity"],
+                    theme_costs=s.get("theme_costs", {}),
                     join_code=codes.new_join_code(), screen_token=codes.new_secret())
     db.add(seance)
     db.flush()
@@ -83,7 +84,7 @@ def _create(db: Session, data: dict, owner_id: int, themes: dict) -> Seance:
     for n in data["needs"]:
         need = Need(seance_id=seance.id, theme_id=themes[n["theme"]].id, title=n["title"],
                     details=n["details"], source=n["source"], author_id=p_id.get(n["author"]),
-                    hidden=n["hidden"])
+                    hidden=n["hidden"], kind=n.get("kind"), pool_years=n.get("pool_years"))
         db.add(need)
         db.flush()
         n_id[n["ref"]], rows[n["ref"]] = need.id, need
@@ -91,12 +92,12 @@ def _create(db: Session, data: dict, owner_id: int, themes: dict) -> Seance:
         if n["merged_into"]:
             rows[n["ref"]].merged_into_id = n_id[n["merged_into"]]
     db.add_all(Demand(need_id=n_id[d["need"]], collectivite_id=c_id[d["collectivite"]],
-                      year=d["year"], agents=d["agents"]) for d in data["demands"])
+                      year=d["year"], agents=d["agents"], category=d.get("category"))
+               for d in data["demands"])
     db.add_all(Vote(seance_id=seance.id, participant_id=p_id[v["participant"]],
                     need_id=n_id[v["need"]], dots=v["dots"]) for v in data["votes"])
     for a in data["plan_adjustments"]:
-        ref, _, rest = a["line"].partition(":")
-        key = f"{n_id.get(ref, ref)}:{rest}" if rest else str(n_id.get(ref, ref))
+        key = _stored_key(a["line"], n_id)
         db.add(PlanAdjustment(seance_id=seance.id, line_key=key, pin_year=a["pin_year"],
                               host_id=c_id.get(a["host"]), split=a["split"]))
     events.record(db, "seance.imported", events.facilitator_actor(owner_id), seance_id=seance.id,
@@ -104,3 +105,9 @@ def _create(db: Session, data: dict, owner_id: int, themes: dict) -> Seance:
                   original_events=len(data.get("events", [])))
     db.commit()
     return seance
+
+
+def _stored_key(key: str, need_ids: dict[str, int]) -> str:
+    """The file's line key (`n3:2027`) with this instance's need id (`412:2027`)."""
+    ref, colon, rest = key.partition(":")
+    return f"{need_ids.get(ref, ref)}{colon}{rest}"

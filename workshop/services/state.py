@@ -2,8 +2,50 @@
 
 from sqlmodel import Session, select
 
+from workshop.domain.planning import Line, NeedStatus, Plan
 from workshop.models import Participant, Seance, Vote
 from workshop.services import board
+from workshop.services import plan as plan_service
+
+
+def status_data(status: NeedStatus) -> dict:
+    """A need's status per year (domain.planning.need_status), as JSON."""
+    return {
+        "reached": status.reached, "open_years": list(status.open_years),
+        "missing": status.missing, "missing_year": status.missing_year,
+        "sentence": str(status.sentence()),
+        "years": [{"year": y.year, "agents": y.asked, "pool": y.pool, "state": y.state,
+                   "at": y.at, "missing": y.missing} for y in status.years],
+    }
+
+
+def line_data(line: Line, status: str) -> dict:
+    """One plan line with its stable key (`<need>:<year>[:reste][:g<i>][:r<n>]`, `<need>:apres`)."""
+    return {
+        "key": str(line.key), "need_id": line.need_id, "status": status, "year": line.year,
+        "asked_year": line.asked_year, "theme": line.theme.code, "kind": line.kind,
+        "categories": list(line.categories), "groups": line.groups, "days": line.days,
+        "trainees": {str(c): n for c, n in line.trainees.items()}, "missing": line.missing,
+        "host_id": line.host_id, "pinned": line.pinned, "renewal": line.renewal,
+        "financing": line.financing, "cost": line.cost, "why": line.reason,
+    }
+
+
+def plan_data(plan: Plan) -> dict:
+    costs = plan.costs()
+    return {
+        "years": list(plan.years),
+        "capacity": {str(y): c for y, c in plan.capacity.items()},
+        "used": {str(y): d for y, d in plan.used.items()},
+        "lines": [line_data(ln, "territorialised") for ln in plan.lines]
+        + [line_data(ln, "no_room") for ln in plan.unplaced]
+        + [line_data(ln, "below_threshold") for ln in plan.below]
+        + [line_data(ln, "statutory") for ln in plan.statutory],
+        "stale_pins": [{"key": str(p.key), "year": p.year, "why": str(p.why)} for p in plan.stale_pins],
+        "costs": {"by_year": {str(y): e for y, e in costs.by_year.items()},
+                  "by_collectivite": {str(c): e for c, e in costs.by_collectivite.items()},
+                  "total": costs.total},
+    }
 
 
 def seance_state(db: Session, seance: Seance) -> dict:
@@ -16,10 +58,12 @@ def seance_state(db: Session, seance: Seance) -> dict:
         return {
             "id": view.need.id, "title": view.need.title, "details": view.need.details,
             "theme": view.theme.code, "source": view.need.source,
+            "kind": view.need.kind or view.theme.kind,
             "agents": view.status.total,
             "agents_by_year": {str(y): a for y, a in sorted(view.by_year.items())},
             "threshold": view.theme.threshold, "threshold_reached": view.status.reached,
-            "missing": view.status.missing, "collectivites": view.collectivites,
+            "missing": view.status.missing, "status": status_data(view.status),
+            "collectivites": view.collectivites,
             "dots": view.dots, "voters": view.voters, "score": view.score, "rank": view.rank,
         }
 
@@ -41,4 +85,5 @@ def seance_state(db: Session, seance: Seance) -> dict:
                           "proxy": p.is_proxy} for p in people],
         "votes": [{"participant_id": p, "need_id": n, "dots": d} for p, n, d in votes],
         "totals": {"dots": sum(d for _, _, d in votes), "participants": len(people)},
+        "plan": plan_data(plan_service.build(db, seance, snapshot)[0]),
     }

@@ -37,6 +37,7 @@ class Summary:
     participation: list[Participation]
     demand: dict[int, dict[int, dict[int, int]]]  # need -> collectivité -> year -> agents
     ballots: list[tuple[int, str, str, str, int]]  # (participant n°, collectivité, role, need, dots)
+    categories: dict[int, tuple[str, ...]] = field(default_factory=dict)  # need -> A, B, C declared
     generated_at: datetime = field(default_factory=utcnow)
 
     @property
@@ -53,6 +54,7 @@ class Summary:
     def for_collectivite(self, collectivite_id: int) -> "CollectiviteExtract":
         needs = [v for v in self.board.ranked if collectivite_id in self.demand.get(v.need.id, {})]
         lines = [ln for ln in self.plan.all_lines if collectivite_id in ln.trainees]
+        lines.sort(key=lambda ln: (ln.shown_year, ln.priority))
         return CollectiviteExtract(self, collectivite_id, self.names.get(collectivite_id, "?"),
                                    needs, lines)
 
@@ -67,6 +69,13 @@ class CollectiviteExtract:
 
     def agents(self, need_id: int) -> dict[int, int]:
         return self.summary.demand.get(need_id, {}).get(self.collectivite_id, {})
+
+    def costs(self) -> dict[int, int]:
+        """This collectivité's estimated cost of the placed payant lines, per year (euros)."""
+        per = {y: 0 for y in self.summary.years}
+        for line in self.summary.plan.lines:
+            per[line.year] += line.cost_of(line.trainees.get(self.collectivite_id, 0))
+        return per
 
 
 def gather(db: Session, seance: Seance) -> Summary:
@@ -104,4 +113,5 @@ def gather(db: Session, seance: Seance) -> Summary:
         members=members, board=snapshot, plan=plan, names=names,
         participation=sorted(participation.values(), key=lambda p: (-p.total - p.proxies, p.name)),
         demand={n: dict(by) for n, by in demand.items()},
+        categories=dict(snapshot.categories),
     )

@@ -41,6 +41,20 @@ def summary_pdf(seance_id: int):
     return _start(_seance(seance_id), "synthese_pdf")
 
 
+@bp.get("/<int:seance_id>/pfm.docx")
+@login_required
+def pfm(seance_id: int):
+    """The plan de formation mutualisé as an editable Word document."""
+    return _start(_seance(seance_id), "pfm_docx")
+
+
+@bp.get("/<int:seance_id>/pfm.pdf")
+@login_required
+def pfm_pdf(seance_id: int):
+    """The same plan de formation mutualisé as PDF."""
+    return _start(_seance(seance_id), "pfm_pdf")
+
+
 @bp.get("/<int:seance_id>/seance.xlsx")
 @login_required
 def workbook(seance_id: int):

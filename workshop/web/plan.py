@@ -6,8 +6,17 @@ from flask_babel import gettext as _
 from workshop.db import get_session
 from workshop.domain.rules import Refusal
 from workshop.i18n import parse
-from workshop.schemas import CapacityInput, HorizonInput, HostInput, LineRef, PinInput
+from workshop.schemas import (
+    CapacityInput,
+    CostInput,
+    HorizonInput,
+    HostInput,
+    LineRef,
+    NeedPlanInput,
+    PinInput,
+)
 from workshop.services import plan as plan_service
+from workshop.services import pooling
 from workshop.web import current_facilitator, invalid, login_required, outcome, owned_or_404
 
 bp = Blueprint("plan", __name__, url_prefix="/seances/<int:seance_id>/plan")
@@ -46,8 +55,8 @@ def page(seance_id: int):
 def pin(seance_id: int):
     seance = _seance(seance_id)
     data, errors = parse(PinInput, request.form)
-    result = plan_service.pin(get_session(), seance, data.line, data.year, current_facilitator().id) \
-        if data else invalid(errors)
+    result = plan_service.pin(get_session(), seance, data.line, data.year, current_facilitator().id,
+                              data.replaces) if data else invalid(errors)
     done = _("Ligne épinglée : le plan s'est réorganisé autour.") if data and data.year \
         else _("Ligne libérée : elle reprend sa place par priorité.")
     return _answer(seance, result, done)
@@ -98,3 +107,34 @@ def horizon(seance_id: int):
                                       data.horizon_years, current_facilitator().id) if data else \
         invalid(errors, "horizon_invalide")
     return _answer(seance, result, _("Horizon modifié."), settings=True)
+
+
+@bp.post("/cout")
+@login_required
+def cost(seance_id: int):
+    seance = _seance(seance_id)
+    data, errors = parse(CostInput, request.form)
+    result = plan_service.set_theme_cost(get_session(), seance, data.theme, data.euros,
+                                         current_facilitator().id) if data else \
+        invalid(errors, "cout_invalide")
+    return _answer(seance, result, _("Coût enregistré pour cette séance."), settings=True)
+
+
+@bp.post("/besoin")
+@login_required
+def need(seance_id: int):
+    seance = _seance(seance_id)
+    data, errors = parse(NeedPlanInput, request.form)
+    result = plan_service.set_need_plan(get_session(), seance, data.need_id, data.kind,
+                                        data.pool_years, current_facilitator().id) if data else \
+        invalid(errors)
+    return _answer(seance, result, _("Type de formation et regroupement enregistrés."))
+
+
+@bp.get("/mutualisations")
+@login_required
+def offers(seance_id: int):
+    """Pooling with the facilitator's other perimeters, asked apart (it builds their plans)."""
+    seance = _seance(seance_id)
+    found = pooling.offers(get_session(), seance, current_facilitator().id)
+    return render_template("plan/_offers.html", seance=seance, offers=found)

@@ -28,7 +28,7 @@ from sqlmodel import Session
 
 from workshop.db import session_scope
 from workshop.domain.rules import Refusal
-from workshop.exports import csv_files, json_seance, pdf, tables, xlsx
+from workshop.exports import csv_files, json_seance, pdf, pfm, pfm_docx, tables, xlsx
 from workshop.i18n import say
 from workshop.models import Seance
 from workshop.schemas import load_json
@@ -37,6 +37,7 @@ from workshop.services import jobs, summary
 log = logging.getLogger(__name__)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HTML = "text/html; charset=utf-8"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 class JobFailed(Exception):
@@ -186,6 +187,22 @@ def workbook(ctx: Context) -> Output:
     ctx.progress(50, _("Écriture du classeur"))
     ctx.part.write_bytes(xlsx.render(tables.all_tables(s), s.seance.title, s.perimetre.name))
     return Output(f"seance-{_stem(s)}.xlsx", XLSX)
+
+
+@builder("pfm_docx")
+def pfm_word(ctx: Context) -> Output:
+    s = _gather(ctx)
+    ctx.progress(50, _("Écriture du document Word"))
+    ctx.part.write_bytes(pfm_docx.render(pfm.document(s)))
+    return Output(f"pfm-{_stem(s)}.docx", DOCX)
+
+
+@builder("pfm_pdf")
+def pfm_pdf(ctx: Context) -> Output:
+    s = _gather(ctx)
+    ctx.progress(40, _("Mise en page du PDF"))
+    ctx.part.write_bytes(pdf.render(render_template("exports/pfm.html", doc=pfm.document(s))))
+    return Output(f"pfm-{_stem(s)}.pdf", "application/pdf")
 
 
 @builder("tableau_csv")

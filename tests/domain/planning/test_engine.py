@@ -1,6 +1,6 @@
 """Worked examples of the plan engine (DOMAIN.md, "From votes to a multi-year plan draft")."""
 
-from workshop.domain.planning import Line, NeedDemand, Plan, PlanInput, ThemeRule, build_plan
+from workshop.domain.planning import Line, LineKey, NeedDemand, Plan, PlanInput, ThemeRule, build_plan
 
 Y1, Y2, Y3 = 2027, 2028, 2029
 HORIZON = (Y1, Y2, Y3)
@@ -21,14 +21,24 @@ def need(need_id: int, rule: ThemeRule, demand: dict[tuple[int, int], int],
                       need_id if priority is None else priority)
 
 
+def keys(options: dict) -> dict:
+    """Pins, hosts and splits written as the stored text (`"1:2027"`), read as LineKey."""
+    for name in ("pins", "hosts"):
+        if name in options:
+            options[name] = {LineKey.parse(k): v for k, v in options[name].items()}
+    if "splits" in options:
+        options["splits"] = frozenset(LineKey.parse(k) for k in options["splits"])
+    return options
+
+
 def plan(*needs: NeedDemand, years: tuple[int, ...] = HORIZON, capacity: dict[int, int] | None = None,
          **options) -> Plan:
     return build_plan(PlanInput(years, tuple(needs), ROOMY if capacity is None else capacity,
-                                **options))
+                                **keys(options)))
 
 
 def by_key(p: Plan) -> dict[str, Line]:
-    return {line.key: line for line in p.all_lines}
+    return {str(line.key): line for line in p.all_lines}
 
 
 # Threshold
@@ -39,7 +49,8 @@ def test_fourteen_on_a_fifteen_theme_is_one_short():
         p = plan(need(1, theme(15, poolable=poolable), {(1, Y1): 9, (2, Y1): 5}), years=years)
         assert p.lines == [] and p.unplaced == []
         [line] = [ln for ln in p.below if ln.asked_year == Y1]
-        assert not line.territorialised and line.year is None and line.groups == []
+        # A line below threshold keeps the year its agents asked for.
+        assert not line.territorialised and line.year == Y1 and line.groups == []
         assert line.missing == 1
         assert "1 stagiaire manquant pour atteindre 15" in line.reason
         assert "(IEL)" in line.reason and "périmètre voisin" in line.reason
@@ -81,12 +92,13 @@ def test_thirty_on_twelve_max_twelve_gives_two_groups_and_carries_six():
     first = by_key(p)[f"1:{Y1}"]
     assert first.groups == [12, 12] and first.total == 24
     assert sum(first.carried.values()) == 6
-    assert "6 stagiaires au-delà des groupes complets, reportés à l'année suivante" in first.reason
-    # The six wait for the next year (poolable) and, with nobody else, end below the threshold.
-    rest = [ln for ln in p.all_lines if ln is not first]
-    assert sum(ln.total for ln in rest) == 6
-    assert all(ln.asked_year > Y1 for ln in rest)
-    assert all(ln in p.below for ln in rest)
+    assert "6 en surnombre, reportés sur 2028" in first.reason
+    # The six are carried to 2028 and, with nobody else there, end below the threshold,
+    # keyed and dated by the year they were left over from.
+    [rest] = [ln for ln in p.all_lines if ln is not first]
+    assert str(rest.key) == f"1:{Y1}:reste" and rest.year == Y1 and rest.total == 6
+    assert rest in p.below
+    assert "pas de session en 2028 pour eux" in rest.reason
 
 
 def test_carried_trainees_join_a_later_line_earliest_asked_first():
@@ -98,9 +110,12 @@ def test_carried_trainees_join_a_later_line_earliest_asked_first():
     # 6 carried + 8 asked = 14: one group of 12; the carried six are seated first.
     assert later.territorialised and later.year == Y2 and later.groups == [12]
     assert later.trainees == {1: 6, 2: 6} and later.carried == {2: 2}
-    assert later.pooled_from == (Y1,)
+    # Carried over is not pooled: the sentence says which.
+    assert later.pooled_from == {} and later.carried_in == 6
+    assert "dont 6 reportés de 2027" in later.reason and "demandés en" not in later.reason
     [last] = p.below
-    assert last.key == f"1:{Y3}" and last.trainees == {2: 2} and last.missing == 10
+    assert str(last.key) == f"1:{Y2}:reste" and last.year == Y2
+    assert last.trainees == {2: 2} and last.missing == 10
 
 
 def test_hundred_on_fifteen_max_twenty_gives_six_groups():
@@ -118,8 +133,9 @@ def test_groups_cap_at_the_maximum_and_carry_the_rest():
     [line] = p.lines
     assert line.groups == [12] * 4 and line.carried == {1: 2}
     [rest] = p.below
-    assert rest.key == f"1:{Y3}:reste" and rest.total == 2
-    assert "sans année suivante dans l'horizon" in rest.reason
+    assert str(rest.key) == f"1:{Y3}:reste" and rest.total == 2
+    assert "pas d'année suivante dans l'horizon" in rest.reason
+    assert "reportés sur" not in line.reason and "2 en surnombre, listés à part" in line.reason
 
 
 # Pooling
@@ -128,10 +144,10 @@ def test_groups_cap_at_the_maximum_and_carry_the_rest():
 def test_poolable_theme_pools_with_the_next_year():
     p = plan(need(1, theme(15), {(1, Y1): 8, (2, Y2): 9}))
     [line] = p.lines
-    assert line.key == f"1:{Y2}" and line.year == Y2 and line.asked_year == Y2
-    assert line.pooled_from == (Y1,)
+    assert str(line.key) == f"1:{Y2}" and line.year == Y2 and line.asked_year == Y2
+    assert line.pooled_from == {Y1: 8}
     assert line.trainees == {1: 8, 2: 9} and line.groups == [17]
-    assert f"avec les demandes de {Y1} regroupées" in line.reason
+    assert "dont 8 demandés en 2027" in line.reason
     assert p.below == []
 
 
@@ -139,15 +155,18 @@ def test_non_poolable_theme_does_not_pool():
     p = plan(need(1, theme(15, poolable=False), {(1, Y1): 8, (2, Y2): 9}))
     assert p.lines == [] and p.unplaced == []
     assert [(ln.asked_year, ln.total, ln.missing) for ln in p.below] == [(Y1, 8, 7), (Y2, 9, 6)]
-    assert all("ne peut pas attendre" in ln.reason for ln in p.below)
+    assert all("non regroupable avec l'année suivante" in ln.reason for ln in p.below)
 
 
-def test_pooled_demand_still_short_at_the_horizon_end():
+def test_pooled_demand_still_short_keeps_each_year():
     p = plan(need(1, theme(15), {(1, Y1): 4, (1, Y2): 3, (2, Y3): 2}))
-    [line] = p.below
-    assert line.key == f"1:{Y3}" and line.total == 9 and line.missing == 6
-    assert line.pooled_from == (Y1, Y2)
-    assert "même en regroupant les demandes de 2027, 2028" in line.reason
+    # 2027 waits for 2028 only (7 together, 8 missing); 2028 waits for 2029 (5, 10 missing).
+    assert [(str(ln.key), ln.year, ln.total, ln.pool, ln.missing) for ln in p.below] == \
+        [(f"1:{Y1}", Y1, 4, 7, 8), (f"1:{Y2}", Y2, 3, 5, 10), (f"1:{Y3}", Y3, 2, 5, 10)]
+    first, second, _ = p.below
+    assert "même avec 2028, 7 stagiaires au total" in first.reason
+    assert "8 stagiaires manquants pour atteindre 15" in first.reason
+    assert first.reason != second.reason
 
 
 # Capacity
@@ -161,16 +180,16 @@ def test_full_year_pushes_the_lower_priority_to_the_next_year():
     assert lines[f"1:{Y1}"].year == Y1
     moved = lines[f"2:{Y1}"]
     assert moved.year == Y2 and moved.asked_year == Y1
-    assert f"{Y1} déjà complète (5 jours)" in moved.reason
+    assert "2028 : 2027 pris par des actions mieux classées" in moved.reason
     assert p.used == {Y1: 3, Y2: 3, Y3: 0}
 
 
 def test_no_room_at_all_leaves_the_line_unplaced():
     rule = theme(12, days=3)
     p = plan(need(1, rule, {(1, Y1): 12}), need(2, rule, {(2, Y1): 12}), capacity={Y1: 5, Y2: 2, Y3: 0})
-    assert [ln.key for ln in p.lines] == [f"1:{Y1}"]
+    assert [str(ln.key) for ln in p.lines] == [f"1:{Y1}"]
     [line] = p.unplaced
-    assert line.key == f"2:{Y1}" and line.year is None and line.territorialised
+    assert str(line.key) == f"2:{Y1}" and line.year is None and line.territorialised
     assert line.reason.startswith("Sans année") and "3 jours" in line.reason
     assert p.used == {Y1: 3, Y2: 0, Y3: 0}
 
@@ -211,7 +230,7 @@ def test_pin_into_a_full_year_is_kept_and_flagged():
     p = plan(need(1, rule, {(1, Y1): 12}), capacity={Y1: 0, Y2: 0, Y3: 0}, pins={f"1:{Y1}": Y2})
     [line] = p.lines
     assert line.year == Y2 and line.pinned and line.over_capacity
-    assert "au-delà de la capacité de 0 jours" in line.reason
+    assert "au-delà de la capacité de 0 jour" in line.reason
     assert p.used[Y2] == 3
 
 
@@ -221,7 +240,8 @@ def test_pin_into_a_full_year_is_kept_and_flagged():
 def test_recurring_theme_comes_back_when_due():
     rule = theme(12, recurrence=2, financing="payant")
     p = plan(need(1, rule, {(1, Y1): 12}))
-    assert [(ln.key, ln.year, ln.renewal) for ln in p.lines] == [(f"1:{Y1}", Y1, 0), (f"1:{Y1}:r1", Y3, 1)]
+    assert [(str(ln.key), ln.year, ln.renewal) for ln in p.lines] == \
+        [(f"1:{Y1}", Y1, 0), (f"1:{Y1}:r1", Y3, 1)]
     renewal = p.lines[1]
     assert renewal.asked_year == Y3 and renewal.trainees == {1: 12} and renewal.groups == [12]
     assert "renouvellement, tous les 2 ans" in renewal.reason and "payante" in renewal.reason
@@ -230,7 +250,7 @@ def test_recurring_theme_comes_back_when_due():
 def test_yearly_renewal_is_said_every_year():
     p = plan(need(1, theme(12, recurrence=1), {(1, Y1): 12}))
     assert [ln.renewal for ln in p.lines] == [0, 1, 2]
-    assert all("renouvellement, chaque année" in ln.reason for ln in p.lines[1:])
+    assert all("renouvellement annuel" in ln.reason for ln in p.lines[1:])
 
 
 def test_renewal_due_after_the_horizon_is_not_listed():
@@ -277,7 +297,7 @@ def test_split_makes_one_line_per_group():
     whole = plan(need(1, rule, demand)).lines[0]
     assert whole.groups == [14, 13, 13]
     p = plan(need(1, rule, demand), splits=frozenset({f"1:{Y1}"}))
-    assert [ln.key for ln in p.lines] == [f"1:{Y1}:g1", f"1:{Y1}:g2", f"1:{Y1}:g3"]
+    assert [str(ln.key) for ln in p.lines] == [f"1:{Y1}:g1", f"1:{Y1}:g2", f"1:{Y1}:g3"]
     assert [ln.groups for ln in p.lines] == [[14], [13], [13]]
     assert [ln.total for ln in p.lines] == [14, 13, 13]
     totals: dict[int, int] = {}
@@ -291,7 +311,7 @@ def test_split_makes_one_line_per_group():
 def test_split_groups_can_be_pinned_apart():
     rule = theme(12, max_group=12)
     p = plan(need(1, rule, {(1, Y1): 24}), splits=frozenset({f"1:{Y1}"}), pins={f"1:{Y1}:g2": Y3})
-    assert [(ln.key, ln.year) for ln in p.lines] == [(f"1:{Y1}:g1", Y1), (f"1:{Y1}:g2", Y3)]
+    assert [(str(ln.key), ln.year) for ln in p.lines] == [(f"1:{Y1}:g1", Y1), (f"1:{Y1}:g2", Y3)]
 
 
 # Horizon edges
@@ -301,8 +321,8 @@ def test_demand_after_the_horizon_is_listed_apart_and_never_placed():
     p = plan(need(1, theme(12), {(1, 2031): 30, (2, 2032): 5}))
     assert p.lines == [] and p.unplaced == []
     [line] = p.below
-    assert line.key == "1:apres" and line.year is None and line.total == 35
-    assert "après l'horizon du plan" in line.reason and "prochain plan" in line.reason
+    assert str(line.key) == "1:apres" and line.year is None and line.total == 35
+    assert "après l'horizon" in line.reason and "prochain plan" in line.reason
     assert p.used == {Y1: 0, Y2: 0, Y3: 0}
 
 
@@ -332,7 +352,33 @@ def test_same_input_gives_the_same_plan():
                                          for y in (2026, *HORIZON, 2030)}, priority=(i * 5) % 4 + 1)
                   for i in range(1, 9))
     data = PlanInput(HORIZON, needs, {Y1: 12, Y2: 20, Y3: 8}, coordinator_id=3,
-                     pins={"2:2027": 2028}, splits=frozenset({"4:2027"}))
+                     **keys({"pins": {"2:2027": 2028}, "splits": {"4:2027"}}))
     first, second = build_plan(data), build_plan(data)
     assert _signature(first) == _signature(second)
     assert first.used == second.used
+
+
+# Issue 17, rule 1: demand waits one year, not two
+
+
+def test_demand_two_years_apart_is_not_pooled():
+    p = plan(need(1, theme(15), {(1, Y1): 8, (2, Y3): 7}))
+    assert p.lines == []
+    assert [(str(ln.key), ln.year, ln.total, ln.missing) for ln in p.below] == \
+        [(f"1:{Y1}", Y1, 8, 7), (f"1:{Y3}", Y3, 7, 8)]
+    assert "aucune demande en 2028 pour compléter" in p.below[0].reason
+
+
+def test_a_need_may_wait_longer_and_the_line_says_so():
+    wide = NeedDemand(1, "Besoin 1", theme(15), {(1, Y1): 8, (2, Y3): 7}, 1, pool_years=2)
+    [line] = plan(wide).lines
+    assert (line.year, line.total, line.pooled_from) == (Y3, 15, {Y1: 8})
+    assert "attente de 2 ans permise pour ce besoin" in line.reason
+
+
+def test_statutory_kinds_are_listed_apart_without_threshold_or_capacity():
+    rule = ThemeRule("int", "Intégration", 15, 20, 5, "cotisation", "", kind="integration")
+    p = plan(need(1, rule, {(1, Y1): 3, (2, Y2): 1}), capacity={Y1: 0, Y2: 0, Y3: 0})
+    assert p.lines == [] and p.below == [] and p.used == {Y1: 0, Y2: 0, Y3: 0}
+    assert [(ln.year, ln.total, ln.missing) for ln in p.statutory] == [(Y1, 3, 0), (Y2, 1, 0)]
+    assert "formation d'intégration, statutaire" in p.statutory[0].reason

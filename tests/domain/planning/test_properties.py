@@ -20,7 +20,10 @@ def themes(draw) -> ThemeRule:
         code=f"t{draw(st.integers(0, 99))}", name="Thème", threshold=threshold,
         max_group=draw(st.integers(threshold, 20)), days=draw(st.integers(1, 5)), financing=financing,
         financing_reason=draw(st.sampled_from(["", "Réglementaire.", "Prise en charge par le CNFPT"])),
-        recurrence_years=draw(st.integers(0, 3)), poolable=draw(st.booleans()))
+        recurrence_years=draw(st.integers(0, 3)), poolable=draw(st.booleans()),
+        kind=draw(st.sampled_from(["perfectionnement", "perfectionnement", "sante_securite",
+                                   "integration"])),
+        cost_per_day=draw(st.sampled_from([0, 95, 120.5])))
 
 
 @st.composite
@@ -34,7 +37,8 @@ def inputs(draw) -> PlanInput:
         demand = draw(st.dictionaries(st.tuples(st.sampled_from(collectivites), st.sampled_from(asked_years)),
                                       st.integers(0, 40), max_size=12))
         needs.append(NeedDemand(need_id, f"Besoin {need_id}", draw(themes()), demand,
-                                priority=draw(st.integers(1, 6)), dots=draw(st.integers(0, 9))))
+                                priority=draw(st.integers(1, 6)), dots=draw(st.integers(0, 9)),
+                                pool_years=draw(st.sampled_from([None, None, 0, 2]))))
     capacity = {y: draw(st.integers(0, 60)) for y in years}
     coordinator = draw(st.sampled_from([None, *collectivites]))
     data = PlanInput(years, tuple(needs), capacity, coordinator_id=coordinator)
@@ -68,8 +72,10 @@ def test_groups_stay_between_threshold_and_maximum(data):
         assert line.territorialised and line.groups
         assert all(line.theme.threshold <= g <= line.theme.max_group for g in line.groups), line
         assert sum(line.groups) == line.total
-    for line in plan.below:
-        assert not line.territorialised and line.groups == [] and line.year is None
+    for line in plan.below + plan.statutory:
+        assert not line.territorialised and line.groups == []
+        # Below threshold, a line keeps the year its agents asked for (after the horizon: none).
+        assert line.year == (None if line.key.part == "apres" else line.asked_year)
 
 
 @FAST
@@ -112,7 +118,13 @@ def test_valid_pins_are_respected(data):
         line = lines.get(key)
         if line is not None and year in plan.years and year >= line.asked_year:
             assert line.year == year and line.pinned and line in plan.lines
-    assert all(data.pins.get(line.key) == line.year for line in plan.lines if line.pinned)
+    for line in plan.lines:
+        if line.pinned:
+            assert data.pins.get(line.pin_from or line.key) == line.year
+    # A pin applies to one line, or is reported: never lost silently.
+    used = [line.pin_from or line.key for line in plan.lines if line.pinned]
+    stale = [pin.key for pin in plan.stale_pins]
+    assert sorted(used + stale) == sorted(data.pins)
 
 
 @FAST
@@ -122,7 +134,7 @@ def test_placed_lines_are_in_the_horizon_and_not_before_asked(data):
     for line in plan.lines:
         assert line.year in plan.years
         assert line.year >= line.asked_year
-    assert all(line.year is None for line in plan.unplaced + plan.below)
+    assert all(line.year is None for line in plan.unplaced)
     assert plan.lines == sorted(plan.lines, key=lambda ln: (ln.year, ln.priority, ln.key))
 
 
@@ -144,8 +156,9 @@ def test_every_line_explains_itself_and_says_what_is_missing(data):
         assert line.reason and line.reason.endswith("."), line
         assert line.host_id is not None or (data.coordinator_id is None and not line.trainees)
     for line in plan.below:
-        if not line.key.endswith((":apres", ":reste")):
-            assert line.missing == max(line.theme.threshold - line.total, 0) > 0
+        if line.key.part == "":
+            assert line.missing == max(line.theme.threshold - line.pool, 0) > 0
+            assert line.pool >= line.total
             assert f"manquant{'s' if line.missing > 1 else ''} pour atteindre" in line.reason
 
 

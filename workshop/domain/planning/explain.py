@@ -1,104 +1,167 @@
-"""One sentence per line: why that year, why that status, why that financing.
+"""One sentence per line: one short clause per reason (why that year, why that status, why
+that financing), each said only when the line's own figures support it.
 
 The sentence is a Text (workshop.domain.messages): French here, translated where shown.
+Each clause is one msgid whose params are the line's figures, so a test can check
+every fact a sentence states against the line (tests/domain/planning/test_explain.py).
 """
 
-from workshop.domain.messages import Text, joined, msg, nmsg
-from workshop.domain.planning.model import Line, PlanInput
+from workshop.domain.messages import Count, Text, joined, msg, nmsg
+from workshop.domain.planning.model import Line
 from workshop.domain.thresholds import missing_text, trainees
 
 # French typography: a no-break space before the semicolon (English has none).
 SEP = msg("\u00a0; ")
-OPTIONS = msg("proposer de mutualiser avec un périmètre voisin ou d'inscrire les agents "
-              "individuellement au catalogue du CNFPT (IEL)")
+OPTIONS = msg("à mutualiser avec un périmètre voisin, sinon inscription individuelle (IEL)")
+GENERIC_COTISATION = "Financée par la cotisation versée au CNFPT"
 
 
-def _years(years: tuple[int, ...] | list[int]) -> str:
+def _years(years) -> str:
     return ", ".join(str(y) for y in years)
 
 
 def financing(line: Line) -> Text:
-    # The reason is the catalogue's own text (seeds/): data, said as it is written.
+    """Why this financing: the theme's, with the catalogue's reason for a payant one and its cost."""
+    if line.theme.financing != "payant":
+        return msg("financée par la cotisation")
     reason = line.theme.financing_reason.rstrip(".")
-    if line.theme.financing == "payant":
-        return msg("payante (%(reason)s)", reason=reason) if reason else msg("payante")
-    return msg("financée par la cotisation (%(reason)s)", reason=reason) if reason \
-        else msg("financée par la cotisation")
+    if line.cost:
+        return msg("payante (%(reason)s), coût estimé %(cost)s €", reason=reason,
+                   cost=Count(line.cost)) if reason else \
+            msg("payante, coût estimé %(cost)s €", cost=Count(line.cost))
+    return msg("payante (%(reason)s)", reason=reason) if reason else msg("payante")
 
 
 def _sentence(parts: list[Text]) -> Text:
     return joined([joined(parts, SEP), "."])
 
 
-def explain(line: Line, data: PlanInput, used: dict[int, int]) -> Text:
+def explain(line: Line, years: tuple[int, ...], capacity: dict[int, int]) -> Text:
+    if line.statutory:
+        return _statutory(line)
     if not line.territorialised:
-        return _below(line)
-    parts = [_when(line, data, used)]
-    parts.append(nmsg("%(trainees)s en %(n)s groupe, seuil de %(threshold)s atteint",
-                      "%(trainees)s en %(n)s groupes, seuil de %(threshold)s atteint",
-                      len(line.groups), trainees=trainees(line.total), threshold=line.theme.threshold))
-    if line.pooled_from:
-        parts.append(msg("avec les demandes de %(years)s regroupées", years=_years(line.pooled_from)))
-    carried = sum(line.carried.values())
-    if carried:
-        parts.append(nmsg("%(trainees)s au-delà des groupes complets, reporté à l'année suivante",
-                          "%(trainees)s au-delà des groupes complets, reportés à l'année suivante",
-                          carried, trainees=trainees(carried)))
-    parts.append(financing(line))
-    return _sentence(parts)
+        return _below(line, years)
+    return _sentence([_when(line, capacity), *_status(line, years), financing(line)])
 
 
-def _when(line: Line, data: PlanInput, used: dict[int, int]) -> Text:
-    if line.dots:
-        rank = nmsg("priorité %(priority)s (%(n)s gommette)", "priorité %(priority)s (%(n)s gommettes)",
-                    line.dots, priority=line.priority)
-    else:
-        rank = msg("priorité %(priority)s", priority=line.priority)
-    asked, capacity = line.asked_year, data.capacity.get(line.asked_year, 0)
+def _when(line: Line, capacity: dict[int, int]) -> Text:
+    """Why this year."""
+    asked = line.asked_year
     if line.year is None:
-        return msg("Sans année : aucune année à partir de %(year)s n'a encore %(days)s jours de "
-                   "formation disponibles, %(rank)s", year=asked, days=line.days, rank=rank)
-    if line.pinned and line.over_capacity:
-        when = msg("%(year)s : épinglée par l'animateur, au-delà de la capacité de %(capacity)s jours",
-                   year=line.year, capacity=data.capacity.get(line.year, 0))
-    elif line.pinned:
-        when = msg("%(year)s : épinglée par l'animateur", year=line.year)
-    elif line.renewal and line.theme.recurrence_years == 1:
-        when = msg("%(year)s : renouvellement, chaque année", year=line.year)
-    elif line.renewal:
-        when = msg("%(year)s : renouvellement, tous les %(every)s ans", year=line.year,
+        if line.renewal:
+            return nmsg("Sans année : renouvellement dû en %(year)s, aucune année n'a %(n)s jour libre",
+                        "Sans année : renouvellement dû en %(year)s, aucune année n'a %(n)s jours "
+                        "libres", line.days, year=asked)
+        return nmsg("Sans année : aucune année dès %(year)s n'a %(n)s jour libre",
+                    "Sans année : aucune année dès %(year)s n'a %(n)s jours libres",
+                    line.days, year=asked)
+    if line.pinned:
+        if line.renewal:
+            parts = [msg("%(year)s : renouvellement épinglé par l'animateur", year=line.year)]
+        else:
+            parts = [msg("%(year)s : épinglée par l'animateur", year=line.year)]
+        if line.over_capacity:
+            over = capacity.get(line.year, 0)
+            parts.append(nmsg("au-delà de la capacité de %(n)s jour",
+                              "au-delà de la capacité de %(n)s jours", over))
+        if line.pin_from is not None:
+            parts.append(msg("épinglage repris de la demande de %(before)s", before=line.pin_from.year))
+        return joined(parts, ", ")
+    if line.renewal:
+        if line.year > asked:
+            return msg("%(year)s : renouvellement dû en %(due)s, sans place avant : certificat "
+                       "échu entre-temps", year=line.year, due=asked)
+        if line.theme.recurrence_years == 1:
+            return msg("%(year)s : renouvellement annuel", year=line.year)
+        return msg("%(year)s : renouvellement, tous les %(every)s ans", year=line.year,
                    every=line.theme.recurrence_years)
-    elif line.year == asked:
-        when = msg("%(year)s : année demandée", year=line.year)
-    elif line.days > capacity:
-        when = msg("%(year)s : %(asked)s n'a que %(capacity)s jours de formation, l'action en "
-                   "demande %(days)s", year=line.year, asked=asked, capacity=capacity, days=line.days)
-    else:
-        when = msg("%(year)s : %(asked)s déjà complète (%(capacity)s jours) pour les priorités "
-                   "plus hautes", year=line.year, asked=asked, capacity=capacity)
-    return joined([when, rank], ", ")
+    if line.year == asked and line.pooled_from:
+        return msg("%(year)s : première année où le seuil est atteint", year=line.year)
+    if line.year == asked:
+        return msg("%(year)s : année demandée", year=line.year)
+    return joined([msg("%(year)s :", year=line.year),
+                   joined([_skipped(reason, years, line.days) for reason, years in line.skipped_by],
+                          ", ")], " ")
 
 
-def _below(line: Line) -> Text:
-    total, threshold = line.total, line.theme.threshold
-    if line.key.endswith(":apres"):
-        return _sentence([msg("Demandée pour %(year)s, après l'horizon du plan : %(trainees)s à "
-                              "reprendre au prochain plan", year=line.asked_year,
-                              trainees=trainees(total)),
+def _skipped(reason: str, years: tuple[int, ...], days: int) -> Text:
+    if reason == "size":
+        return nmsg("capacité de %(skipped)s inférieure à %(n)s jour",
+                    "capacité de %(skipped)s inférieure à %(n)s jours", days, skipped=_years(years))
+    if reason == "pins":
+        return msg("%(skipped)s pris par des lignes épinglées", skipped=_years(years))
+    if reason == "better":
+        return msg("%(skipped)s pris par des actions mieux classées", skipped=_years(years))
+    return msg("%(skipped)s pris par des actions de rang égal ou meilleur",
+               skipped=_years(years))
+
+
+def _status(line: Line, years: tuple[int, ...]) -> list[Text]:
+    """Why territorialised: trainees, groups, threshold; what was pooled, carried in or out."""
+    parts: list[Text] = [nmsg(
+        "%(trainees)s en %(n)s groupe, seuil de %(threshold)s atteint",
+        "%(trainees)s en %(n)s groupes, seuil de %(threshold)s atteint",
+        len(line.groups), trainees=trainees(line.total), threshold=line.theme.threshold)]
+    pooled = sum(line.pooled_from.values())
+    if pooled and min(line.pooled_from) < line.asked_year - 1:  # waited beyond the next year
+        parts.append(nmsg("dont %(n)s demandé en %(years)s (attente de %(window)s ans permise "
+                          "pour ce besoin)",
+                          "dont %(n)s demandés en %(years)s (attente de %(window)s ans permise "
+                          "pour ce besoin)", pooled, years=_years(sorted(line.pooled_from)),
+                          window=line.window))
+    elif pooled:
+        parts.append(nmsg("dont %(n)s demandé en %(years)s", "dont %(n)s demandés en %(years)s",
+                          pooled, years=_years(sorted(line.pooled_from))))
+    if line.carried_in:
+        parts.append(nmsg("dont %(n)s reporté de %(year)s", "dont %(n)s reportés de %(year)s",
+                          line.carried_in, year=line.asked_year - 1))
+    carried = sum(line.carried.values())
+    if carried and line.asked_year + 1 in years:
+        parts.append(nmsg("%(n)s en surnombre, reporté sur %(next)s",
+                          "%(n)s en surnombre, reportés sur %(next)s",
+                          carried, next=line.asked_year + 1))
+    elif carried:
+        parts.append(nmsg("%(n)s en surnombre, listé à part", "%(n)s en surnombre, listés à part",
+                          carried))
+    return parts
+
+
+def _below(line: Line, years: tuple[int, ...]) -> Text:
+    total = line.total
+    if line.key.part == "apres":
+        return _sentence([msg("Demandée pour %(year)s, après l'horizon : %(trainees)s à reprendre "
+                              "au prochain plan", year=line.asked_year, trainees=trainees(total)),
                           financing(line)])
-    if line.key.endswith(":reste"):
-        head = msg("%(trainees)s au-delà des groupes complets de %(year)s, sans année suivante dans "
-                   "l'horizon", trainees=trainees(total), year=line.asked_year)
-    elif line.pooled_from:
-        head = msg("Non territorialisée : %(trainees)s pour un seuil de %(threshold)s, même en "
-                   "regroupant les demandes de %(years)s", trainees=trainees(total),
-                   threshold=threshold, years=_years(line.pooled_from))
-    elif not line.theme.poolable:
-        head = msg("Non territorialisée : %(trainees)s pour un seuil de %(threshold)s (formation qui "
-                   "ne peut pas attendre l'année suivante)", trainees=trainees(total),
-                   threshold=threshold)
+    if line.key.part == "reste":
+        head = msg("%(year)s : %(trainees)s en surnombre des groupes", year=line.asked_year,
+                   trainees=trainees(total))
+        if line.asked_year + 1 in years:
+            why = msg("pas de session en %(next)s pour eux", next=line.asked_year + 1)
+        else:
+            why = msg("pas d'année suivante dans l'horizon")
+        return _sentence([head, why, OPTIONS, financing(line)])
+    parts: list[Text] = [msg("%(year)s : %(trainees)s", year=line.asked_year,
+                             trainees=trainees(total))]
+    if line.pooled_with:
+        parts.append(msg("même avec %(years)s, %(pool)s au total", years=_years(line.pooled_with),
+                         pool=trainees(line.pool)))
+    elif line.window == 0:
+        parts.append(msg("formation non regroupable avec l'année suivante"))
+    elif line.tried_until is not None and line.tried_until > line.asked_year:
+        parts.append(msg("aucune demande en %(next)s pour compléter",
+                         next=_years(range(line.asked_year + 1, line.tried_until + 1))))
+    elif line.asked_year == years[-1]:
+        parts.append(msg("dernière année de l'horizon"))
+    if line.missing:
+        parts.append(missing_text(line.missing, line.theme.threshold))
+    return _sentence([*parts, OPTIONS, financing(line)])
+
+
+def _statutory(line: Line) -> Text:
+    if line.kind == "integration":
+        head = msg("%(year)s : %(trainees)s en formation d'intégration, statutaire, organisée par "
+                   "le CNFPT pour chaque agent", year=line.shown_year, trainees=trainees(line.total))
     else:
-        head = msg("Non territorialisée : %(trainees)s pour un seuil de %(threshold)s",
-                   trainees=trainees(total), threshold=threshold)
-    missing = [missing_text(line.missing, threshold)] if line.missing else []
-    return _sentence([head, *missing, OPTIONS, financing(line)])
+        head = msg("%(year)s : %(trainees)s en professionnalisation, statutaire, organisée par le "
+                   "CNFPT pour chaque agent", year=line.shown_year, trainees=trainees(line.total))
+    return _sentence([head, financing(line)])

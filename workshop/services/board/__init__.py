@@ -25,9 +25,11 @@ from workshop.services.board.reads import (
     ours_of,
     snapshot,
     spent,
+    theme_rule,
     themes,
 )
 from workshop.services.board.writes import (
+    BAD_CATEGORY,
     DETAILS_MAX,
     TITLE_MAX,
     MergeResult,
@@ -40,8 +42,9 @@ from workshop.services.board.writes import (
 )
 
 __all__ = [
-    "DETAILS_MAX", "TITLE_MAX", "Ballot", "Board", "MergeResult", "Mine", "NeedView", "People",
+    "BAD_CATEGORY", "DETAILS_MAX", "TITLE_MAX", "Ballot", "Board", "MergeResult", "Mine", "NeedView",
+    "People",
     "Refusal", "VoteResult", "add_need", "cast_many", "concerned", "declare", "declaring", "demand_of",
     "edit", "horizon", "merge", "mine", "mine_many", "open_need", "ours", "ours_for", "ours_of",
-    "set_hidden", "snapshot", "spent", "themes", "vote",
+    "set_hidden", "snapshot", "spent", "theme_rule", "themes", "vote",
 ]

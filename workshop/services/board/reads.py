@@ -10,12 +10,20 @@ from dataclasses import dataclass, field
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from workshop.domain import phases, rules, tally, thresholds
+from workshop.domain import phases, rules, tally
+from workshop.domain.planning import NeedDemand, NeedStatus, ThemeRule, need_status
 from workshop.models import Collectivite, Demand, Need, Participant, Seance, Theme, Vote
 
 
 def horizon(seance: Seance) -> range:
     return range(seance.horizon_start, seance.horizon_start + seance.horizon_years)
+
+
+def theme_rule(theme: Theme) -> ThemeRule:
+    """A catalogue theme as the plan engine and the per-year status read it."""
+    return ThemeRule(theme.code, theme.name, theme.threshold, theme.max_group, theme.days,
+                     theme.financing, theme.financing_reason, theme.recurrence_years, theme.poolable,
+                     theme.kind, theme.cost_per_day, theme.renewal_days)
 
 
 @dataclass
@@ -24,7 +32,7 @@ class NeedView:
     theme: Theme
     by_year: dict[int, int]
     collectivites: int  # how many declared agents
-    status: thresholds.Status
+    status: NeedStatus  # per year, by the plan's own rule (domain.planning.need_status)
     rank: int = 0
     score: int | float = 0
     dots: int = 0
@@ -50,6 +58,8 @@ class Board:
     # need -> (collectivité, year) -> agents. The one read of the demand rows, for the
     # board's totals, the plan's input and the exports.
     demand: dict[int, dict[tuple[int, int], int]] = field(default_factory=dict)
+    # need -> the agents' categories (A, B, C) said in its declarations, in order.
+    categories: dict[int, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def ranked(self) -> list[NeedView]:
@@ -90,12 +100,21 @@ def _vote_totals(db: Session, seance_id: int) -> tally.Totals:
 
 def demand_of(db: Session, seance_id: int) -> dict[int, dict[tuple[int, int], int]]:
     """Every declared figure of a séance: need -> (collectivité, year) -> agents (> 0)."""
+    return _demand_rows(db, seance_id)[0]
+
+
+def _demand_rows(db: Session, seance_id: int) -> tuple[dict, dict[int, tuple[str, ...]]]:
+    """The one read of the demand rows: the figures, and each need's categories."""
     demand: dict[int, dict[tuple[int, int], int]] = defaultdict(dict)
-    for need_id, collectivite_id, year, agents in db.exec(
-            select(Demand.need_id, Demand.collectivite_id, Demand.year, Demand.agents)
+    categories: dict[int, set[str]] = defaultdict(set)
+    for need_id, collectivite_id, year, agents, category in db.exec(
+            select(Demand.need_id, Demand.collectivite_id, Demand.year, Demand.agents,
+                   Demand.category)
             .join(Need).where(Need.seance_id == seance_id, Demand.agents > 0)):
         demand[need_id][(collectivite_id, year)] = agents
-    return dict(demand)
+        if category:
+            categories[need_id].add(category)
+    return dict(demand), {n: tuple(sorted(c)) for n, c in categories.items()}
 
 
 def snapshot(db: Session, seance: Seance) -> Board:
@@ -110,7 +129,8 @@ def snapshot(db: Session, seance: Seance) -> Board:
         .group_by(Collectivite.id, Collectivite.name))]
     people.sort(key=lambda p: (-p.count, p.name))
 
-    demand = demand_of(db, seance.id)
+    demand, categories = _demand_rows(db, seance.id)
+    years = tuple(horizon(seance))
     by_year: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     sharing: dict[int, set[int]] = defaultdict(set)
     for need_id, figures in demand.items():
@@ -118,7 +138,9 @@ def snapshot(db: Session, seance: Seance) -> Board:
             by_year[need_id][year] += agents
             sharing[need_id].add(collectivite_id)
     views = {need.id: NeedView(need, theme, dict(by_year[need.id]), len(sharing[need.id]),
-                               thresholds.status(by_year[need.id], theme.threshold))
+                               need_status(NeedDemand(need.id, need.title, theme_rule(theme),
+                                                      demand.get(need.id, {}), 0, kind=need.kind,
+                                                      pool_years=need.pool_years), years))
              for need, theme in rows}
     visible = [n for n, theme in rows if not n.hidden and n.merged_into_id is None]
     ranking = tally.rank_totals([n.id for n in visible], total, seance.weighting,
@@ -140,6 +162,7 @@ def snapshot(db: Session, seance: Seance) -> Board:
         merged=[(n, views[n.merged_into_id].need) for n, _ in rows if n.merged_into_id],
         people=people,
         demand=demand,
+        categories=categories,
     )
 
 

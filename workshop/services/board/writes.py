@@ -11,11 +11,14 @@ from sqlmodel import Session, select
 
 from workshop.domain import phases, rules
 from workshop.domain.limits import DETAILS_MAX, TITLE_MAX
+from workshop.domain.planning import CATEGORIES
 from workshop.domain.rules import Refusal
 from workshop.models import Demand, Need, Participant, Seance, Theme, Vote, utcnow
 from workshop.services import events
 from workshop.services.board import checks, reads
 from workshop.services.changes import Change, publish
+
+BAD_CATEGORY = Refusal("categorie_invalide", "La catégorie des agents est A, B ou C.")
 
 
 def _actor(participant: Participant | None, facilitator_id: int | None) -> str:
@@ -35,7 +38,7 @@ def _participant_may(seance: Seance, participant: Participant, action: str) -> R
                                       action)
 
 
-def add_need(db: Session, seance: Seance, theme_id: int, title: str, details: str = "", *,
+def add_need(db: Session, seance: Seance, theme_id: int | str, title: str, details: str = "", *,
              participant: Participant | None = None, facilitator_id: int | None = None,
              source: str = "participant") -> Need | Refusal:
     if participant is not None:
@@ -44,7 +47,9 @@ def add_need(db: Session, seance: Seance, theme_id: int, title: str, details: st
             return refusal
     elif seance.closed_at is not None:
         return phases.allows(seance.phase, "add_need", closed=True)
-    theme = db.get(Theme, theme_id)
+    # The theme by id, or by its catalogue code (integrations read codes in etat.json).
+    theme = db.get(Theme, theme_id) if isinstance(theme_id, int) else \
+        db.exec(select(Theme).where(Theme.code == theme_id)).first()
     if theme is None or not theme.active:
         return rules.UNKNOWN_THEME
     title = " ".join(title.split())
@@ -63,12 +68,18 @@ def add_need(db: Session, seance: Seance, theme_id: int, title: str, details: st
 
 
 def declare(db: Session, seance: Seance, participant: Participant, need_id: int, year: int,
-            agents: int) -> Demand | Refusal:
-    """One figure per collectivité, need and year: a colleague's entry replaces it."""
+            agents: int, category: str | None = None) -> Demand | Refusal:
+    """One figure per collectivité, need and year: a colleague's entry replaces it.
+
+    `category` (A, B or C) says the agents' category when the participant gives it;
+    None leaves the stored one as it is.
+    """
     refusal = _participant_may(seance, participant, "declare") \
         or rules.demand(agents, year, reads.horizon(seance))
     if refusal:
         return refusal
+    if category is not None and category not in CATEGORIES:
+        return BAD_CATEGORY
     need = open_need(db, seance, need_id)
     if isinstance(need, Refusal):
         return need
@@ -82,10 +93,13 @@ def declare(db: Session, seance: Seance, participant: Participant, need_id: int,
             row = Demand(need_id=need_id, collectivite_id=collectivite_id, year=year,
                          agents=agents)
         row.agents, row.updated_by_id, row.updated_at = agents, participant_id, utcnow()
+        if category is not None:
+            row.category = category
         db.add(row)
         events.record(db, "demand.declared", f"participant:{participant_id}",
                       seance_id=seance.id, need_id=need_id, collectivite_id=collectivite_id,
-                      year=year, agents=agents, previous=previous)
+                      year=year, agents=agents, previous=previous,
+                      **({"category": category} if category else {}))
         try:
             db.commit()
         except IntegrityError:
