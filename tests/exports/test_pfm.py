@@ -43,11 +43,15 @@ def test_every_placed_line_is_in_its_axis_with_its_figures(gathered):
         title = line.title + (" (renouvellement)" if line.renewal else "")
         return (title, pfm.number(line.total), str(line.year) if line.year else "à programmer")
 
-    assert sorted(tuple(r[0:1] + r[2:4]) for r in rows) == sorted(expected(ln) for ln in placed)
+    def seen(row):
+        cells = dict(zip(pfm.AXIS_HEADERS, row, strict=True))
+        return (cells["Action"], cells["Total"], cells["Année"])
+
+    assert sorted(seen(r) for r in rows) == sorted(expected(ln) for ln in placed)
     for line in placed:
-        row = next(r for r in rows if tuple(r[0:1] + r[2:4]) == expected(line))
+        row = dict(zip(pfm.AXIS_HEADERS, next(r for r in rows if seen(r) == expected(line)), strict=True))
         for collectivite_id, n in line.trainees.items():
-            assert f"{gathered.names[collectivite_id]} : {n}" in row[1]
+            assert f"{gathered.names[collectivite_id]} : {n}" in row["Agents par collectivité"]
     below = next(s for s in doc.sections if s.title.startswith("Besoins sous le seuil"))
     assert len(below.tables[0][1].rows if below.tables else []) == len(gathered.plan.below)
 
@@ -132,3 +136,32 @@ def test_the_pdf_says_what_the_docx_says(app, gathered):
     pages = pypdfium2.PdfDocument(data)
     for i in (0, 1, min(4, len(pages) - 1)):
         pages[i].render(scale=1.2).to_pil().save(ARTIFACTS / f"pfm-pdf-p{i + 1}.png")
+
+
+def test_a_payant_line_carries_its_kind_public_and_cost(db, facilitator):
+    from tests import factories
+    from workshop.services import board, summary
+
+    seance = factories.seance(db, facilitator, factories.perimetre(db, facilitator))
+    factories.phase(db, seance, "recueil")
+    caces = factories.need(db, seance, "Nacelles", "hs-caces")
+    factories.ok(board.declare(db, seance, factories.participant(db, seance, "Orchies"), caces.id,
+                               2027, 12, "C"))
+    s = summary.gather(db, seance)
+    doc = pfm.document(s)
+    rows = [r for section in doc.sections if section.title.startswith("Axe ")
+            for _, table in section.tables for r in table.rows]
+    [row] = [r for r in rows if r[0] == "Nacelles"]
+    assert dict(zip(pfm.AXIS_HEADERS, row, strict=True)) == {
+        "Action": "Nacelles", "Type": "Santé-sécurité réglementaire", "Public et catégorie": "C",
+        "Agents par collectivité": "Orchies : 12", "Total": "12", "Année": "2027",
+        "Durée": row[6], "Lieu (accueil)": "Orchies", "Financement": "payant",
+        "Coût estimé": "6\u202f480 €"}
+    costs = next(section for section in doc.sections if section.title.startswith("Coût estimé"))
+    [(_, table)] = costs.tables
+    assert table.total[-1] == "6\u202f480 €"
+    assert ["Orchies", *(["6\u202f480 €"] + [""] * (len(s.years) - 1)), "6\u202f480 €"] in table.rows
+    statutory = next(section for section in doc.sections if section.title == "Formations statutaires")
+    assert "statutaires" in statutory.paragraphs[0]
+    text, _ = docx_text(pfm_docx.render(doc))
+    assert "Coût estimé des actions payantes" in text and "Formations statutaires" in text

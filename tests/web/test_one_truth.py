@@ -21,6 +21,11 @@ YEARS = ("2027 : 13, regroupés en 2028", "2028 : 15 stagiaires, territorialisab
 WRONG = ("2 stagiaires manquants", "17 agents")
 
 
+def fetched(client, path: str):
+    """An export: made by the job worker (run in the request by the tests), then handed over."""
+    return client.get(path, follow_redirects=True)
+
+
 @pytest.fixture
 def seance(db, facilitator):
     seance = factories.seance(db, facilitator, factories.perimetre(db, facilitator))
@@ -55,16 +60,16 @@ def test_every_surface_says_the_same_per_year(client, logged_in, db, seance):
     assert "2028 : première année où le seuil est atteint" in plan and "dont 13 demandés en 2027" in plan
     assert "15 stagiaires en 1 groupe, seuil de 15 atteint" in plan
     # The PDF summary (the printable page is the same template).
-    says_the_truth(logged_in.get(f"/seances/{seance.id}/synthese").get_data(as_text=True), "summary")
-    pdf = PdfReader(io.BytesIO(logged_in.get(f"/seances/{seance.id}/synthese.pdf").data))
+    says_the_truth(fetched(logged_in, f"/seances/{seance.id}/synthese").get_data(as_text=True), "summary")
+    pdf = PdfReader(io.BytesIO(fetched(logged_in, f"/seances/{seance.id}/synthese.pdf").data))
     text = " ".join(" ".join(page.extract_text().split()) for page in pdf.pages)
     assert STATUS in text and "2027 : 13, regroupés en 2028" in text and "2 stagiaires manquants" not in text
     page = next(i for i, p in enumerate(pdf.pages) if STATUS in " ".join(p.extract_text().split()))
     ARTIFACTS.mkdir(exist_ok=True)
-    pdfium = pypdfium2.PdfDocument(logged_in.get(f"/seances/{seance.id}/synthese.pdf").data)
+    pdfium = pypdfium2.PdfDocument(fetched(logged_in, f"/seances/{seance.id}/synthese.pdf").data)
     pdfium[page].render(scale=1.5).to_pil().save(ARTIFACTS / "one-truth-summary-pdf.png")
     # The workbook and the CSV: per-year status columns, the plan's year never empty.
-    book = openpyxl.load_workbook(io.BytesIO(logged_in.get(f"/seances/{seance.id}/seance.xlsx").data))
+    book = openpyxl.load_workbook(io.BytesIO(fetched(logged_in, f"/seances/{seance.id}/seance.xlsx").data))
     needs = book["besoins"]
     header = [c.value for c in needs[1]]
     row = dict(zip(header, [c.value for c in needs[2]], strict=True))
@@ -77,7 +82,7 @@ def test_every_surface_says_the_same_per_year(client, logged_in, db, seance):
              for r in plan_sheet.iter_rows(min_row=2)]
     assert [(ln["Clé"], ln["Année"], ln["Statut"]) for ln in lines] == \
         [(f"{need_id(db, seance)}:2028", 2028, "territorialisée")]
-    data = logged_in.get(f"/seances/{seance.id}/csv/besoins.csv").data.decode("utf-8-sig")
+    data = fetched(logged_in, f"/seances/{seance.id}/csv/besoins.csv").data.decode("utf-8-sig")
     [csv_row] = list(csv.DictReader(io.StringIO(data), delimiter=";"))
     assert (csv_row["Statut 2027"], csv_row["Statut 2028"], csv_row["Seuil atteint"]) == \
         ("regroupés en 2028", "territorialisable", "oui")
@@ -103,7 +108,7 @@ def test_lines_below_threshold_keep_their_year_in_the_export(logged_in, db, sean
     for name, agents, year in (("Orchies", 8, 2027), ("Cysoing", 7, 2028)):
         factories.ok(board.declare(db, seance, factories.participant(db, seance, name), need.id, year,
                                    agents))
-    data = logged_in.get(f"/seances/{seance.id}/csv/plan.csv").data.decode("utf-8-sig")
+    data = fetched(logged_in, f"/seances/{seance.id}/csv/plan.csv").data.decode("utf-8-sig")
     rows = [r for r in csv.DictReader(io.StringIO(data), delimiter=";") if r["Intitulé"] == "Élections"]
     assert [(r["Clé"], r["Année"], r["Statut"], r["Stagiaires manquants"]) for r in rows] == \
         [(f"{need.id}:2027", "2027", "sous le seuil", "7"), (f"{need.id}:2028", "2028", "sous le seuil", "8")]
@@ -116,7 +121,7 @@ def test_kinds_categories_and_costs_reach_the_exports(logged_in, db, seance):
     factories.ok(board.declare(db, seance, orchies, caces.id, 2027, 8, "C"))
     factories.ok(board.declare(db, seance, factories.participant(db, seance, "Cysoing"), caces.id,
                                2027, 4, "B"))
-    book = openpyxl.load_workbook(io.BytesIO(logged_in.get(f"/seances/{seance.id}/seance.xlsx").data))
+    book = openpyxl.load_workbook(io.BytesIO(fetched(logged_in, f"/seances/{seance.id}/seance.xlsx").data))
     sheet = book["plan"]
     header = [c.value for c in sheet[1]]
     rows = [dict(zip(header, [c.value for c in r], strict=True)) for r in sheet.iter_rows(min_row=2)]
@@ -125,8 +130,8 @@ def test_kinds_categories_and_costs_reach_the_exports(logged_in, db, seance):
         ("santé-sécurité réglementaire", "B, C", 12 * 3 * 180)
     costs = book["couts"]
     assert [c.value for c in costs[costs.max_row]] == ["Total", 6480, 0, 0, 6480]
-    extract = logged_in.get(f"/seances/{seance.id}/collectivites/{orchies.collectivite_id}")
+    extract = fetched(logged_in, f"/seances/{seance.id}/collectivites/{orchies.collectivite_id}")
     text = unescape(extract.get_data(as_text=True)).replace("\u202f", " ")
     assert "Coût estimé des actions payantes" in text and "2027 : 4 320 €" in text  # 8 x 3 x 180
-    summary = unescape(logged_in.get(f"/seances/{seance.id}/synthese").get_data(as_text=True))
+    summary = unescape(fetched(logged_in, f"/seances/{seance.id}/synthese").get_data(as_text=True))
     assert "Coût estimé des actions payantes" in summary.replace("\u202f", " ")

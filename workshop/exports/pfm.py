@@ -181,7 +181,7 @@ def _axes(s: Summary) -> list[Section]:
                  plural(sum(ln.days for ln in lines), "jour", "jours"), "", "",
                  euros(sum(ln.cost for ln in lines))]
         sections.append(Section(f"Axe {number_} : {domain}", [], [("", Table(
-            AXIS_HEADERS, rows, [15, 10, 8, 20, 5, 7, 9, 10, 8, 8], total))]))
+            AXIS_HEADERS, rows, [12, 13, 9, 17, 6, 6, 9, 10, 11, 7], total))]))
     return sections
 
 

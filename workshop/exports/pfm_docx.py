@@ -30,6 +30,13 @@ def _repeat_header(row) -> None:
     properties.append(flag)
 
 
+def _keep_together(row) -> None:
+    """Word and LibreOffice never cut this row across two pages."""
+    flag = OxmlElement("w:cantSplit")
+    flag.set(qn("w:val"), "true")
+    row._tr.get_or_add_trPr().append(flag)
+
+
 def _shade(cell, fill: str) -> None:
     shading = OxmlElement("w:shd")
     shading.set(qn("w:val"), "clear")
@@ -61,11 +68,12 @@ def _table(docx, table: Table, width) -> None:
             cell.width = w
             run = cell.paragraphs[0].add_run(text)
             run.bold = bool(table.total) and i == len(body) - 1
-    for row in grid.rows:
+    for i, row in enumerate(grid.rows):
+        _keep_together(row)
         for cell in row.cells:
             for paragraph in cell.paragraphs:
                 for run in paragraph.runs:
-                    run.font.size = Pt(9)
+                    run.font.size = Pt(8 if i == 0 else 9)
 
 
 def _landscape(docx, landscape: bool):
