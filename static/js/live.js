@@ -22,6 +22,22 @@
   }
   function swap(html) {
     htmx.swap(document.body, html, { swapStyle: "none" });
+    budgetSpent();
+  }
+  // "+" is disabled while the budget is spent (the server's count, less taps still on their way).
+  var wanted = {}, pending = {};
+  function budgetSpent() {
+    var budget = document.getElementById("budget");
+    if (!budget) return;
+    var left = Number(budget.getAttribute("data-left"));
+    Object.keys(wanted).forEach(function (id) {
+      var box = document.getElementById("need-" + id + "-mine");
+      if (box) left -= wanted[id] - Number(box.getAttribute("data-count"));
+    });
+    document.querySelectorAll(".mine[data-count]").forEach(function (box) {
+      var plus = box.querySelector("button[data-live='vote']:last-of-type");
+      if (plus) plus.disabled = left <= 0;
+    });
   }
 
   var socket = io({ auth: function (cb) { cb(auth); } });
@@ -38,14 +54,16 @@
   });
   socket.on("html", swap);
 
-  function send(event, payload, element) {
+  function send(event, payload, element, answered) {
     if (!socket.connected) {
       say(texts.notSent || "Hors connexion : rien n'a été envoyé, réessayez dans un instant.", "error");
+      if (answered) answered(false);
       return;
     }
     element.setAttribute("aria-busy", "true");
     socket.timeout(10000).emit(event, payload, function (error, ack) {
       element.removeAttribute("aria-busy");
+      if (answered) answered(!error && ack.ok);
       if (error) {
         say(texts.noAnswer || "Pas de réponse du serveur : réessayez.", "error");
       } else if (!ack.ok) {
@@ -58,6 +76,26 @@
     });
   }
 
+  // Quick taps on "+" or "−": a second tap before the first answer must count too. The
+  // server takes a need's dots as a number (the last one it reads wins, in the order sent),
+  // so each tap sends the count the taps so far make, not the count last drawn.
+  function voteCount(button) {
+    var id = button.dataset.needId;
+    var box = button.closest("[data-count]");
+    var drawn = box ? Number(box.getAttribute("data-count")) : Number(button.dataset.dots);
+    var step = box ? Number(button.dataset.dots) - drawn : 0;
+    var from = id in wanted ? wanted[id] : drawn;
+    wanted[id] = Math.max(0, from + step);
+    pending[id] = (pending[id] || 0) + 1;
+    budgetSpent();
+    return wanted[id];
+  }
+  function voteAnswered(id, ok) {
+    pending[id] -= 1;
+    if (!ok || pending[id] <= 0) { delete wanted[id]; delete pending[id]; } // the server's count rules again
+    budgetSpent();
+  }
+
   document.addEventListener("click", function (e) {
     var button = e.target.closest("button[data-live]");
     if (!button || button.disabled) return;
@@ -66,6 +104,12 @@
     Object.keys(button.dataset).forEach(function (key) {
       if (key !== "live" && key !== "done") payload[key.replace(/[A-Z]/g, function (c) { return "_" + c.toLowerCase(); })] = button.dataset[key];
     });
+    if (button.getAttribute("data-live") === "vote") {
+      var id = button.dataset.needId;
+      payload.dots = String(voteCount(button));
+      send("vote", payload, button, function (ok) { voteAnswered(id, ok); });
+      return;
+    }
     send(button.getAttribute("data-live"), payload, button);
   });
   document.addEventListener("submit", function (e) {
@@ -131,4 +175,5 @@
   }
   tick();
   setInterval(tick, 1000);
+  budgetSpent();
 })();
