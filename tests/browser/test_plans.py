@@ -31,7 +31,7 @@ def test_upload_correct_and_confirm_a_plan(browser, live_server):
     page.get_by_label("Collectivité du fichier").select_option(label="Orchies")
     page.get_by_role("button", name="Voir l'aperçu").click()
 
-    expect(page.locator("#preview-counts")).to_contain_text("1 ligne(s) comprise(s), 2 refusée(s)")
+    expect(page.locator("#preview-counts")).to_contain_text("1 ligne comprise, 2 refusées")
     expect(page.locator("#file-facts")).to_contain_text("encodage UTF-8")
     expect(page.get_by_text("année relative « N+1 »")).to_be_visible()
     expect(page.locator("#columns-0 select").nth(1)).to_have_value("agents")
@@ -40,7 +40,7 @@ def test_upload_correct_and_confirm_a_plan(browser, live_server):
 
     page.get_by_label("Année, ligne 4").fill("2028")
     page.get_by_role("button", name="Mettre à jour l'aperçu").click()
-    expect(page.locator("#preview-counts")).to_contain_text("2 ligne(s) comprise(s), 1 refusée(s)")
+    expect(page.locator("#preview-counts")).to_contain_text("2 lignes comprises, 1 refusée")
     expect(page.locator("#row-0-4")).to_contain_text("(corrigé)")
     page.get_by_role("button", name="Confirmer l'import").click()
 

@@ -33,14 +33,14 @@ def test_upload_preview_correct_confirm_and_download_what_was_left_out(logged_in
     response = post_file(logged_in, perimetre, "orchies.csv", data, orchies)
     assert response.status_code == 302
     preview = logged_in.get(response.location).get_data(as_text=True)
-    assert "1 ligne(s) comprise(s), 2 refusée(s)" in preview
+    assert "1 ligne comprise, 2 refusées" in preview
     assert "nombre d&#39;agents illisible : « beaucoup »" in preview
     assert "encodage UTF-8" in preview
     assert 'name="col-0-1"' in preview and 'name="cell-0:3-agents"' in preview
     # A correction typed in the preview, then confirmed: the other refused row is listed, downloadable.
     fixed = logged_in.post(response.location + "/choix", data={"cell-0:3-agents": "3"})
     assert fixed.status_code == 303
-    assert "2 ligne(s) comprise(s), 1 refusée(s)" in logged_in.get(fixed.location).get_data(as_text=True)
+    assert "2 lignes comprises, 1 refusée" in logged_in.get(fixed.location).get_data(as_text=True)
     confirmed = logged_in.post(response.location + "/confirmer", data={"cell-0:4-agents": "2 à 3"},
                                follow_redirects=True)
     page = confirmed.get_data(as_text=True)
@@ -50,7 +50,7 @@ def test_upload_preview_correct_confirm_and_download_what_was_left_out(logged_in
     assert left_out.headers["Content-Disposition"].startswith("attachment")
     assert "CACES;2 à 3;2027" in left_out.data.decode("utf-8-sig")
     index = logged_in.get(f"/perimetres/{perimetre.id}/plans/").get_data(as_text=True)
-    assert "1 collectivité(s) sur 39 ont envoyé leur plan." in index
+    assert "1 collectivité sur 39 a envoyé son plan." in index
     twice = logged_in.post(response.location + "/confirmer", follow_redirects=True)
     assert "déjà été importé" in twice.get_data(as_text=True)
 

@@ -47,7 +47,8 @@ def main(argv: list[str] | None = None) -> None:
         from workshop.worker import tasks
 
         tasks.fail_interrupted(app)
-    print(f"workshop worker: {args.workers} tâche(s) à la fois, file {huey.name}", flush=True)
+    jobs = "tâche" if args.workers <= 1 else "tâches"
+    print(f"workshop worker: {args.workers} {jobs} à la fois, file {huey.name}", flush=True)
     # Threads: a job mostly waits on the database or on WeasyPrint, and threads share the app.
     consumer = huey.create_consumer(workers=args.workers, worker_type="thread", periodic=False,
                                     initial_delay=0.05, backoff=1.5, max_delay=MAX_POLL_S)
