@@ -8,7 +8,7 @@ glossary is in docs/glossary.md.
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import JSON, CheckConstraint, Column, LargeBinary, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Column, Index, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -220,6 +220,9 @@ class Vote(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("participant_id", "need_id", name="uq_vote"),
         CheckConstraint("dots >= 0", name="ck_vote_dots"),
+        # Covers the board's vote totals (services/board/reads._vote_totals): the séance's
+        # votes in participant order, with their need and dots, read from the index alone.
+        Index("ix_vote_tally", "seance_id", "participant_id", "need_id", "dots"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

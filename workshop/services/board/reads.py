@@ -73,22 +73,22 @@ class Board:
 def _vote_totals(db: Session, seance_id: int) -> tally.Totals:
     """The vote summed up by the database, on visible needs only (hidden ones release their dots).
 
-    A participant belongs to one collectivité, so the voters of a need are the
-    sum of its voters per collectivité: two GROUP BY queries, whatever the room.
+    Two GROUP BY queries whatever the room, both answered from the covering index
+    `ix_vote_tally` (seance, participant, need, dots): the dots and voters of each
+    need per collectivité (one vote row per participant and need, `uq_vote`, so a
+    row count is a count of voters), and the voters of each collectivité (a
+    participant counts once, whatever they voted for).
     """
-    open_votes = (Vote.seance_id == seance_id, Vote.dots > 0, Need.hidden.is_(False),
-                  Need.merged_into_id.is_(None))
-
-    def grouped(*columns):
-        return select(*columns).select_from(Vote) \
-            .join(Participant, Participant.id == Vote.participant_id) \
-            .join(Need, Need.id == Vote.need_id).where(*open_votes)
-
-    rows = db.exec(grouped(Participant.collectivite_id, Vote.need_id, func.sum(Vote.dots),
-                           func.count(func.distinct(Vote.participant_id)))
-                   .group_by(Participant.collectivite_id, Vote.need_id)).all()
-    voters = db.exec(grouped(Participant.collectivite_id,
-                             func.count(func.distinct(Vote.participant_id)))
+    counted = (Vote.dots > 0, Need.hidden.is_(False), Need.merged_into_id.is_(None))
+    rows = db.exec(
+        select(Participant.collectivite_id, Vote.need_id, func.sum(Vote.dots), func.count())
+        .select_from(Vote).join(Participant, Participant.id == Vote.participant_id)
+        .join(Need, Need.id == Vote.need_id).where(Vote.seance_id == seance_id, *counted)
+        .group_by(Participant.collectivite_id, Vote.need_id)).all()
+    voted = select(Vote.id).join(Need, Need.id == Vote.need_id) \
+        .where(Vote.participant_id == Participant.id, *counted).exists()
+    voters = db.exec(select(Participant.collectivite_id, func.count())
+                     .where(Participant.seance_id == seance_id, voted)
                      .group_by(Participant.collectivite_id)).all()
     total = tally.Totals(collectivite_voters=dict(voters))
     for collectivite, need, dots, people in rows:
