@@ -32,6 +32,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     for directory in app.config["BABEL_TRANSLATION_DIRECTORIES"].split(";"):
         i18n.compile_catalogues(os.path.join(app.root_path, directory))
     babel.init_app(app, locale_selector=_locale)
+    i18n.init_app(app)
     # With a Redis URL, several server processes share the rooms through its pub/sub.
     socketio.init_app(app, async_mode=app.config.get("ASYNC_MODE"),
                       message_queue=app.config["REDIS_URL"],

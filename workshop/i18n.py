@@ -13,12 +13,14 @@ import logging
 import os
 import tempfile
 from collections.abc import Iterator, Mapping
+from functools import lru_cache
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal as babel_format_decimal
 from flask import g
-from flask_babel import force_locale, format_decimal, get_translations, gettext
+from flask_babel import force_locale, format_decimal, get_locale, get_translations, gettext
 
 from workshop.domain.messages import Joined, Message
 from workshop.domain.rules import Refusal
@@ -99,7 +101,29 @@ class _Catalogue:
 
     @staticmethod
     def number(n: int) -> str:
-        return format_decimal(n)
+        return decimal(n)
+
+
+def decimal(n) -> str:
+    """A number as the current language writes it (1 234 in French, 1,234 in English).
+
+    Whole numbers (the room's figures: agents, dots, days) are formatted once per
+    language and value: a live refresh writes hundreds of them ten times a second,
+    and Babel's formatting costs some 60 µs each. Anything else goes to Flask-Babel.
+    """
+    if type(n) is int:
+        return _whole(n, str(get_locale() or "fr"))
+    return format_decimal(n)
+
+
+@lru_cache(maxsize=16384)
+def _whole(n: int, locale: str) -> str:
+    return babel_format_decimal(n, locale=locale)
+
+
+def init_app(app) -> None:
+    """The templates' `decimalformat` filter is `decimal` (after Flask-Babel's init_app)."""
+    app.jinja_env.filters["decimalformat"] = decimal
 
 
 class Labels(Mapping):

@@ -30,7 +30,7 @@ from collections.abc import Callable
 from functools import partial
 from types import SimpleNamespace
 
-from flask import render_template
+from flask import current_app, render_template
 from flask_babel import force_locale, get_locale
 from sqlmodel import select
 
@@ -48,6 +48,9 @@ from workshop.services import plan as plan_service
 log = logging.getLogger(__name__)
 FLUSH_SECONDS = 0.1
 PHONE_SECONDS = 0.75
+# A séance's flushes take at most 1/COST_FACTOR of the loop: the period stretches to
+# COST_FACTOR times the last flush's duration when that is longer (see Broadcaster._wait).
+COST_FACTOR = 3
 EVENT = "html"
 
 
@@ -83,22 +86,48 @@ def participant_room(participant_id: int, locale: str) -> str:
 
 # --- what each audience is sent: the one set of rules, for pushes and catch-ups ---------
 
+# A render gives the loop back at least this often (seconds of rendering): a big board (500
+# needs on the facilitator's page) takes a tenth of a second or more to render, and every
+# phone's vote waits behind it otherwise.
+YIELD_SECONDS = 0.02
+
+
+def render(name: str, **context) -> str:
+    """`render_template`, giving the serving loop back every YIELD_SECONDS of rendering.
+
+    Jinja renders piece by piece (`Template.generate`); between pieces, once YIELD_SECONDS
+    have passed, the greenlet sleeps for nothing, so the votes and pages waiting run. The
+    contexts (app, request, forced locale) are this greenlet's own and stay as they are.
+    """
+    app = current_app._get_current_object()
+    template = app.jinja_env.get_or_select_template(name)
+    app.update_template_context(context)
+    pieces: list[str] = []
+    mark = time.perf_counter()
+    for piece in template.generate(context):
+        pieces.append(piece)
+        if time.perf_counter() - mark > YIELD_SECONDS:
+            socketio.sleep(0)
+            mark = time.perf_counter()
+    return "".join(pieces)
+
+
 
 def screen_html(db, seance: Seance, board, draft=None) -> str:
     """The projector's board: the plan grid in the plan phase (`plan_service.on_screen`)."""
     if draft is None or seance.phase != "plan":
         draft = plan_service.on_screen(db, seance, board)
-    return render_template("screen/_board.html", board=board, oob=True,
+    return render("screen/_board.html", board=board, oob=True,
                            plan=draft.plan if draft else None, names=draft.names if draft else None)
 
 
 def facilitator_html(board) -> str:
-    return render_template("pilotage/_board.html", board=board, oob=True,
+    return render("pilotage/_board.html", board=board, oob=True,
                            online=presence.online(board.seance.id))
 
 
 def plan_html(seance: Seance, draft) -> str:
-    return render_template("plan/_plan.html", seance=seance, plan=draft.plan, names=draft.names,
+    return render("plan/_plan.html", seance=seance, plan=draft.plan, names=draft.names,
                            audience="facilitator", oob=True)
 
 
@@ -122,6 +151,8 @@ class Broadcaster:
         self._phone_scheduled: set[int] = set()
         self._flushed: dict[int, float] = {}  # when each séance's last flush started
         self._phones_flushed: dict[int, float] = {}
+        self._flushing: set[int] = set()  # séances whose flush is rendering now
+        self._cost: dict[int, float] = {}  # how long each séance's last flush took (s)
 
     def init_app(self, app) -> None:
         self.app = app
@@ -140,24 +171,35 @@ class Broadcaster:
         returned); the changes that follow within the period wait for its end, together.
         """
         self._dirty.add(seance_id)
-        if seance_id not in self._scheduled:
-            self._scheduled.add(seance_id)
-            socketio.start_background_task(self._later, seance_id,
-                                           self._wait(self._flushed, seance_id, FLUSH_SECONDS))
+        self._schedule_screens(seance_id)
         if need_ids or every_need:
             if every_need:
                 self._phone_all.add(seance_id)
             pending = self._phone_dots if dots_only else self._phone_needs
             pending.setdefault(seance_id, set()).update(need_ids)
-            if seance_id not in self._phone_scheduled:
-                self._phone_scheduled.add(seance_id)
-                socketio.start_background_task(
-                    self._phones_later, seance_id,
-                    self._wait(self._phones_flushed, seance_id, PHONE_SECONDS))
+            self._schedule_phones(seance_id)
 
-    @staticmethod
-    def _wait(flushed: dict[int, float], seance_id: int, period: float) -> float:
-        return max(flushed.get(seance_id, -period) + period - time.monotonic(), 0.0)
+    def _schedule_screens(self, seance_id: int) -> None:
+        if seance_id not in self._scheduled:
+            self._scheduled.add(seance_id)
+            socketio.start_background_task(self._later, seance_id,
+                                           self._wait(self._flushed, seance_id, FLUSH_SECONDS))
+
+    def _schedule_phones(self, seance_id: int) -> None:
+        if seance_id not in self._phone_scheduled:
+            self._phone_scheduled.add(seance_id)
+            socketio.start_background_task(
+                self._phones_later, seance_id,
+                self._wait(self._phones_flushed, seance_id, PHONE_SECONDS))
+
+    def _wait(self, flushed: dict[int, float], seance_id: int, period: float) -> float:
+        """Until the next flush: the period after the last one started, or longer for a big
+        board, so that flushing takes at most 1/COST_FACTOR of the loop (a flush costing
+        150 ms makes the screens refresh every 450 ms, not every 100 ms)."""
+        period = max(period, COST_FACTOR * self._cost.get(seance_id, 0.0))
+        wait = max(flushed.get(seance_id, -period) + period - time.monotonic(), 0.0)
+        # A flush is rendering now: look again a period later, not at once and again.
+        return max(wait, FLUSH_SECONDS) if seance_id in self._flushing else wait
 
     def _later(self, seance_id: int, wait: float) -> None:
         socketio.sleep(wait)
@@ -171,7 +213,26 @@ class Broadcaster:
 
     def _run(self, seance_id: int, phones: bool) -> None:
         """One flush: the screens if they have news (a phone flush takes them along, from the
-        same snapshot), the phones when their period is over."""
+        same snapshot), the phones when their period is over.
+
+        One flush of a séance at a time: a render gives the loop back as it goes (`render`),
+        so a flush due meanwhile waits for the one running, never sends an older board after
+        a newer one."""
+        if seance_id in self._flushing:
+            if phones:
+                self._schedule_phones(seance_id)
+            else:
+                self._schedule_screens(seance_id)
+            return
+        self._flushing.add(seance_id)
+        started = time.monotonic()
+        try:
+            self._flush_now(seance_id, phones)
+        finally:
+            self._flushing.discard(seance_id)
+            self._cost[seance_id] = time.monotonic() - started
+
+    def _flush_now(self, seance_id: int, phones: bool) -> None:
         screens = seance_id in self._dirty
         self._dirty.discard(seance_id)
         now = time.monotonic()
@@ -211,7 +272,7 @@ class Broadcaster:
                 views = [v for v in board.needs if every_need or v.need.id in changed]
                 if views:
                     self._localised(partial(phones_room, seance_id), partial(
-                        render_template, "live/_infos.html", views=views, seance=seance))
+                        render, "live/_infos.html", views=views, seance=seance))
         log.debug("flush séance %s: %.1f ms", seance_id, (time.perf_counter() - started) * 1000)
 
     def plan(self, seance_id: int, draft=None) -> None:

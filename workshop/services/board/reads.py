@@ -6,6 +6,7 @@ one per flush and shares it (see live/broadcast.py).
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from sqlalchemy import func
 from sqlmodel import Session, select
@@ -117,6 +118,16 @@ def _demand_rows(db: Session, seance_id: int) -> tuple[dict, dict[int, tuple[str
     return dict(demand), {n: tuple(sorted(c)) for n, c in categories.items()}
 
 
+@lru_cache(maxsize=8192)
+def _status(rule: ThemeRule, demand: frozenset, kind: str | None, pool_years: int | None,
+            years: tuple[int, ...]) -> NeedStatus:
+    """`need_status` of one need, kept while its inputs stay the same: a room voting changes no
+    demand, and the live layer takes a snapshot up to ten times a second. (The status is a
+    frozen value of its inputs alone: the need's id and title do not enter it.)"""
+    return need_status(NeedDemand(0, "", rule, dict(demand), 0, kind=kind, pool_years=pool_years),
+                       years)
+
+
 def snapshot(db: Session, seance: Seance) -> Board:
     """The whole board in a few aggregate queries, for the screen, the facilitator and the JSON."""
     rows = db.exec(select(Need, Theme).join(Theme).where(Need.seance_id == seance.id)
@@ -138,9 +149,8 @@ def snapshot(db: Session, seance: Seance) -> Board:
             by_year[need_id][year] += agents
             sharing[need_id].add(collectivite_id)
     views = {need.id: NeedView(need, theme, dict(by_year[need.id]), len(sharing[need.id]),
-                               need_status(NeedDemand(need.id, need.title, theme_rule(theme),
-                                                      demand.get(need.id, {}), 0, kind=need.kind,
-                                                      pool_years=need.pool_years), years))
+                               _status(theme_rule(theme), frozenset(demand.get(need.id, {}).items()),
+                                     need.kind, need.pool_years, years))
              for need, theme in rows}
     visible = [n for n, theme in rows if not n.hidden and n.merged_into_id is None]
     ranking = tally.rank_totals([n.id for n in visible], total, seance.weighting,
