@@ -4,6 +4,7 @@ import re
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from workshop.domain.limits import RECURRENCE_YEARS_MAX, THEME_DAYS_MAX
 from workshop.domain.messages import Text
 
 # Kinds of training (law 2007-209 of 19 February 2007, DOMAIN.md "kind of training").
@@ -39,14 +40,16 @@ def theme_problems(code: str, threshold, max_group, days, financing, recurrence_
     if not whole(max_group, 1) or (whole(threshold, 1) and max_group < threshold):
         problems.append(f"thème {code}, champ max_group : {max_group!r} "
                         f"(au moins le seuil, {threshold!r})")
-    if not whole(days, 1) or days > 60:
-        problems.append(f"thème {code}, champ days : {days!r} (de 1 à 60 jours)")
+    if not whole(days, 1) or days > THEME_DAYS_MAX:
+        problems.append(f"thème {code}, champ days : {days!r} (de 1 à {THEME_DAYS_MAX} jours)")
     if financing not in FINANCINGS:
         problems.append(f"thème {code}, champ financing : {financing!r} (cotisation ou payant)")
-    if not whole(renewal_days, 0) or renewal_days > 60:
-        problems.append(f"thème {code}, champ renewal_days : {renewal_days!r} (de 0 à 60 jours)")
-    if not whole(recurrence_years, 0) or recurrence_years > 20:
-        problems.append(f"thème {code}, champ recurrence_years : {recurrence_years!r} (de 0 à 20)")
+    if not whole(renewal_days, 0) or renewal_days > THEME_DAYS_MAX:
+        problems.append(f"thème {code}, champ renewal_days : {renewal_days!r} "
+                        f"(de 0 à {THEME_DAYS_MAX} jours)")
+    if not whole(recurrence_years, 0) or recurrence_years > RECURRENCE_YEARS_MAX:
+        problems.append(f"thème {code}, champ recurrence_years : {recurrence_years!r} "
+                        f"(de 0 à {RECURRENCE_YEARS_MAX})")
     if kind not in KINDS:
         problems.append(f"thème {code}, champ kind : {kind!r} ({', '.join(KINDS)})")
     if isinstance(cost_per_day, bool) or not isinstance(cost_per_day, int | float) or cost_per_day < 0:
