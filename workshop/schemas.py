@@ -241,6 +241,18 @@ class LineRef(Input):
     split: bool = True
 
 
+class PoolingInput(Input):
+    """Accept pooling our line below threshold with another séance's line (services.pooling)."""
+
+    line: LineKey
+    other_seance_id: int = Field(ge=1, le=ID_MAX)
+    other_line: LineKey
+
+
+class PoolingRef(Input):
+    pooling_id: int = Field(ge=1, le=ID_MAX)
+
+
 class CostInput(Input):
     theme: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
     euros: float | None = Field(default=None, ge=0, le=COST_PER_DAY_MAX)  # empty: the catalogue's
