@@ -10,23 +10,11 @@ from workshop.models import PlanPooling
 from workshop.services import board, pooling
 from workshop.services import plan as plan_service
 
-THEME = "acc-accueil-public"  # threshold 15, at most 16 a group, not poolable with next year
-
 
 @pytest.fixture
 def two(db, facilitator):
     """9 agents of Orchies (Pévèle) and 7 of Merville (Flandre Lys) for 2028, same theme."""
-    here = factories.seance(db, facilitator, factories.perimetre(db, facilitator), title="Pévèle 2027")
-    other = factories.seance(db, facilitator, factories.perimetre(
-        db, facilitator, (factories.FLANDRE_LYS,), name="CC Flandre Lys"), title="Flandre Lys 2027")
-    needs = []
-    for seance, name, agents in ((here, "Orchies", 9), (other, "Merville", 7)):
-        factories.phase(db, seance, "recueil")
-        need = factories.need(db, seance, "Accueil du public", THEME)
-        factories.ok(board.declare(db, seance, factories.participant(db, seance, name), need.id, 2028,
-                                   agents))
-        needs.append(need)
-    return here, other, needs
+    return factories.pooling_pair(db, facilitator)
 
 
 def shared(db, seance):
