@@ -173,6 +173,11 @@ def test_an_accepted_pooling_shows_on_both_plan_pages(logged_in, db, facilitator
         assert f"Action mutualisée avec {partner} : {mine} + {16 - mine} = 16 stagiaires, " \
                f"territorialisée en 2028, accueil à Orchies" in page
         assert "Retirer la mutualisation" in page
+    # Merville lowers its figure to 3: the pooling no longer holds, and the page says so.
+    board.declare(db, other, factories.participant(db, other, "Merville"), theirs.id, 2028, 3)
+    page = logged_in.get(f"/seances/{here.id}/plan/").get_data(as_text=True)
+    assert "Mutualisations qui ne tiennent plus" in page and "9 + 3 = 12, sous le seuil de 15" in page
+    assert "Action mutualisée" not in page
     from sqlmodel import select
 
     from workshop.models import PlanPooling
