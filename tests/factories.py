@@ -140,3 +140,20 @@ def populated_seance(db, owner, people=12, needs=8, seed=7, **settings):
                 ok(_board.vote(db, seance_, person, n.id, dots))
                 left -= dots
     return seance_
+
+
+def pooling_pair(db, owner, ours=9, theirs=7, year=2028, theme_code="acc-accueil-public"):
+    """Two séances of two perimeters (Pévèle: Orchies; CC Flandre Lys: Merville), each with one
+    need of the same theme below its threshold for `year`: (here, other, (our need, their need))."""
+    from workshop.services import board as _board
+
+    here = seance(db, owner, perimetre(db, owner), title="Pévèle 2027")
+    other = seance(db, owner, perimetre(db, owner, (FLANDRE_LYS,), name="CC Flandre Lys"),
+                   title="Flandre Lys 2027")
+    needs = []
+    for seance_, name, agents in ((here, "Orchies", ours), (other, "Merville", theirs)):
+        phase(db, seance_, "recueil")
+        need_ = need(db, seance_, "Accueil du public", theme_code)
+        ok(_board.declare(db, seance_, participant(db, seance_, name), need_.id, year, agents))
+        needs.append(need_)
+    return here, other, tuple(needs)

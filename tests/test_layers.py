@@ -13,7 +13,8 @@ import workshop
 
 PACKAGE = Path(workshop.__file__).parent
 WIRING = {"workshop", "workshop.cli", "workshop.server", "workshop.__main__",
-          "workshop.worker.consumer"}  # the worker process makes its own app
+          "workshop.worker.consumer",  # the worker process makes its own app
+          "workshop.worker.process"}  # and so does each job's process
 ENTRY = ("workshop.web", "workshop.live")
 
 

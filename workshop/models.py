@@ -247,6 +247,26 @@ class PlanAdjustment(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
+class PlanPooling(SQLModel, table=True):
+    """A facilitator's acceptance of pooling a line below threshold of one séance with the line
+    of the same theme and year of another perimeter's séance (issue 17, item 9).
+
+    Both plans show the shared line while it is accepted and still holds; withdrawing keeps
+    the row (status "withdrawn") and its event: nothing is deleted.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    seance_id: int = Field(foreign_key="seance.id", index=True)  # where it was accepted
+    line_key: str = Field(max_length=60)
+    other_seance_id: int = Field(foreign_key="seance.id", index=True)
+    other_line_key: str = Field(max_length=60)
+    status: str = Field(default="accepted", max_length=12)  # accepted, withdrawn
+    accepted_by_id: int = Field(foreign_key="facilitator.id")
+    accepted_at: datetime = Field(default_factory=utcnow)
+    withdrawn_by_id: int | None = Field(default=None, foreign_key="facilitator.id")
+    withdrawn_at: datetime | None = None
+
+
 class PlanImport(SQLModel, table=True):
     """One uploaded plan file: kept as uploaded while previewed, its rows saved on confirmation."""
 

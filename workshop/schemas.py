@@ -22,6 +22,7 @@ from pydantic_core import PydanticCustomError
 
 from workshop.domain.limits import (  # the byte limits are re-exported for the entry points
     CAPACITY_MAX,
+    COST_PER_DAY_MAX,
     DETAILS_MAX,
     DOTS_MAX,
     FORM_MAX,  # noqa: F401
@@ -30,6 +31,7 @@ from workshop.domain.limits import (  # the byte limits are re-exported for the 
     JSON_DEPTH_MAX,
     MAX_AGENTS,
     PLAN_FILE_MAX,  # noqa: F401
+    POOL_YEARS_MAX,
     SEANCE_FILE_MAX,  # noqa: F401
     TIMER_MINUTES_MAX,
     TITLE_MAX,
@@ -239,9 +241,21 @@ class LineRef(Input):
     split: bool = True
 
 
+class PoolingInput(Input):
+    """Accept pooling our line below threshold with another séance's line (services.pooling)."""
+
+    line: LineKey
+    other_seance_id: int = Field(ge=1, le=ID_MAX)
+    other_line: LineKey
+
+
+class PoolingRef(Input):
+    pooling_id: int = Field(ge=1, le=ID_MAX)
+
+
 class CostInput(Input):
     theme: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
-    euros: float | None = Field(default=None, ge=0, le=10_000)  # empty: the catalogue's
+    euros: float | None = Field(default=None, ge=0, le=COST_PER_DAY_MAX)  # empty: the catalogue's
     _euros = field_validator("euros", mode="before")(_empty_is_none)
 
 
@@ -249,7 +263,7 @@ class NeedPlanInput(Input):
     need_id: int = Field(ge=1, le=ID_MAX)
     kind: Literal["integration", "professionnalisation", "perfectionnement", "concours",
                   "sante_securite"] | None = None  # empty: the theme's
-    pool_years: int | None = Field(default=None, ge=0, le=3)  # empty: the theme's rule
+    pool_years: int | None = Field(default=None, ge=0, le=POOL_YEARS_MAX)  # empty: the theme's rule
     _empty = field_validator("kind", "pool_years", mode="before")(_empty_is_none)
 
 

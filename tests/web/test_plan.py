@@ -148,3 +148,49 @@ def test_lines_below_threshold_get_pooling_offers_from_other_perimeters(logged_i
     html = logged_in.get(f"/seances/{seance.id}/plan/mutualisations").get_data(as_text=True)
     assert "avec Voisin (Séance voisine) : 9 + 7 = 16, territorialisable en 2029, accueil à Orchies" \
         in html.replace("&#39;", "'")
+
+
+def test_an_accepted_pooling_shows_on_both_plan_pages(logged_in, db, facilitator):
+    """Issue 17, item 9: accept through HTTP; both séances' plan pages show the shared line;
+    withdraw from the other side; a stale acceptance is refused in French."""
+    pages = []
+    for epci, name, who, agents in ((factories.PEVELE, "Pévèle", "Orchies", 9),
+                                    (factories.FLANDRE_LYS, "CC Flandre Lys", "Merville", 7)):
+        seance = factories.seance(db, facilitator, factories.perimetre(db, facilitator, (epci,), name=name),
+                                  title=f"Séance {name}")
+        factories.phase(db, seance, "recueil")
+        need = factories.need(db, seance, "Accueil du public", "acc-accueil-public")
+        board.declare(db, seance, factories.participant(db, seance, who), need.id, 2028, agents)
+        pages.append((seance, need))
+    (here, ours), (other, theirs) = pages
+    offers = logged_in.get(f"/seances/{here.id}/plan/mutualisations").get_data(as_text=True)
+    assert "Accepter cette mutualisation" in offers and f'value="{theirs.id}:2028"' in offers
+    form = {"line": f"{ours.id}:2028", "other_seance_id": other.id, "other_line": f"{theirs.id}:2028"}
+    response = logged_in.post(f"/seances/{here.id}/plan/mutualiser", data=form, headers=HTMX)
+    assert response.status_code == 200
+    for seance, mine, partner in ((here, 9, "CC Flandre Lys"), (other, 7, "Pévèle")):
+        page = logged_in.get(f"/seances/{seance.id}/plan/").get_data(as_text=True).replace("&#39;", "'")
+        assert f"Action mutualisée avec {partner} : {mine} + {16 - mine} = 16 stagiaires, " \
+               f"territorialisée en 2028, accueil à Orchies" in page
+        assert "Retirer la mutualisation" in page
+    # Merville lowers its figure to 3: the pooling no longer holds, and the page says so.
+    board.declare(db, other, factories.participant(db, other, "Merville"), theirs.id, 2028, 3)
+    page = logged_in.get(f"/seances/{here.id}/plan/").get_data(as_text=True)
+    assert "Mutualisations qui ne tiennent plus" in page and "9 + 3 = 12, sous le seuil de 15" in page
+    assert "Action mutualisée" not in page
+    from sqlmodel import select
+
+    from workshop.models import PlanPooling
+
+    [pooling_id] = db.exec(select(PlanPooling.id)).all()
+    response = logged_in.post(f"/seances/{other.id}/plan/mutualisation/retirer",
+                              data={"pooling_id": pooling_id}, headers=HTMX)
+    assert response.status_code == 200 and "Mutualisation retirée" in response.get_data(as_text=True)
+    assert "Action mutualisée" not in logged_in.get(f"/seances/{here.id}/plan/").get_data(as_text=True)
+    # Merville now declares 4: 9 + 4 = 13, refused, said in French.
+    board.declare(db, other, factories.participant(db, other, "Merville"), theirs.id, 2028, 4)
+    refused = logged_in.post(f"/seances/{here.id}/plan/mutualiser", data=form, headers=HTMX)
+    assert refused.status_code == 422
+    assert "9 + 4 = 13 stagiaires, sous le seuil de 15" in refused.get_data(as_text=True)
+    bad = logged_in.post(f"/seances/{here.id}/plan/mutualiser", data={"line": "x"}, headers=HTMX)
+    assert bad.status_code == 422

@@ -17,6 +17,13 @@ YEAR_MIN, YEAR_MAX = 2000, 2100  # a plan's years
 HORIZON_YEARS_MAX = 10  # years in a plan's horizon
 CAPACITY_MAX = 2000  # training days a year
 
+# The plan: a séance's cost per trainee and day of a payant theme (beyond, a typing error);
+# how many years a need's demand may wait to be pooled; how many of a facilitator's other
+# séances (the most recent) are looked at for pooling across perimeters.
+COST_PER_DAY_MAX = 10_000  # euros
+POOL_YEARS_MAX = 3
+POOLING_SEANCES_MAX = 20
+
 DOTS_MAX = 50  # a dot budget, a cap per need, a vote's dots
 TIMER_MINUTES_MAX = 240
 
@@ -25,3 +32,17 @@ PLAN_FILE_MAX = 5 * 1024 * 1024
 SEANCE_FILE_MAX = 20 * 1024 * 1024
 FORM_MAX = 2 * 1024 * 1024
 JSON_DEPTH_MAX = 64  # a séance export nests 4 deep; deeper is not ours
+
+# An uploaded plan file (services/plan_reading.py): what a spreadsheet may unpack to, its
+# compression ratio (XLSX is about 5 to 10), its members, rows, columns and spanned cells.
+PLAN_FILE_UNZIPPED_MAX = 50 * 1024 * 1024
+PLAN_FILE_RATIO_MAX = 100
+PLAN_FILE_MEMBERS_MAX = 2000
+PLAN_ROWS_MAX = 20_000
+PLAN_COLUMNS_MAX = 40
+PLAN_CELLS_MAX = 2_000_000  # rows x columns a sheet may span before its cells are loaded
+
+# A theme of the catalogue (domain/planning/model.theme_problems): days of a session (or of a
+# renewal), years between renewals.
+THEME_DAYS_MAX = 60
+RECURRENCE_YEARS_MAX = 20

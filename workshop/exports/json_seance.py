@@ -114,7 +114,7 @@ def _plan(db: Session, seance: Seance, n_ref: dict[int, str], c_ref: dict[int, s
         line["need"] = n_ref.get(line.pop("need_id"))
         line["trainees"] = {c_ref.get(int(c), c): n for c, n in line["trainees"].items()}
         line["host"] = c_ref.get(line.pop("host_id"))
-    for pin in data["stale_pins"]:
+    for pin in data["stale_pins"] + data["lapsed_poolings"]:
         pin["key"] = _line_key(pin["key"], n_ref)
     data["costs"]["by_collectivite"] = {c_ref.get(int(c), c): e
                                         for c, e in data["costs"]["by_collectivite"].items()}

@@ -162,6 +162,15 @@ AXIS_HEADERS = ["Action", "Type", "Public et catégorie", "Agents par collectivi
                 "Durée", "Lieu (accueil)", "Financement", "Coût estimé"]
 
 
+def _pooled(line, s: Summary) -> str:
+    """A pooled line's agreement with the other perimeter (issue 17, item 9), after its title."""
+    if line.pooling is None:
+        return ""
+    return (f" — action mutualisée avec {line.pooling.partner} : {number(line.total)} + "
+            f"{number(line.pooling.their_total)} = {number(line.pooled_total)} stagiaires, "
+            f"accueil à {line.host_name(s.names)}")
+
+
 def _axes(s: Summary) -> list[Section]:
     domain_of = _domains(s)
     by_domain: dict[str, list] = defaultdict(list)
@@ -170,12 +179,12 @@ def _axes(s: Summary) -> list[Section]:
     sections = []
     for number_, domain in enumerate(sorted(by_domain), 1):
         lines = sorted(by_domain[domain], key=lambda ln: (ln.year or 9999, ln.priority))
-        rows = [[line.title + (" (renouvellement)" if line.renewal else ""),
+        rows = [[line.title + (" (renouvellement)" if line.renewal else "") + _pooled(line, s),
                  KIND_LABELS.get(line.kind, line.kind), _public(line),
                  _per_collectivite(s, line.trainees), number(line.total),
                  str(line.year) if line.year else "à programmer",
                  f"{plural(len(line.groups), 'groupe', 'groupes')}, {plural(line.days, 'jour', 'jours')}",
-                 s.names.get(line.host_id, ""), _financing(line), euros(line.cost)]
+                 line.host_name(s.names), _financing(line), euros(line.cost)]
                 for line in lines]
         total = ["Total", "", "", "", number(sum(ln.total for ln in lines)), "",
                  plural(sum(ln.days for ln in lines), "jour", "jours"), "", "",
@@ -255,7 +264,7 @@ def _iel(s: Summary) -> Section:
     section.paragraphs.append("Liste des actions que le CNFPT ouvre aux inscriptions en ligne pour "
                               "le périmètre, par année.")
     rows = [[str(ln.year), ln.theme.code, ln.title, number(len(ln.groups)), number(ln.days),
-             s.names.get(ln.host_id, ""), number(ln.total)]
+             ln.host_name(s.names), number(ln.total)]
             for ln in sorted(lines, key=lambda ln: (ln.year, ln.priority))]
     section.tables.append(("", Table(["Année", "Code", "Action", "Groupes", "Jours", "Accueil",
                                       "Stagiaires"], rows, [8, 16, 36, 9, 8, 14, 9])))

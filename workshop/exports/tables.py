@@ -29,7 +29,18 @@ def _status(line) -> str:
         return "statutaire"
     if not line.territorialised:
         return "sous le seuil"
+    if line.pooling is not None:
+        return "territorialisée (mutualisée)"
     return "territorialisée" if line.year is not None else "sans année (capacité)"
+
+
+def pooled_text(line, names: dict[int, str]) -> str:
+    """A pooled line's agreement, as the plan page says it; '' for any other line."""
+    if line.pooling is None:
+        return ""
+    return (f"Action mutualisée avec {line.pooling.partner} : {line.total} + "
+            f"{line.pooling.their_total} = {line.pooled_total} stagiaires, territorialisée en "
+            f"{line.year}, accueil à {line.host_name(names)}")
 
 
 def _year_status(y) -> str:
@@ -90,20 +101,26 @@ def plan(s: Summary) -> Table:
     headers = ["Clé", "Année", "Priorité", "Intitulé", "Thème", "Type de formation", "Catégories",
                "Statut", "Groupes", "Jours", "Stagiaires", "Stagiaires manquants", "Accueil",
                "Financement", "Motif du financement", "Coût estimé (€)", "Renouvellement",
-               "Épinglée", "Explication"]
+               "Épinglée", "Explication", "Mutualisation"]
     rows = []
     for line in s.plan.all_lines:
         rows.append([str(line.key), line.shown_year, line.priority, line.title, line.theme.name,
                      KIND_LABELS[line.kind], ", ".join(line.categories), _status(line),
                      len(line.groups), line.days, line.total, line.missing,
-                     s.names.get(line.host_id, "") if line.territorialised else "",
+                     line.host_name(s.names) if line.territorialised else "",
                      line.theme.financing, line.theme.financing_reason, line.cost or None,
-                     "oui" if line.renewal else "non", "oui" if line.pinned else "non", line.reason])
+                     "oui" if line.renewal else "non", "oui" if line.pinned else "non", line.reason,
+                     pooled_text(line, s.names)])
     for pin in s.plan.stale_pins:
         rows.append([str(pin.key), pin.year, None, "", "", "", "", "épinglage sans effet", None,
-                     None, None, None, "", "", "", None, "", "oui", str(pin.why)])
+                     None, None, None, "", "", "", None, "", "oui", str(pin.why), ""])
+    for lapsed in s.plan.lapsed_poolings:
+        p = lapsed.pooling
+        rows.append([str(p.key), p.key.year, None, "", "", "", "", "mutualisation qui ne tient plus",
+                     None, None, None, None, "", "", "", None, "", "non", str(lapsed.why),
+                     f"avec {p.partner} ({p.seance_title})"])
     return Table("plan", "Projet de plan pluriannuel", headers, rows,
-                 [12, 7, 8, 40, 32, 18, 10, 20, 8, 7, 10, 10, 28, 12, 40, 12, 13, 9, 90])
+                 [12, 7, 8, 40, 32, 18, 10, 20, 8, 7, 10, 10, 28, 12, 40, 12, 13, 9, 90, 60])
 
 
 def costs(s: Summary) -> Table:
@@ -136,16 +153,20 @@ def iel(s: Summary) -> Table:
     """The actions to open in IEL: territorialised lines with a year."""
     headers = ["Année", "Clé", "Code thème", "Thème", "Type de formation", "Intitulé", "Groupes",
                "Jours par session", "Jours au total", "Collectivité d'accueil", "Stagiaires",
-               "Stagiaires par collectivité", "Catégories", "Financement", "Coût estimé (€)"]
+               "Stagiaires par collectivité", "Catégories", "Financement", "Coût estimé (€)",
+               "Mutualisation"]
     rows = []
     for line in s.plan.lines:
         per = " ; ".join(f"{s.names.get(c, '?')} : {n}" for c, n in line.trainees.items())
+        if line.pooling is not None:
+            per += "".join(f" ; {name} : {n}" for name, n in line.pooling.theirs)
         rows.append([line.year, str(line.key), line.theme.code, line.theme.name,
                      KIND_LABELS[line.kind], line.title, len(line.groups), line.session_days,
-                     line.days, s.names.get(line.host_id, ""), line.total, per,
-                     ", ".join(line.categories), line.theme.financing, line.cost or None])
+                     line.days, line.host_name(s.names), line.pooled_total, per,
+                     ", ".join(line.categories), line.theme.financing, line.cost or None,
+                     pooled_text(line, s.names)])
     return Table("iel", "Actions à ouvrir dans IEL", headers, rows,
-                 [7, 12, 24, 32, 18, 40, 8, 10, 10, 28, 10, 60, 10, 12, 12])
+                 [7, 12, 24, 32, 18, 40, 8, 10, 10, 28, 10, 60, 10, 12, 12, 60])
 
 
 def seance(s: Summary) -> Table:

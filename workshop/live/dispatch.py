@@ -43,6 +43,7 @@ ROUTES = {
     "participant.proxy_created": _people, "presence": _people,
     "plan.pinned": _plan, "plan.unpinned": _plan, "plan.host": _plan, "plan.split": _plan,
     "plan.joined": _plan, "plan.capacity": _plan, "plan.horizon": _plan,
+    "plan.pooled": _plan, "plan.unpooled": _plan,
 }
 
 

@@ -2,9 +2,17 @@
 
 from dataclasses import dataclass, replace
 
+from sqlalchemy import or_
 from sqlmodel import Session, select
 
-from workshop.domain.limits import CAPACITY_MAX, HORIZON_YEARS_MAX, YEAR_MAX, YEAR_MIN
+from workshop.domain.limits import (
+    CAPACITY_MAX,
+    COST_PER_DAY_MAX,
+    HORIZON_YEARS_MAX,
+    POOL_YEARS_MAX,
+    YEAR_MAX,
+    YEAR_MIN,
+)
 from workshop.domain.planning import (
     KINDS,
     Line,
@@ -12,16 +20,26 @@ from workshop.domain.planning import (
     NeedDemand,
     Plan,
     PlanInput,
+    Pooling,
     ThemeRule,
     build_plan,
 )
+from workshop.domain.planning.engine import cut
 from workshop.domain.rules import Refusal
-from workshop.models import Need, Perimetre, PlanAdjustment, Seance, Theme, utcnow
+from workshop.models import (
+    Demand,
+    Need,
+    Perimetre,
+    PlanAdjustment,
+    PlanPooling,
+    Seance,
+    Theme,
+    utcnow,
+)
 from workshop.services import board, events, perimetres
 from workshop.services.changes import Change, publish
 
 DEFAULT_CAPACITY = 40  # training days a year: about two sessions a month outside summer
-MAX_CAPACITY = CAPACITY_MAX
 LINE_GONE = Refusal("ligne_inconnue", "Cette ligne n'est plus dans le plan : rechargez-le.")
 YEAR_OUTSIDE = Refusal("annee_hors_horizon", "Choisissez une année de l'horizon du plan.")
 
@@ -35,8 +53,6 @@ def capacity(seance: Seance) -> dict[int, int]:
     return {y: int(stored.get(str(y), DEFAULT_CAPACITY)) for y in years(seance)}
 
 
-MAX_COST = 10_000  # euros per trainee and day: beyond, a typing error
-MAX_POOL_YEARS = 3
 
 
 def rule(theme: Theme) -> ThemeRule:
@@ -67,6 +83,47 @@ def adjustments(rows: list[PlanAdjustment]) -> dict:
     return {"pins": pins, "hosts": hosts, "splits": frozenset(splits)}
 
 
+def short_line(db: Session, seance: Seance, key: LineKey) -> tuple[Line | None, dict[int, str]]:
+    """One line below threshold of a séance, cut from its need alone (no plan build), and the
+    names of its perimeter's collectivités: (None, names) when the séance has no such line now.
+
+    Read for the other side of a pooling (services/pooling.py): the same cut the plan makes.
+    """
+    names = {m.id: m.name for m in perimetres.members(db, seance.perimetre_id)}
+    need = db.get(Need, key.need_id)
+    if need is None or need.seance_id != seance.id or need.hidden or need.merged_into_id is not None:
+        return None, names
+    theme = db.get(Theme, need.theme_id)
+    demand = {(c, y): n for c, y, n in db.exec(
+        select(Demand.collectivite_id, Demand.year, Demand.agents)
+        .where(Demand.need_id == need.id, Demand.agents > 0))}
+    made = cut(NeedDemand(need.id, need.title, rule(theme), demand, 0, kind=need.kind,
+                          pool_years=need.pool_years), years(seance), fates=False)
+    return next((line for line in made.short if line.key == key), None), names
+
+
+def accepted_poolings(db: Session, seance: Seance) -> dict[LineKey, Pooling]:
+    """The poolings accepted with other perimeters' séances, from this séance's side, with the
+    other line's trainees as they are now (the engine decides whether each still holds)."""
+    rows = db.exec(select(PlanPooling).where(
+        PlanPooling.status == "accepted",
+        or_(PlanPooling.seance_id == seance.id, PlanPooling.other_seance_id == seance.id))
+        .order_by(PlanPooling.id)).all()
+    found: dict[LineKey, Pooling] = {}
+    for row in rows:
+        ours_first = row.seance_id == seance.id
+        key = LineKey.parse(row.line_key if ours_first else row.other_line_key)
+        their_key = LineKey.parse(row.other_line_key if ours_first else row.line_key)
+        other = db.get(Seance, row.other_seance_id if ours_first else row.seance_id)
+        if key is None or their_key is None or other is None or key in found:
+            continue
+        line, names = short_line(db, other, their_key)
+        theirs = tuple(sorted((names.get(c, "?"), n) for c, n in line.trainees.items())) if line else ()
+        found[key] = Pooling(row.id, key, db.get(Perimetre, other.perimetre_id).name, other.id,
+                             other.title, their_key, theirs)
+    return found
+
+
 def plan_input(db: Session, seance: Seance, snapshot: board.Board | None = None) -> PlanInput:
     snapshot = snapshot or board.snapshot(db, seance)
     rows = db.exec(select(PlanAdjustment).where(PlanAdjustment.seance_id == seance.id)).all()
@@ -81,6 +138,7 @@ def plan_input(db: Session, seance: Seance, snapshot: board.Board | None = None)
         coordinator_id=perimetre.coordinator_id,
         names=names,
         costs={code: float(c) for code, c in (seance.theme_costs or {}).items()},
+        poolings=accepted_poolings(db, seance),
         **adjustments(rows),
     )
 
@@ -254,9 +312,9 @@ def set_capacity(db: Session, seance: Seance, days: dict[int, int], actor_id: in
     for year, value in days.items():
         if year not in years(seance):
             return YEAR_OUTSIDE
-        if not 0 <= value <= MAX_CAPACITY:
+        if not 0 <= value <= CAPACITY_MAX:
             return Refusal("capacite_invalide", "La capacité d'une année va de 0 à %(max)s jours.",
-                           max=MAX_CAPACITY)
+                           max=CAPACITY_MAX)
     seance.plan_capacity = {**(seance.plan_capacity or {}), **{str(y): d for y, d in days.items()}}
     db.add(seance)
     events.record(db, "plan.capacity", events.facilitator_actor(actor_id), seance_id=seance.id,
@@ -282,9 +340,9 @@ def set_theme_cost(db: Session, seance: Seance, code: str, euros: float | None,
     theme = db.exec(select(Theme).where(Theme.code == code)).first()
     if theme is None or theme.financing != "payant":
         return Refusal("theme_non_payant", "Seuls les thèmes payants ont un coût à estimer.")
-    if euros is not None and not 0 <= euros <= MAX_COST:
+    if euros is not None and not 0 <= euros <= COST_PER_DAY_MAX:
         return Refusal("cout_invalide", "Le coût par stagiaire et par jour va de 0 à %(max)s €.",
-                       max=MAX_COST)
+                       max=COST_PER_DAY_MAX)
     costs = {k: v for k, v in (seance.theme_costs or {}).items() if k != code}
     if euros is not None:
         costs[code] = euros
@@ -304,9 +362,9 @@ def set_need_plan(db: Session, seance: Seance, need_id: int, kind: str | None,
         return Refusal("besoin_inconnu", "Ce besoin n'existe pas dans cette séance.")
     if kind is not None and kind not in KINDS:
         return Refusal("type_inconnu", "Choisissez un type de formation de la liste.")
-    if pool_years is not None and not 0 <= pool_years <= MAX_POOL_YEARS:
+    if pool_years is not None and not 0 <= pool_years <= POOL_YEARS_MAX:
         return Refusal("attente_invalide", "Le regroupement va de 0 à %(max)s ans.",
-                       max=MAX_POOL_YEARS)
+                       max=POOL_YEARS_MAX)
     need.kind, need.pool_years = kind, pool_years
     db.add(need)
     events.record(db, "plan.need", events.facilitator_actor(actor_id), seance_id=seance.id,

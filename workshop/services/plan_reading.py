@@ -21,14 +21,15 @@ from xml.etree import ElementTree
 from charset_normalizer import from_bytes
 from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
+from workshop.domain import limits
 from workshop.domain.plan_files import UnsavedFormula
 from workshop.domain.rules import Refusal
 
-MAX_UNZIPPED = 50 * 1024 * 1024
-MAX_RATIO = 100  # compressed -> uncompressed; XLSX is about 5 to 10
-MAX_ROWS = 20_000
-MAX_COLUMNS = 40
-MAX_CELLS = 2_000_000  # rows x columns a sheet may span before its cells are loaded
+MAX_UNZIPPED = limits.PLAN_FILE_UNZIPPED_MAX
+MAX_RATIO = limits.PLAN_FILE_RATIO_MAX
+MAX_ROWS = limits.PLAN_ROWS_MAX
+MAX_COLUMNS = limits.PLAN_COLUMNS_MAX
+MAX_CELLS = limits.PLAN_CELLS_MAX
 SPREADSHEETS = (".xlsx", ".xlsm", ".xls", ".ods")
 TEXTS = (".csv", ".txt", ".tsv", ".tab")
 ENCODING_NAMES = {"utf-8": "UTF-8", "utf-16": "UTF-16", "utf-16-le": "UTF-16", "utf-16-be": "UTF-16",
@@ -78,7 +79,8 @@ def _read_zipped(data: bytes) -> Book | Refusal:
     except (zipfile.BadZipFile, OSError, ValueError):
         return refused
     unzipped = sum(i.file_size for i in infos)
-    if len(infos) > 2000 or unzipped > MAX_UNZIPPED or unzipped > MAX_RATIO * max(len(data), 1):
+    if len(infos) > limits.PLAN_FILE_MEMBERS_MAX or unzipped > MAX_UNZIPPED \
+            or unzipped > MAX_RATIO * max(len(data), 1):
         return Refusal("archive_suspecte", "Ce classeur se décompresse en un volume anormal : "
                                            "refusé par sécurité.")
     names = {i.filename for i in infos}

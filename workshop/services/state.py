@@ -28,7 +28,19 @@ def line_data(line: Line, status: str) -> dict:
         "trainees": {str(c): n for c, n in line.trainees.items()}, "missing": line.missing,
         "host_id": line.host_id, "pinned": line.pinned, "renewal": line.renewal,
         "financing": line.financing, "cost": line.cost, "why": line.reason,
+        "pooling": pooling_data(line),
     }
+
+
+def pooling_data(line: Line) -> dict | None:
+    """A line pooled with another perimeter's séance (issue 17, item 9): who, their trainees
+    (per collectivité name), the session's total and its host; None for any other line."""
+    p = line.pooling
+    if p is None:
+        return None
+    return {"id": p.id, "partner": p.partner, "seance_id": p.seance_id, "seance": p.seance_title,
+            "their_key": str(p.their_key), "theirs": dict(p.theirs), "total": line.pooled_total,
+            "host": line.pool_host}
 
 
 def plan_data(plan: Plan) -> dict:
@@ -42,6 +54,9 @@ def plan_data(plan: Plan) -> dict:
         + [line_data(ln, "below_threshold") for ln in plan.below]
         + [line_data(ln, "statutory") for ln in plan.statutory],
         "stale_pins": [{"key": str(p.key), "year": p.year, "why": str(p.why)} for p in plan.stale_pins],
+        "lapsed_poolings": [{"key": str(lp.pooling.key), "id": lp.pooling.id, "partner": lp.pooling.partner,
+                             "seance_id": lp.pooling.seance_id, "why": str(lp.why)}
+                            for lp in plan.lapsed_poolings],
         "costs": {"by_year": {str(y): e for y, e in costs.by_year.items()},
                   "by_collectivite": {str(c): e for c, e in costs.by_collectivite.items()},
                   "total": costs.total},

@@ -14,6 +14,8 @@ from workshop.schemas import (
     LineRef,
     NeedPlanInput,
     PinInput,
+    PoolingInput,
+    PoolingRef,
 )
 from workshop.services import plan as plan_service
 from workshop.services import pooling
@@ -31,7 +33,7 @@ def _context(seance, draft: plan_service.Draft | None = None) -> dict:
     return {"seance": seance, "plan": draft.plan, "names": draft.names, "audience": "facilitator"}
 
 
-def _answer(seance, result, done: str, settings: bool = False):
+def _answer(seance, result, done: str, settings: bool = False, offers: bool = False):
     """The re-flowed plan (the service built it once; the screens got the same), and the
     outcome beside it."""
     said = outcome(result, done)
@@ -41,6 +43,9 @@ def _answer(seance, result, done: str, settings: bool = False):
         "plan/_notice.html", oob=True, **said)
     if settings:
         html += render_template("plan/_settings.html", oob=True, **context)
+    if offers and status == 200:
+        html += render_template("plan/_offers.html", oob=True, seance=seance,
+                                offers=pooling.offers(get_session(), seance, current_facilitator().id))
     return html, status
 
 
@@ -138,3 +143,27 @@ def offers(seance_id: int):
     seance = _seance(seance_id)
     found = pooling.offers(get_session(), seance, current_facilitator().id)
     return render_template("plan/_offers.html", seance=seance, offers=found)
+
+
+@bp.post("/mutualiser")
+@login_required
+def pool(seance_id: int):
+    """Accept a pooling proposal: both séances' plans show the shared line."""
+    seance = _seance(seance_id)
+    data, errors = parse(PoolingInput, request.form)
+    result = pooling.accept(get_session(), seance, data.line, data.other_seance_id, data.other_line,
+                            current_facilitator().id) if data else invalid(errors)
+    return _answer(seance, result, _("Mutualisation acceptée : les deux plans montrent l'action "
+                                     "commune."), offers=True)
+
+
+@bp.post("/mutualisation/retirer")
+@login_required
+def unpool(seance_id: int):
+    """Withdraw an accepted pooling (from either séance): it is kept, marked withdrawn."""
+    seance = _seance(seance_id)
+    data, errors = parse(PoolingRef, request.form)
+    result = pooling.withdraw(get_session(), seance, data.pooling_id, current_facilitator().id) \
+        if data else invalid(errors)
+    return _answer(seance, result, _("Mutualisation retirée : chaque plan reprend sa ligne sous "
+                                     "le seuil."), offers=True)

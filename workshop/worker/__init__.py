@@ -48,9 +48,9 @@ class Queue:
             @self._huey.task(name="workshop.run_job", retries=0)
             def run_job(job_id: str) -> None:
                 # Imported where jobs run: the server never loads WeasyPrint and the other makers.
-                from workshop.worker import tasks
+                from workshop.worker import process
 
-                tasks.run(app, job_id)
+                process.run_isolated(app, job_id)  # in a child process that exits after the job
 
             self._task = run_job
         return self._huey

@@ -93,7 +93,14 @@ def check(line: Line, plan: Plan) -> None:
         assert m.params["next"] == line.asked_year + 1
     if listed:
         assert line.asked_year + 1 not in plan.years
-    if line.territorialised:
+    if line.pooling is not None:  # pooled with another perimeter: both figures, their sum, host
+        [status] = [m for i, m in found.items() if "action mutualisée avec" in i]
+        assert status.params["ours"] == line.total and status.params["partner"] == line.pooling.partner
+        assert status.params["theirs"] == line.pooling.their_total
+        assert status.params["total"] == line.pooled_total == line.groups[0] >= line.theme.threshold
+        [host] = [m for i, m in found.items() if "accueil à" in i]
+        assert host.params["host"] == line.pool_host
+    elif line.territorialised:
         [status] = [m for i, m in found.items() if "seuil de %(threshold)s atteint" in i]
         assert status.n == len(line.groups) and status.params["trainees"].n == line.total
         assert line.total >= line.theme.threshold

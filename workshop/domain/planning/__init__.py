@@ -13,17 +13,19 @@ from workshop.domain.planning.model import (
     KIND_LABELS,
     KINDS,
     STATUTORY,
+    LapsedPooling,
     Line,
     LineKey,
     NeedDemand,
     Plan,
     PlanInput,
+    Pooling,
     StalePin,
     ThemeRule,
     theme_problems,
 )
 from workshop.domain.planning.status import NeedStatus, YearStatus, need_status
 
-__all__ = ["build_plan", "need_status", "CATEGORIES", "KIND_LABELS", "KINDS", "STATUTORY", "Line", "LineKey",
-           "NeedDemand", "NeedStatus", "Plan", "PlanInput", "StalePin", "ThemeRule", "YearStatus",
-           "theme_problems"]
+__all__ = ["build_plan", "need_status", "CATEGORIES", "KIND_LABELS", "KINDS", "STATUTORY",
+           "LapsedPooling", "Line", "LineKey", "NeedDemand", "NeedStatus", "Plan", "PlanInput",
+           "Pooling", "StalePin", "ThemeRule", "YearStatus", "theme_problems"]

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from workshop.domain.messages import msg
 from workshop.domain.planning.model import (
     STATUTORY,
+    LapsedPooling,
     Line,
     LineKey,
     NeedDemand,
@@ -69,14 +70,71 @@ def build_plan(data: PlanInput) -> Plan:
             territorial.extend(_split(line) if line.key in data.splits else (line,))
         below.extend(made.short)
         statutory.extend(made.statutory)
-    placed, unplaced, used, stale = _place(territorial, years, data)
+    pooled, lapsed = _pool(below, territorial, data)
+    if pooled:
+        below = [line for line in below if line.pooling is None]
+    placed, unplaced, used, stale = _place(territorial, years, data, pooled)
     context = (years, dict(data.capacity))
     for line in placed + unplaced + below + statutory:
-        _host(line, data)
+        if line.pooling is None:
+            _host(line, data)
         line.context = context
     placed.sort(key=lambda ln: (ln.year, ln.priority, ln.key))
     return Plan(years, placed, below, unplaced, used, {y: data.capacity.get(y, 0) for y in years},
-                statutory, stale)
+                statutory, stale, lapsed)
+
+
+def _pool(below: list[Line], territorial: list[Line],
+          data: PlanInput) -> tuple[list[Line], list[LapsedPooling]]:
+    """Accepted poolings with other perimeters (issue 17, item 9): each turns our line below
+    threshold into one territorialised session with the other line, in the year both asked,
+    when both together still reach the threshold and fit one group. Our agents stay on our
+    line (`trainees`), theirs are counted in their own plan; the session's days count in the
+    capacity of the perimeter that hosts it. A pooling that no longer holds is reported.
+    """
+    if not data.poolings:
+        return [], []
+    shorts = {line.key: line for line in below if line.key.part == ""}
+    reached = {line.key.whole for line in territorial}
+    pooled: list[Line] = []
+    lapsed: list[LapsedPooling] = []
+    for key, pooling in sorted(data.poolings.items()):
+        line = shorts.get(key)
+        if line is None:
+            why = msg("cette ligne atteint désormais le seuil seule") if key in reached \
+                else msg("plus aucune demande sous le seuil ici pour ce thème et cette année")
+            lapsed.append(LapsedPooling(pooling, why))
+            continue
+        theirs, threshold = pooling.their_total, line.theme.threshold
+        total = line.total + theirs
+        if not theirs:
+            why = msg("%(partner)s n'a plus de demande sous le seuil pour ce thème et cette année",
+                      partner=pooling.partner)
+        elif total < threshold:
+            why = msg("%(ours)s + %(theirs)s = %(total)s, sous le seuil de %(threshold)s",
+                      ours=line.total, theirs=theirs, total=total, threshold=threshold)
+        elif total > line.theme.max_group:
+            why = msg("%(total)s stagiaires dépassent le groupe maximal de %(max)s",
+                      total=total, max=line.theme.max_group)
+        else:
+            why = None
+        if why is not None:
+            lapsed.append(LapsedPooling(pooling, why))
+            continue
+        line.territorialised, line.groups, line.pooling = True, [total], pooling
+        line.missing, line.pooled_with, line.tried_until = 0, (), None
+        _pool_host(line, pooling, data)
+        pooled.append(line)
+    return pooled, lapsed
+
+
+def _pool_host(line: Line, pooling, data: PlanInput) -> None:
+    """The collectivité with the most trainees over both lines (ties: the name, then ours):
+    the same rule from either side, so both plans name the same host."""
+    candidates = [(-n, data.names.get(c, "?"), 0, c) for c, n in line.trainees.items()]
+    candidates += [(-n, name, 1, None) for name, n in pooling.theirs]
+    _, name, _, ours = min(candidates)
+    line.host_id, line.pool_host = ours, name
 
 
 def cut(need: NeedDemand, years: tuple[int, ...], costs: dict[str, float] | None = None,
@@ -319,13 +377,20 @@ def _pin_problem(year: int, asked: int, years: tuple[int, ...]):
     return None
 
 
-def _place(lines: list[Line], years: tuple[int, ...],
-           data: PlanInput) -> tuple[list[Line], list[Line], dict[int, int], list[StalePin]]:
+def _place(lines: list[Line], years: tuple[int, ...], data: PlanInput,
+           pooled: list[Line] = ()) -> tuple[list[Line], list[Line], dict[int, int], list[StalePin]]:
     used = {y: 0 for y in years}
     pinned_days = {y: 0 for y in years}
     worst = {y: 0 for y in years}  # the lowest priority (largest number) placed unpinned in a year
     capacity = {y: data.capacity.get(y, 0) for y in years}
     placed: list[Line] = []
+    for line in pooled:  # agreed with the other perimeter for the year both asked: fixed like a pin
+        line.year = line.asked_year
+        if line.host_id is not None:  # hosted here: the session takes our training days
+            line.over_capacity = used[line.year] + line.days > capacity[line.year]
+            used[line.year] += line.days
+            worst[line.year] = max(worst[line.year], line.priority)
+        placed.append(line)
     unplaced: list[Line] = []
     queue: list[tuple] = []
     pins, renewal_pins, stale = _match_pins(lines, data, years)

@@ -41,6 +41,8 @@ def explain(line: Line, years: tuple[int, ...], capacity: dict[int, int]) -> Tex
         return _statutory(line)
     if not line.territorialised:
         return _below(line, years)
+    if line.pooling is not None:
+        return _pooled(line, capacity)
     return _sentence([_when(line, capacity), *_status(line, years), financing(line)])
 
 
@@ -155,6 +157,20 @@ def _below(line: Line, years: tuple[int, ...]) -> Text:
     if line.missing:
         parts.append(missing_text(line.missing, line.theme.threshold))
     return _sentence([*parts, OPTIONS, financing(line)])
+
+
+def _pooled(line: Line, capacity: dict[int, int]) -> Text:
+    """Why territorialised although below threshold here: pooled with another perimeter."""
+    pooling = line.pooling
+    parts: list[Text] = [msg("%(year)s : action mutualisée avec %(partner)s, %(ours)s + %(theirs)s = "
+                             "%(total)s stagiaires", year=line.year, partner=pooling.partner,
+                             ours=line.total, theirs=pooling.their_total, total=line.pooled_total),
+                         msg("seuil de %(threshold)s atteint ensemble, accueil à %(host)s",
+                             threshold=line.theme.threshold, host=line.pool_host)]
+    if line.over_capacity:
+        parts.append(nmsg("au-delà de la capacité de %(n)s jour", "au-delà de la capacité de %(n)s jours",
+                          capacity.get(line.year, 0)))
+    return _sentence([*parts, financing(line)])
 
 
 def _statutory(line: Line) -> Text:

@@ -4,6 +4,7 @@ import re
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from workshop.domain.limits import RECURRENCE_YEARS_MAX, THEME_DAYS_MAX
 from workshop.domain.messages import Text
 
 # Kinds of training (law 2007-209 of 19 February 2007, DOMAIN.md "kind of training").
@@ -39,14 +40,16 @@ def theme_problems(code: str, threshold, max_group, days, financing, recurrence_
     if not whole(max_group, 1) or (whole(threshold, 1) and max_group < threshold):
         problems.append(f"thème {code}, champ max_group : {max_group!r} "
                         f"(au moins le seuil, {threshold!r})")
-    if not whole(days, 1) or days > 60:
-        problems.append(f"thème {code}, champ days : {days!r} (de 1 à 60 jours)")
+    if not whole(days, 1) or days > THEME_DAYS_MAX:
+        problems.append(f"thème {code}, champ days : {days!r} (de 1 à {THEME_DAYS_MAX} jours)")
     if financing not in FINANCINGS:
         problems.append(f"thème {code}, champ financing : {financing!r} (cotisation ou payant)")
-    if not whole(renewal_days, 0) or renewal_days > 60:
-        problems.append(f"thème {code}, champ renewal_days : {renewal_days!r} (de 0 à 60 jours)")
-    if not whole(recurrence_years, 0) or recurrence_years > 20:
-        problems.append(f"thème {code}, champ recurrence_years : {recurrence_years!r} (de 0 à 20)")
+    if not whole(renewal_days, 0) or renewal_days > THEME_DAYS_MAX:
+        problems.append(f"thème {code}, champ renewal_days : {renewal_days!r} "
+                        f"(de 0 à {THEME_DAYS_MAX} jours)")
+    if not whole(recurrence_years, 0) or recurrence_years > RECURRENCE_YEARS_MAX:
+        problems.append(f"thème {code}, champ recurrence_years : {recurrence_years!r} "
+                        f"(de 0 à {RECURRENCE_YEARS_MAX})")
     if kind not in KINDS:
         problems.append(f"thème {code}, champ kind : {kind!r} ({', '.join(KINDS)})")
     if isinstance(cost_per_day, bool) or not isinstance(cost_per_day, int | float) or cost_per_day < 0:
@@ -170,6 +173,36 @@ class NeedDemand:
 
 
 @dataclass(frozen=True)
+class Pooling:
+    """An accepted pooling of one of our lines below threshold with another perimeter's line of
+    the same theme and year (issue 17, item 9): the engine decides whether it still holds.
+
+    `theirs`: the other line's trainees now, per collectivité name (empty: it has no such
+    line any more). Both séances see the same pooling from their own side.
+    """
+
+    id: int  # the stored acceptance
+    key: "LineKey"  # our line (below threshold on its own)
+    partner: str  # the other perimeter's name
+    seance_id: int  # the other séance
+    seance_title: str
+    their_key: "LineKey"
+    theirs: tuple[tuple[str, int], ...] = ()  # (collectivité name, trainees), their line now
+
+    @property
+    def their_total(self) -> int:
+        return sum(n for _, n in self.theirs)
+
+
+@dataclass(frozen=True)
+class LapsedPooling:
+    """An accepted pooling that no longer holds (figures moved): shown, never dropped silently."""
+
+    pooling: Pooling
+    why: Text
+
+
+@dataclass(frozen=True)
 class PlanInput:
     years: tuple[int, ...]  # the horizon, in order
     needs: tuple[NeedDemand, ...]
@@ -180,6 +213,7 @@ class PlanInput:
     splits: frozenset[LineKey] = frozenset()  # line keys split into one line per group
     names: dict[int, str] = field(default_factory=dict)  # collectivité names, for sentences
     costs: dict[str, float] = field(default_factory=dict)  # theme code -> € per trainee-day (séance)
+    poolings: dict[LineKey, Pooling] = field(default_factory=dict)  # our line key -> accepted pooling
 
 
 @dataclass(slots=True)
@@ -220,6 +254,10 @@ class Line:
     kind: str = "perfectionnement"
     categories: tuple[str, ...] = ()
     cost_per_day: float = 0  # € per trainee and day (the séance's figure, else the catalogue's)
+    # Pooled with another perimeter's line (territorialised together, one group): the pooling,
+    # and the host across both perimeters (its name; host_id is set when it is one of ours).
+    pooling: Pooling | None = None
+    pool_host: str = ""
     # The horizon and capacities the engine placed it with: its sentence is written from
     # them when first read (a re-flow pays for no sentence nobody reads).
     context: tuple = field(default=((), {}), repr=False, compare=False)
@@ -261,6 +299,17 @@ class Line:
         return self.kind in STATUTORY
 
     @property
+    def pooled_total(self) -> int:
+        """Trainees in the session: ours, plus the other perimeter's when pooled."""
+        return self.total + (self.pooling.their_total if self.pooling else 0)
+
+    def host_name(self, names: dict[int, str]) -> str:
+        """The host's name: one of ours, or the other perimeter's collectivité of a pooled line."""
+        if self.pooling is not None and self.host_id is None:
+            return self.pool_host
+        return names.get(self.host_id, "") if self.host_id is not None else ""
+
+    @property
     def shown_year(self) -> int:
         """The year a table shows: placed, else the year its agents asked for."""
         return self.year if self.year is not None else self.asked_year
@@ -296,6 +345,7 @@ class Plan:
     capacity: dict[int, int]
     statutory: list[Line] = field(default_factory=list)  # intégration, professionnalisation
     stale_pins: list[StalePin] = field(default_factory=list)
+    lapsed_poolings: list[LapsedPooling] = field(default_factory=list)
 
     def in_year(self, year: int) -> list[Line]:
         return [line for line in self.lines if line.year == year]
