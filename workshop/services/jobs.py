@@ -39,6 +39,7 @@ KINDS = {
     "extrait_html": msg("Extrait d'une collectivité (page web)"),
     "extraits_zip": msg("Extraits de toutes les collectivités (ZIP)"),
     "import_json": msg("Import d'une séance (JSON)"),
+    "apercu_plan": msg("Aperçu d'un plan de formation"),
 }
 ACTIVE = ("queued", "running")
 NOT_CANCELLABLE = Refusal("travail_termine", "Ce travail est déjà terminé.")

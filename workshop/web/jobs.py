@@ -4,7 +4,7 @@ The partial polls itself every second while the job runs (htmx), so a
 facilitator sees the progress without a socket, and the file when it is ready.
 """
 
-from flask import Blueprint, abort, flash, redirect, send_file, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, send_file, url_for
 from flask_babel import gettext as _
 
 from workshop.db import get_session
@@ -42,7 +42,11 @@ def follow(job: Job):
 @login_required
 def show(job_id: str):
     job = visible(job_id)
-    return page_or_partial("jobs/page.html", "jobs/_job.html", job=job, refusal=None)
+    response = make_response(page_or_partial("jobs/page.html", "jobs/_job.html", job=job, refusal=None))
+    if job.status == "done" and job.kind == "apercu_plan":  # the preview is ready: go and see it
+        response.headers["HX-Redirect"] = url_for("plans.preview", perimetre_id=job.result["perimetre_id"],
+                                                  import_id=job.result["import_id"])
+    return response
 
 
 @bp.post("/<job_id>/annuler")
