@@ -25,3 +25,7 @@ PLAN_FILE_MAX = 5 * 1024 * 1024
 SEANCE_FILE_MAX = 20 * 1024 * 1024
 FORM_MAX = 2 * 1024 * 1024
 JSON_DEPTH_MAX = 64  # a séance export nests 4 deep; deeper is not ours
+
+# Rows of a plan file the preview page shows (those that need a look first; all are counted and
+# imported): beyond a few hundred the page takes seconds to render and to scroll.
+PREVIEW_ROWS_SHOWN = 300

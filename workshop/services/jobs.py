@@ -40,6 +40,7 @@ KINDS = {
     "extraits_zip": msg("Extraits de toutes les collectivités (ZIP)"),
     "import_json": msg("Import d'une séance (JSON)"),
     "apercu_plan": msg("Aperçu d'un plan de formation"),
+    "import_plan": msg("Import d'un plan de formation"),
 }
 ACTIVE = ("queued", "running")
 NOT_CANCELLABLE = Refusal("travail_termine", "Ce travail est déjà terminé.")

@@ -21,6 +21,7 @@ from pathlib import Path
 from sqlmodel import Session, col, select
 
 from workshop.domain import plan_columns, thresholds
+from workshop.domain.limits import PREVIEW_ROWS_SHOWN
 from workshop.domain.plan_files import Catalogue, ThemeEntry
 from workshop.domain.planning import NeedStatus
 from workshop.domain.rules import Refusal
@@ -64,8 +65,13 @@ def sniff(filename: str, data: bytes) -> Refusal | None:
     return plan_reading.sniff(filename, data)
 
 
+def active_themes(db: Session) -> dict[str, Theme]:
+    """The catalogue's themes by code (without the matcher's indexes: for pages)."""
+    return {t.code: t for t in db.exec(select(Theme).where(Theme.active))}
+
+
 def catalogue(db: Session) -> tuple[Catalogue, dict[str, Theme]]:
-    themes = {t.code: t for t in db.exec(select(Theme).where(Theme.active))}
+    themes = active_themes(db)
     return Catalogue([ThemeEntry(t.code, t.name, tuple(t.synonyms), t.domain)
                       for t in themes.values()]), themes
 
@@ -155,11 +161,31 @@ def point(db: Session, upload_: PlanImport, job: Job) -> None:
     db.commit()
 
 
-def stored(path: Path) -> FilePreview | None:
-    """The preview a job kept (its file), or None when it is gone or of another format."""
+IMPORT_JOB = "import_plan"
+
+
+def kept_preview(result: FilePreview) -> bytes:
+    """What the preview job keeps (its file, JSON): the preview as the page shows it (at most
+    PREVIEW_ROWS_SHOWN rows, `plan_preview.shorten`) and the CSV of every row left out, so
+    that the page never reads a whole big file's rows again."""
+    return json.dumps({"preview": plan_preview.dump(plan_preview.shorten(result, PREVIEW_ROWS_SHOWN)),
+                       "left_out_csv": left_out_csv(result).decode("utf-8")},
+                      ensure_ascii=False).encode("utf-8")
+
+
+@dataclass
+class Kept:
+    preview: FilePreview  # shortened: see kept_preview
+    left_out_csv: bytes
+
+
+def stored(path: Path) -> Kept | None:
+    """What a preview job kept (its file), or None when it is gone or of another format."""
     try:
-        return plan_preview.load(json.loads(path.read_bytes()))
-    except (OSError, ValueError, KeyError, TypeError):
+        data = json.loads(path.read_bytes())
+        preview_ = plan_preview.load(data["preview"])
+        return None if preview_ is None else Kept(preview_, data["left_out_csv"].encode("utf-8"))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
 
 
@@ -215,7 +241,7 @@ def keep(db: Session, upload_: PlanImport, form: dict[str, str], before: FilePre
 def shown(db: Session, result: FilePreview, perimetre_id: int) -> dict[str, dict[str, str]]:
     """Row key -> field -> the text the preview shows (the recognised theme and collectivité by
     name), so that an input the user did not touch changes nothing."""
-    _, themes = catalogue(db)
+    themes = active_themes(db)
     names = {m.id: m.name for m in perimetres.members(db, perimetre_id)} if result.collectivites else {}
     texts = {}
     for row in result.rows:

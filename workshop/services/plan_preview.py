@@ -55,6 +55,8 @@ class FilePreview:
     notes: list[Text] = field(default_factory=list)  # sheets left out, and why
     errors: list[Text] = field(default_factory=list)  # the file or a sheet could not be read
 
+    left_out: dict[str, int] = field(default_factory=dict)  # rows `shorten` left out: accepted, refused
+
     @property
     def accepted(self) -> list[Row]:
         return [r for r in self.rows if r.accepted]
@@ -62,6 +64,38 @@ class FilePreview:
     @property
     def refused(self) -> list[Row]:
         return [r for r in self.rows if r.error]
+
+    @property
+    def accepted_count(self) -> int:
+        """Rows of the file accepted, those a shortened preview no longer carries included."""
+        return len(self.accepted) + self.left_out.get("accepted", 0)
+
+    @property
+    def refused_count(self) -> int:
+        return len(self.refused) + self.left_out.get("refused", 0)
+
+
+def shorten(preview: FilePreview, limit: int) -> FilePreview:
+    """The preview as a page shows it: at most `limit` rows, those that need a look first
+    (refused, a theme approached or not found, corrected, added up with others), then the
+    others in the file's order; blank and total rows dropped. Counts stay those of the file."""
+    rows = [r for r in preview.rows if not r.skipped]
+
+    def needs_a_look(row: Row) -> bool:
+        return bool(row.error or row.corrected or row.added
+                    or (row.theme and row.theme.method in ("fuzzy", "none")))
+
+    looked = [r for r in rows if needs_a_look(r)][:limit]
+    kept = {r.key for r in looked}
+    others = [r for r in rows if r.key not in kept][:limit - len(kept)]
+    kept |= {r.key for r in others}
+    shown = [r for r in rows if r.key in kept]
+    dropped = [r for r in rows if r.key not in kept]
+    return FilePreview(preview.kind, preview.encoding, preview.sheets, shown,
+                       {k: v for k, v in preview.collectivites.items() if k in kept},
+                       preview.notes, preview.errors,
+                       {"accepted": preview.left_out.get("accepted", 0) + sum(r.accepted for r in dropped),
+                        "refused": preview.left_out.get("refused", 0) + sum(bool(r.error) for r in dropped)})
 
 
 def _quiet(percent: int, step: Text) -> None:
@@ -269,7 +303,8 @@ def dump(preview: FilePreview) -> dict:
                         "columns": _columns_out(v.columns), "header_line": v.header_line}
                        for v in preview.sheets],
             "rows": [_row_out(r) for r in preview.rows], "collectivites": preview.collectivites,
-            "notes": [_text_out(t) for t in preview.notes], "errors": [_text_out(t) for t in preview.errors]}
+            "notes": [_text_out(t) for t in preview.notes], "errors": [_text_out(t) for t in preview.errors],
+            "left_out": preview.left_out}
 
 
 def load(data: dict) -> FilePreview | None:
@@ -280,4 +315,5 @@ def load(data: dict) -> FilePreview | None:
                        [SheetView(v["index"], v["name"], v["status"], _columns_in(v["columns"]),
                                   v["header_line"]) for v in data["sheets"]],
                        [_row_in(r) for r in data["rows"]], dict(data["collectivites"]),
-                       [_text_in(t) for t in data["notes"]], [_text_in(t) for t in data["errors"]])
+                       [_text_in(t) for t in data["notes"]], [_text_in(t) for t in data["errors"]],
+                       dict(data["left_out"]))

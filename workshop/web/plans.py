@@ -88,7 +88,7 @@ def upload(perimetre_id: int):
 
 def _preview_page(perimetre, upload_, preview):
     db = get_session()
-    _, themes = service.catalogue(db)
+    themes = service.active_themes(db)
     fields = service.field_labels()
     return render_template("plans/preview.html", perimetre=perimetre, upload=upload_, preview=preview,
                            themes=sorted(themes.values(), key=lambda t: (t.domain, t.name)),
@@ -98,8 +98,8 @@ def _preview_page(perimetre, upload_, preview):
                            fields=fields, field_names=dict(fields))
 
 
-def _ready(upload_) -> tuple[Job | None, FilePreview | None]:
-    """(the job, the preview it built) when the upload's preview, as it now stands, is ready;
+def _ready(upload_) -> tuple[Job | None, service.Kept | None]:
+    """(the job, the preview it kept) when the upload's preview, as it now stands, is ready;
     (the job, None) while it is built, or when it failed or was cancelled; (None, None) when
     it was never asked (or its file expired): ask it with `_ask`."""
     db = get_session()
@@ -114,7 +114,7 @@ def _ready(upload_) -> tuple[Job | None, FilePreview | None]:
     return None, None  # expired
 
 
-def _ask(upload_) -> tuple[Job, FilePreview | None]:
+def _ask(upload_) -> tuple[Job, service.Kept | None]:
     """Hand the preview to the worker; a small file's is ready within BRIEF_WAIT_S."""
     db = get_session()
     job = worker.submit(service.PREVIEW_JOB, current_facilitator().id, locale=str(get_locale()),
@@ -137,7 +137,7 @@ def preview(perimetre_id: int, import_id: int):
     if job is None:
         job, result = _ask(upload_)
     if result is not None:
-        return _preview_page(perimetre, upload_, result)
+        return _preview_page(perimetre, upload_, result.preview)
     return render_template("plans/preview_job.html", perimetre=perimetre, upload=upload_, job=job,
                            refusal=None)
 
@@ -174,7 +174,7 @@ def choose(perimetre_id: int, import_id: int):
     perimetre = _perimetre(perimetre_id)
     upload_ = _upload(perimetre, import_id)
     _job, before = _ready(upload_)
-    result = NOT_READY if before is None else _keep_choices(upload_, before)
+    result = NOT_READY if before is None else _keep_choices(upload_, before.preview)
     if isinstance(result, Refusal):
         flash(say(result), "error")
     return redirect(url_for(".preview", perimetre_id=perimetre.id, import_id=upload_.id)), 303
@@ -195,17 +195,30 @@ def confirm(perimetre_id: int, import_id: int):
     if upload_.status == "preview" and shown is None:
         flash(say(NOT_READY), "error")
         return back
-    if upload_.status == "preview" and request.form and _keep_choices(upload_, shown) is True:
+    if upload_.status == "preview" and request.form and _keep_choices(upload_, shown.preview) is True:
         flash(_("Vos corrections changent l'aperçu : vérifiez-le, puis confirmez l'import."), "error")
         return back
-    result = service.confirm(db, upload_, _year(), actor, result=shown)
-    if isinstance(result, Refusal):
-        flash(say(result), "error")
-    else:
-        flash(ngettext("%(num)s besoin importé depuis « %(file)s ».",
-                       "%(num)s besoins importés depuis « %(file)s ».", result, file=upload_.filename),
-              "success")
-    return back
+    if upload_.status != "preview":  # refused at once: nothing to read
+        flash(say(service.confirm(db, upload_, _year(), actor)), "error")
+        return back
+    job = worker.submit(service.IMPORT_JOB, actor, locale=str(get_locale()),
+                        params={"import_id": upload_.id, "perimetre_id": upload_.perimetre_id,
+                                "year": _year(), "key": service.preview_key(db, upload_, _year())})
+    job = jobs.wait(db, job, BRIEF_WAIT_S)
+    if job.status == "done":
+        said_imported(job)
+        return back
+    if job.status == "failed":
+        flash(job.error, "error")
+        return back
+    return redirect(url_for("jobs.show", job_id=job.id), 303)
+
+
+def said_imported(job: Job) -> None:
+    """Flash what an `import_plan` job imported (the preview page says the rest)."""
+    flash(ngettext("%(num)s besoin importé depuis « %(file)s ».",
+                   "%(num)s besoins importés depuis « %(file)s ».", job.result["imported"],
+                   file=job.result["filename"]), "success")
 
 
 @bp.post("/<int:import_id>/retirer")
@@ -230,7 +243,7 @@ def left_out(perimetre_id: int, import_id: int):
     _job, result = _ready(upload_)
     if result is None:
         return redirect(url_for(".preview", perimetre_id=perimetre.id, import_id=upload_.id)), 303
-    body = service.left_out_csv(result)
+    body = result.left_out_csv
     return download(body, "text/csv; charset=utf-8", f"lignes-ecartees-{upload_.id}.csv")
 
 
