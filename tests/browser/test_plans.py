@@ -31,7 +31,8 @@ def test_upload_correct_and_confirm_a_plan(browser, live_server):
     page.get_by_label("Collectivité du fichier").select_option(label="Orchies")
     page.get_by_role("button", name="Voir l'aperçu").click()
 
-    expect(page.locator("#preview-counts")).to_contain_text("1 ligne comprise, 2 refusées")
+    # Read by the worker: at once, or after its progress page (a busy machine).
+    expect(page.locator("#preview-counts")).to_contain_text("1 ligne comprise, 2 refusées", timeout=60_000)
     expect(page.locator("#file-facts")).to_contain_text("encodage UTF-8")
     expect(page.get_by_text("année relative « N+1 »")).to_be_visible()
     expect(page.locator("#columns-0 select").nth(1)).to_have_value("agents")
@@ -40,11 +41,12 @@ def test_upload_correct_and_confirm_a_plan(browser, live_server):
 
     page.get_by_label("Année, ligne 4").fill("2028")
     page.get_by_role("button", name="Mettre à jour l'aperçu").click()
-    expect(page.locator("#preview-counts")).to_contain_text("2 lignes comprises, 1 refusée")
+    expect(page.locator("#preview-counts")).to_contain_text("2 lignes comprises, 1 refusée", timeout=60_000)
     expect(page.locator("#row-0-4")).to_contain_text("(corrigé)")
     page.get_by_role("button", name="Confirmer l'import").click()
 
-    expect(page.get_by_text("2 besoins importés depuis « agents-en-texte.csv »")).to_be_visible()
+    imported = page.get_by_text("2 besoins importés depuis « agents-en-texte.csv »")
+    expect(imported).to_be_visible(timeout=60_000)
     left_out = page.locator("#left-out")
     expect(left_out).to_contain_text("1 ligne laissée de côté")
     expect(left_out).to_contain_text("fourchette « 2 à 3 »")

@@ -29,3 +29,7 @@ JSON_DEPTH_MAX = 64  # a séance export nests 4 deep; deeper is not ours
 # Rows of a plan file the preview page shows (those that need a look first; all are counted and
 # imported): beyond a few hundred the page takes seconds to render and to scroll.
 PREVIEW_ROWS_SHOWN = 300
+
+# Rows a JSON re-import writes in one transaction (services.seance_imports): each slice holds the
+# database's write lock a few milliseconds, so that the room's votes go through between two.
+IMPORT_SLICE_ROWS = 500

@@ -273,7 +273,8 @@ def import_json(ctx: Context) -> Output:
     if data is load_json.INVALID:
         raise JobFailed(_("Ce fichier n'est pas du JSON lisible."))
     ctx.progress(30, _("Création de la séance"))
-    result = json_seance.load(ctx.db, data, ctx.job.facilitator_id)
+    result = json_seance.load(ctx.db, data, ctx.job.facilitator_id,
+                              progress=lambda percent, step: ctx.progress(percent, say(step)))
     if isinstance(result, Refusal):
         raise JobFailed(say(result))
     return Output(result={"seance_id": result.id, "title": result.title})
