@@ -33,3 +33,9 @@ PREVIEW_ROWS_SHOWN = 300
 # Rows a JSON re-import writes in one transaction (services.seance_imports): each slice holds the
 # database's write lock a few milliseconds, so that the room's votes go through between two.
 IMPORT_SLICE_ROWS = 500
+
+# Jobs (services.jobs) a facilitator may have waiting or running at once: for one séance (or
+# outside any séance: plan previews, imports), and in all. A double click or an impatient
+# reload then never fills the worker's queue for the whole instance.
+JOBS_ACTIVE_PER_SEANCE = 3
+JOBS_ACTIVE_PER_FACILITATOR = 6

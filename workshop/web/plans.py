@@ -114,12 +114,15 @@ def _ready(upload_) -> tuple[Job | None, service.Kept | None]:
     return None, None  # expired
 
 
-def _ask(upload_) -> tuple[Job, service.Kept | None]:
-    """Hand the preview to the worker; a small file's is ready within BRIEF_WAIT_S."""
+def _ask(upload_) -> tuple[Job | Refusal, service.Kept | None]:
+    """Hand the preview to the worker; a small file's is ready within BRIEF_WAIT_S. The
+    Refusal instead of the job when the facilitator has too many jobs already."""
     db = get_session()
     job = worker.submit(service.PREVIEW_JOB, current_facilitator().id, locale=str(get_locale()),
                         params={"import_id": upload_.id, "perimetre_id": upload_.perimetre_id,
                                 "year": _year(), "key": service.preview_key(db, upload_, _year())})
+    if isinstance(job, Refusal):
+        return job, None
     service.point(db, upload_, job)
     job = jobs.wait(db, job, BRIEF_WAIT_S)
     if job.status == "done":
@@ -138,6 +141,9 @@ def preview(perimetre_id: int, import_id: int):
         job, result = _ask(upload_)
     if result is not None:
         return _preview_page(perimetre, upload_, result.preview)
+    if isinstance(job, Refusal):  # too many jobs: the page says so and offers to try again
+        return render_template("plans/preview_job.html", perimetre=perimetre, upload=upload_, job=None,
+                               refusal=job), 429
     return render_template("plans/preview_job.html", perimetre=perimetre, upload=upload_, job=job,
                            refusal=None)
 
@@ -150,7 +156,9 @@ def restart(perimetre_id: int, import_id: int):
     upload_ = _upload(perimetre, import_id)
     job, _result = _ready(upload_)
     if job is None or job.status not in jobs.ACTIVE:
-        _ask(upload_)
+        job, _result = _ask(upload_)
+        if isinstance(job, Refusal):
+            flash(say(job), "error")
     return redirect(url_for(".preview", perimetre_id=perimetre.id, import_id=upload_.id)), 303
 
 
@@ -193,7 +201,7 @@ def confirm(perimetre_id: int, import_id: int):
     if upload_.status == "preview" and job is None:  # never asked (a form posted from elsewhere)
         job, shown = _ask(upload_)
     if upload_.status == "preview" and shown is None:
-        flash(say(NOT_READY), "error")
+        flash(say(job if isinstance(job, Refusal) else NOT_READY), "error")
         return back
     if upload_.status == "preview" and request.form and _keep_choices(upload_, shown.preview) is True:
         flash(_("Vos corrections changent l'aperçu : vérifiez-le, puis confirmez l'import."), "error")
@@ -204,6 +212,9 @@ def confirm(perimetre_id: int, import_id: int):
     job = worker.submit(service.IMPORT_JOB, actor, locale=str(get_locale()),
                         params={"import_id": upload_.id, "perimetre_id": upload_.perimetre_id,
                                 "year": _year(), "key": service.preview_key(db, upload_, _year())})
+    if isinstance(job, Refusal):  # too many jobs already
+        flash(say(job), "error")
+        return back
     job = jobs.wait(db, job, BRIEF_WAIT_S)
     if job.status == "done":
         said_imported(job)
