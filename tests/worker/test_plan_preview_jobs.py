@@ -112,3 +112,34 @@ def test_a_cancelled_preview_stops_and_can_be_started_again(one_at_a_time, live_
         assert second != job
         wait_for(me, second, "job-done", timeout=100)
     assert "5000 lignes comprises" in me.http.get(live_server.url + where).text
+
+
+def test_an_import_whose_preview_changed_fails_in_french_and_imports_nothing(app, db, facilitator):
+    """The worker's own code (tasks.run, as huey calls it): the key of the preview the
+    facilitator saw no longer matches (a column or a correction changed meanwhile)."""
+    from workshop.models import Job, PlanImport
+    from workshop.services import jobs
+    from workshop.services import plan_imports as service
+    from workshop.worker import tasks
+
+    perimetre = factories.perimetre(db, facilitator)
+    orchies = next(m.id for m in perimetres.members(db, perimetre.id) if m.name == "Orchies")
+    upload_ = service.upload(db, perimetre, "plan.csv", "Action;Agents;Année\nSST;4;2027\n".encode(),
+                             orchies, facilitator.id)
+    job = jobs.create(db, service.IMPORT_JOB, facilitator.id, locale="fr",
+                      params={"import_id": upload_.id, "perimetre_id": perimetre.id, "year": 2027,
+                              "key": "the preview seen before a correction"})
+    tasks.run(app, job.id)
+    db.expire_all()
+    failed = db.get(Job, job.id)
+    assert failed.status == "failed" and "rien n'a été importé" in failed.error
+    assert db.get(PlanImport, upload_.id).status == "preview"
+    assert db.exec(select(ImportedNeed)).all() == []
+    # With the key of the preview as it stands, the same job imports.
+    again = jobs.create(db, service.IMPORT_JOB, facilitator.id, locale="fr",
+                        params={"import_id": upload_.id, "perimetre_id": perimetre.id, "year": 2027,
+                                "key": service.preview_key(db, upload_, 2027)})
+    tasks.run(app, again.id)
+    db.expire_all()
+    assert db.get(Job, again.id).result["imported"] == 1
+    assert len(db.exec(select(ImportedNeed)).all()) == 1
