@@ -8,7 +8,9 @@ removes them (the row stays, marked expired: what was asked remains known).
 
 Who sees a job: the séance's facilitators (its owner and the colleagues it is
 shared with, the same rule as the séance itself, `seances.get_owned`); a job
-without a séance (a JSON import) only by the facilitator who asked.
+without a séance (a JSON import, a plan file's preview or import) only by the
+facilitator who asked. How many jobs one facilitator may have waiting or
+running is bounded (`limited`, domain/limits.py).
 """
 
 import secrets
