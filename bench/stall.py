@@ -330,6 +330,11 @@ class Bench:
         if "/travaux/" in location:
             return self.follow_job(response)
         page = self.fac.http.get(self.url + location if location.startswith("/") else location, timeout=900)
+        job = re.search(r'id="job-([\w-]+)"', page.text)
+        if job:  # the preview page follows the worker's job (apercu_plan) until the preview is ready
+            response.headers["Location"] = f"/travaux/{job.group(1)}"
+            response.status_code = 303
+            return "preview " + self.follow_job(response)
         return f"preview {page.status_code} in the request"
 
     def reimport_json(self) -> str:

@@ -9,6 +9,7 @@ glossary is in docs/glossary.md.
 from datetime import UTC, date, datetime
 
 from sqlalchemy import JSON, CheckConstraint, Column, Index, LargeBinary, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlmodel import Field, SQLModel
 
 
@@ -144,6 +145,9 @@ class Seance(SQLModel, table=True):
                                                                      server_default="{}"))
     created_at: datetime = Field(default_factory=utcnow)
     closed_at: datetime | None = None
+    # Being re-created from a JSON export (services.seance_imports), written in slices: nobody
+    # sees or joins it until the last slice is written; a failed import removes it.
+    importing: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})
 
 
 class SeanceShare(SQLModel, table=True):

@@ -31,7 +31,8 @@ def test_upload_correct_and_confirm_a_plan(browser, live_server):
     page.get_by_label("Collectivité du fichier").select_option(label="Orchies")
     page.get_by_role("button", name="Voir l'aperçu").click()
 
-    expect(page.locator("#preview-counts")).to_contain_text("1 ligne comprise, 2 refusées")
+    # Read by the worker: at once, or after its progress page (a busy machine).
+    expect(page.locator("#preview-counts")).to_contain_text("1 ligne comprise, 2 refusées", timeout=60_000)
     expect(page.locator("#file-facts")).to_contain_text("encodage UTF-8")
     expect(page.get_by_text("année relative « N+1 »")).to_be_visible()
     expect(page.locator("#columns-0 select").nth(1)).to_have_value("agents")
@@ -40,11 +41,12 @@ def test_upload_correct_and_confirm_a_plan(browser, live_server):
 
     page.get_by_label("Année, ligne 4").fill("2028")
     page.get_by_role("button", name="Mettre à jour l'aperçu").click()
-    expect(page.locator("#preview-counts")).to_contain_text("2 lignes comprises, 1 refusée")
+    expect(page.locator("#preview-counts")).to_contain_text("2 lignes comprises, 1 refusée", timeout=60_000)
     expect(page.locator("#row-0-4")).to_contain_text("(corrigé)")
     page.get_by_role("button", name="Confirmer l'import").click()
 
-    expect(page.get_by_text("2 besoins importés depuis « agents-en-texte.csv »")).to_be_visible()
+    imported = page.get_by_text("2 besoins importés depuis « agents-en-texte.csv »")
+    expect(imported).to_be_visible(timeout=60_000)
     left_out = page.locator("#left-out")
     expect(left_out).to_contain_text("1 ligne laissée de côté")
     expect(left_out).to_contain_text("fourchette « 2 à 3 »")
@@ -56,3 +58,38 @@ def test_upload_correct_and_confirm_a_plan(browser, live_server):
     page.goto(f"{live_server.url}/perimetres/{perimetre_id}/plans/")
     expect(page.locator("#import-history")).to_contain_text("agents-en-texte.csv")
     assert audit(page) == []
+
+
+def test_a_big_plan_shows_its_reading_progress_then_its_preview(browser, live_server, monkeypatch):
+    from bench.import_bench import csv_bytes, rows
+
+    engine = make_engine(live_server.database_url)
+    with Session(engine) as db:
+        perimetre_id = db.get(Seance, live_server.seance_id).perimetre_id
+    engine.dispose()
+    big = Path(live_server.log).with_name("gros-plan.csv")
+    big.write_bytes(csv_bytes(rows(5000)))
+    page = browser.new_context(viewport={"width": 1400, "height": 900}, locale="fr-FR").new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(live_server.url + "/connexion")
+    page.get_by_label("Adresse e-mail").fill(live_server.email)
+    page.get_by_label("Mot de passe").fill(live_server.password)
+    page.get_by_role("button", name="Se connecter").click()
+    page.goto(f"{live_server.url}/perimetres/{perimetre_id}/plans/")
+    page.get_by_label("Fichier", exact=True).set_input_files(str(big))
+    page.get_by_label("Collectivité du fichier").select_option(label="Orchies")
+    page.get_by_role("button", name="Voir l'aperçu").click()
+
+    # The worker reads the 5,000 rows: the page shows the bar and how far it has read.
+    expect(page.locator("#preview-job progress")).to_be_visible()
+    expect(page.locator("#preview-job .job-step")).to_contain_text("lignes lues", timeout=60_000)
+    screenshot(page, "plans-preview-progress")
+    assert audit(page) == []
+    # Once read, the page goes to the preview by itself.
+    expect(page.locator("#preview-counts")).to_contain_text("5000 lignes comprises, 0 refusée",
+                                                            timeout=90_000)
+    expect(page.locator("#rows-not-shown")).to_contain_text("4700 autres lignes ne sont pas affichées")
+    expect(page.locator("#columns-0 select").nth(2)).to_have_value("agents")
+    screenshot(page, "plans-preview-big")
+    assert errors == []

@@ -4,7 +4,7 @@ import tomllib
 from pathlib import Path
 
 from workshop.domain.plan_columns import find_header, recognise, shape_of
-from workshop.domain.plan_files import Catalogue, ThemeEntry, is_recap, number, parse, year
+from workshop.domain.plan_files import Catalogue, ThemeEntry, category, is_recap, number, parse, year
 
 
 def header_map(cells):
@@ -91,6 +91,18 @@ def test_columns_sharing_a_word_go_to_the_field_they_name_best():
                        "Cat. A", "Cat. B", "Cat. C"]) == {
         0: "service", 1: "public", 2: "code", 3: "title", 4: "agents", 5: "priority",
         6: "category_a", 7: "category_b", 8: "category_c"}
+
+
+def test_a_column_of_categories_is_read_as_the_agents_category():
+    assert header_map(["Intitulé", "Nb agents", "Catégorie", "Cat. A", "Cat. B"]) == {
+        0: "title", 1: "agents", 2: "category", 3: "category_a", 4: "category_b"}
+    assert header_map(["Intitulé", "Nb agents", "Catégorie des agents"])[2] == "category"
+    assert header_map(["Catégorie de formation", "Intitulé", "Nb agents"])[0] == "theme"
+    assert [category(v) for v in ("B", "cat. B", "Catégorie C", " a ", "B et C", "A+", "", None)] == [
+        "B", "B", "C", "A", None, None, None, None]
+    rows = read([["Intitulé", "Agents", "Catégorie"], ["SST", 2, "cat. C"], ["SST", 1, "B/C"]],
+                CATALOGUE, 2027)
+    assert [(r.category, r.details.get("category")) for r in rows] == [("C", "C"), (None, "B/C")]
 
 
 def test_a_lone_generic_word_still_names_a_column_when_nothing_names_it_better():

@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from tests import factories
 from workshop.domain.rules import Refusal
-from workshop.models import Event, ImportedNeed, Need, PlanImport
+from workshop.models import Demand, Event, ImportedNeed, Need, PlanImport
 from workshop.schemas import SeanceCreate
 from workshop.services import plan_imports as service
 
@@ -111,7 +111,6 @@ def test_unknown_collectivite_in_a_collectivite_column(db, perimetre):
     ("empty.csv", b"   ", "fichier_vide"),
     ("image.png", b"\x89PNG....", "type_refuse"),
     ("fake.ods", b"PK\x03\x04 not really a zip", "xlsx_illisible"),
-    ("fake.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1 not really OLE", "xlsx_illisible"),
     ("fake.xlsx", b"PK\x03\x04 not really a zip", "xlsx_illisible"),
     ("binary.csv", b"abc\x00def", "type_refuse"),
 ])
@@ -119,6 +118,16 @@ def test_files_that_cannot_be_read_are_refused(db, perimetre, name, data, code):
     result = service.upload(db, perimetre, name, data, None, perimetre.owner_id)
     assert result.code == code and result.message
     assert db.exec(select(PlanImport)).all() == []
+
+
+def test_a_file_refused_only_once_read_says_why_in_its_preview(db, perimetre):
+    # An .xls is an OLE container: whether it holds a workbook is known by reading it, which the
+    # preview does (in the worker); the upload only checks what takes no reading.
+    row = service.upload(db, perimetre, "fake.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1 not really OLE",
+                         None, perimetre.owner_id)
+    preview = service.preview(db, row, 2027)
+    assert [str(e) for e in preview.errors] == ["Ce fichier n'est pas un classeur XLSX, ODS ou XLS lisible."]
+    assert preview.rows == [] and service.confirm(db, row, 2027, perimetre.owner_id) == 0
 
 
 def test_a_zip_bomb_disguised_as_xlsx_is_refused_before_opening(db, perimetre):
@@ -279,3 +288,45 @@ def test_a_sheet_with_a_logo_block_and_sixteen_presentation_lines(db, perimetre)
     preview = service.preview(db, upload(db, perimetre, "logo.xlsx", buffer.getvalue(), "Orchies"), 2027)
     assert preview.sheets[0].header_line == 21
     assert [(r.line, r.values["agents"], r.theme.code) for r in preview.accepted] == [(22, 3, "hs-sst")]
+
+
+def test_rows_of_one_file_for_the_same_need_add_up_and_the_preview_says_so(db, perimetre):
+    data = ("Collectivité;Action;Agents;Année;Catégorie\n"
+            "Orchies;Sauveteur secouriste du travail (SST);2;2027;B\n"
+            "Orchies;Sauveteur secouriste du travail (SST);3;2027;cat. B\n"
+            "Orchies;Sauveteur secouriste du travail (SST);1;2028;Catégorie C\n"
+            "Cysoing;Sauveteur secouriste du travail (SST);4;2027;B et C\n").encode()
+    row = upload(db, perimetre, "plan.csv", data)
+    preview = service.preview(db, row, 2027)
+    assert [(r.added, r.category) for r in preview.rows] == [(2, "B"), (2, "B"), (0, "C"), (0, None)]
+    assert [str(n) for n in preview.notes] == [
+        "1 besoin réunit plusieurs lignes du fichier (même collectivité, même action, même année) : "
+        "leurs agents sont additionnés."]
+    assert preview.rows[3].details["category"] == "B et C"  # no single category: kept as written
+    assert service.confirm(db, row, 2027, perimetre.owner_id) == 4
+    line = service.synthesis(db, perimetre).lines[0]
+    assert dict(line.by_year) == {2027: 9, 2028: 1}
+    seance, _outside = service.start_seance(db, perimetre, SeanceCreate(
+        title="Depuis les plans", held_on="2026-12-10", horizon_start=2027, horizon_years=3,
+        dot_budget=5, max_dots_per_need=3, perimetre_id=perimetre.id), perimetre.owner_id)
+    demands = db.exec(select(Demand).join(Need).where(Need.seance_id == seance.id)).all()
+    assert sorted((d.year, d.agents, d.category) for d in demands) == [
+        (2027, 4, None), (2027, 5, "B"), (2028, 1, "C")]
+
+
+def test_the_preview_kept_by_the_worker_reads_back_the_same_and_short(db, perimetre, tmp_path):
+    from workshop.services import plan_preview
+
+    data = "Action;Agents;Année\n" + "".join(f"Formation SST {i};{i % 5 + 1};2027\n" for i in range(400)) \
+        + "Jardinage zen;deux;2027\n"
+    row = upload(db, perimetre, "plan.csv", data.encode(), "Orchies")
+    full = service.preview(db, row, 2027)
+    assert plan_preview.dump(plan_preview.load(plan_preview.dump(full))) == plan_preview.dump(full)
+    short = plan_preview.shorten(full, 50)
+    assert (short.accepted_count, short.refused_count, len(short.rows)) == (400, 1, 50)
+    assert short.rows[-1].error is not None  # the row that needs a look is kept, in the file's order
+    (tmp_path / "kept.json").write_bytes(service.kept_preview(full))
+    kept = service.stored(tmp_path / "kept.json")
+    assert kept.preview.accepted_count == 400 and len(kept.preview.rows) == 300
+    assert "Jardinage zen;deux;2027" in kept.left_out_csv.decode("utf-8-sig")
+

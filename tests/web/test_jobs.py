@@ -81,3 +81,32 @@ def test_a_failed_import_says_why_in_the_readers_language(logged_in):
     response = logged_in.post("/seances/importer", data={"fichier": (io.BytesIO(b"\x00 no"), "x.json")},
                               content_type="multipart/form-data", follow_redirects=True)
     assert "readable JSON" in response.get_data(as_text=True)
+
+
+def test_a_facilitator_may_not_pile_up_jobs(logged_in, db, seance, facilitator):
+    from sqlmodel import select
+
+    from workshop.domain.limits import JOBS_ACTIVE_PER_FACILITATOR, JOBS_ACTIVE_PER_SEANCE
+    from workshop.models import Job, Perimetre
+    from workshop.services import jobs
+
+    # Jobs still waiting for the worker (recorded, not handed over: the queue here is immediate).
+    for _ in range(JOBS_ACTIVE_PER_SEANCE):
+        assert isinstance(jobs.create(db, "synthese_pdf", facilitator.id, seance.id), Job)
+    before = len(db.exec(select(Job)).all())
+    response = logged_in.post(f"/seances/{seance.id}/travaux", data={"kind": "classeur_xlsx"},
+                              headers={"HX-Request": "true"})
+    assert response.status_code == 422
+    assert "Vous avez déjà 3 travaux en cours ici" in response.get_data(as_text=True).replace("&#39;", "'")
+    page = logged_in.get(f"/seances/{seance.id}/synthese.pdf", follow_redirects=True)
+    assert "travaux en cours ici" in page.get_data(as_text=True)
+    assert len(db.exec(select(Job)).all()) == before  # nothing recorded
+    # Another séance's jobs are counted apart, up to the facilitator's total.
+    other = factories.seance(db, facilitator, db.get(Perimetre, seance.perimetre_id))
+    for _ in range(JOBS_ACTIVE_PER_FACILITATOR - JOBS_ACTIVE_PER_SEANCE):
+        assert isinstance(jobs.create(db, "synthese_pdf", facilitator.id, other.id), Job)
+    assert jobs.create(db, "seance_json", facilitator.id, None).code == "trop_de_travaux"
+    # Once one is cancelled (or done), the next one goes.
+    first = db.exec(select(Job).where(Job.seance_id == seance.id)).first()
+    jobs.cancel(db, first)
+    assert ask(logged_in, seance.id, "seance_json")

@@ -79,3 +79,13 @@ def test_plans_belong_to_the_perimeter_owner(client, db, perimetre):
     client.post("/connexion", data={"email": other.email, "password": factories.PASSWORD})
     assert client.get(f"/perimetres/{perimetre.id}/plans/").status_code == 404
     assert client.get(f"/perimetres/{perimetre.id}/plans/modele.xlsx").status_code == 404
+
+
+def test_the_preview_says_which_rows_add_up_and_shows_the_category(logged_in, db, perimetre):
+    orchies = next(m.id for m in perimetres.members(db, perimetre.id) if m.name == "Orchies")
+    data = "Action;Agents;Année;Catégorie\nSST;4;2027;C\nSST;3;2027;cat. C\nCACES;1;2027;B\n".encode()
+    response = post_file(logged_in, perimetre, "orchies.csv", data, orchies)
+    page = logged_in.get(response.location).get_data(as_text=True)
+    assert page.count("(2 lignes additionnées)") == 2
+    assert "1 besoin réunit plusieurs lignes du fichier" in page
+    assert "catégorie des agents (A, B, C) : C" in page

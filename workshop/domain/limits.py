@@ -46,3 +46,17 @@ PLAN_CELLS_MAX = 2_000_000  # rows x columns a sheet may span before its cells a
 # renewal), years between renewals.
 THEME_DAYS_MAX = 60
 RECURRENCE_YEARS_MAX = 20
+
+# Rows of a plan file the preview page shows (those that need a look first; all are counted and
+# imported): beyond a few hundred the page takes seconds to render and to scroll.
+PREVIEW_ROWS_SHOWN = 300
+
+# Rows a JSON re-import writes in one transaction (services.seance_imports): each slice holds the
+# database's write lock a few milliseconds, so that the room's votes go through between two.
+IMPORT_SLICE_ROWS = 500
+
+# Jobs (services.jobs) a facilitator may have waiting or running at once: for one séance (or
+# outside any séance: plan previews, imports), and in all. A double click or an impatient
+# reload then never fills the worker's queue for the whole instance.
+JOBS_ACTIVE_PER_SEANCE = 3
+JOBS_ACTIVE_PER_FACILITATOR = 6

@@ -21,7 +21,7 @@ from workshop.domain.text import normalise
 # The fields a need is made of, then the details kept with it, then columns recognised only
 # to be set aside (they must not be taken for another field).
 NEED_FIELDS = ("collectivite", "theme", "title", "agents", "year")
-DETAIL_FIELDS = ("code", "priority", "service", "public", "category_a", "category_b",
+DETAIL_FIELDS = ("code", "priority", "service", "public", "category", "category_a", "category_b",
                  "category_c", "days", "remarks")
 IGNORED_FIELDS = ("requested_on",)
 FIELDS = NEED_FIELDS + DETAIL_FIELDS + IGNORED_FIELDS
@@ -32,6 +32,7 @@ LABELS: dict[str, Message] = {
     "title": msg("intitulé de l'action"), "agents": msg("nombre d'agents"), "year": msg("année"),
     "code": msg("code de l'action (CNFPT)"),
     "priority": msg("priorité"), "service": msg("service"), "public": msg("public visé"),
+    "category": msg("catégorie des agents (A, B, C)"),
     "category_a": msg("agents de catégorie A"), "category_b": msg("agents de catégorie B"),
     "category_c": msg("agents de catégorie C"), "days": msg("durée (jours)"),
     "remarks": msg("remarques"), "requested_on": msg("date de la demande (non reprise)"),
@@ -50,7 +51,7 @@ PHRASES: dict[str, tuple[tuple[str, int], ...]] = {
     "requested_on": (("date demande", 100), ("date de la demande", 100), ("demande le", 90),
                      ("date saisie", 90), ("date entretien", 90)),
     "theme": (("theme", 90), ("thematique", 90), ("domaine", 85), ("famille", 60),
-              ("categorie formation", 80), ("domaine formation", 100)),
+              ("categorie formation", 95), ("domaine formation", 100)),
     "title": (("intitule", 100), ("action", 80), ("formation", 70), ("libelle", 90),
               ("besoin", 70), ("besoins", 70), ("titre", 80), ("stage", 40), ("objet", 50),
               ("intitule action", 100), ("intitule formation", 100), ("formation souhaitee", 90),
@@ -66,6 +67,9 @@ PHRASES: dict[str, tuple[tuple[str, int], ...]] = {
     "service": (("service", 90), ("direction", 70), ("pole", 70), ("service demandeur", 100)),
     "public": (("public", 90), ("public vise", 100), ("publics", 90), ("metier", 70),
                ("cadre emplois", 80), ("grade", 60), ("fonction", 60), ("poste", 60)),
+    # A column saying the agents' category (A, B or C) on each row; "Catégorie A" is category_a.
+    "category": (("categorie", 85), ("cat", 70), ("categorie agents", 100), ("categorie agent", 100),
+                 ("categorie statutaire", 100), ("cat agents", 95), ("categorie hierarchique", 100)),
     "category_a": (("cat a", 100), ("categorie a", 100), ("agents a", 90)),
     "category_b": (("cat b", 100), ("categorie b", 100), ("agents b", 90)),
     "category_c": (("cat c", 100), ("categorie c", 100), ("agents c", 90)),

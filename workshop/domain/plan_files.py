@@ -10,6 +10,7 @@ the next candidates, so that a human can correct it.
 """
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
@@ -80,6 +81,15 @@ class Row:
     error: Text | None = None  # why the row is refused, translatable
     skipped: str | None = None  # blank, total: not an error, not a need
     corrected: tuple[str, ...] = ()  # the fields the user corrected in the preview
+    category: str | None = None  # the agents' category (A, B or C) when the file says one
+    added: int = 0  # rows of the file (this one included) added up with it; 0 when alone
+
+    @property
+    def same_need(self) -> tuple:
+        """What makes two rows of a file one need: the action (theme and title) and the year
+        (the collectivité is the caller's: it comes from the cell, the sheet or the upload)."""
+        return (self.theme.code if self.theme else None, normalise(self.values.get("title", "")),
+                self.values.get("year"))
 
     @property
     def accepted(self) -> bool:
@@ -187,6 +197,16 @@ class Catalogue:
         return known
 
 
+_CATEGORY = re.compile(r"(?:cat(?:egorie)?\.?\s*)?([abc])")
+
+
+def category(value) -> str | None:
+    """The agents' category as written: "B", "cat. B", "Catégorie C" -> "B", "C"; anything
+    else ("B et C", "A+") says no single category: None (the text stays in the details)."""
+    match = _CATEGORY.fullmatch(normalise(str(value or "")).rstrip(". "))
+    return match.group(1).upper() if match else None
+
+
 def number(value) -> int | None | Message:
     """A count of agents as written: 4, 4.0, "4", "3 agents", "3 pers.", "4 stagiaires".
 
@@ -243,15 +263,19 @@ def _text(value) -> str:
 
 def parse(table: list[list], columns: Columns, start: int, catalogue: Catalogue, default_year: int,
           sheet: str = "", years: range | None = None, sheet_index: int = 0,
-          corrections: dict[str, dict[str, str]] | None = None) -> list[Row]:
+          corrections: dict[str, dict[str, str]] | None = None,
+          progress: Callable[[int], None] | None = None, every: int = 500) -> list[Row]:
     """Rows of one sheet below its header row `start` (0-based), read through `columns`.
 
     `corrections` ("sheet index:line" -> field -> text) are the user's fixes from the
-    preview: they replace the cells before the rules run.
+    preview: they replace the cells before the rules run. `progress(rows read)` is called
+    every `every` rows (it may raise to stop the reading).
     """
     rows = []
     fields = columns.fields
     for index in range(start + 1, len(table)):
+        if progress is not None and index % every == 0:
+            progress(index)
         cells = table[index]
         row = Row(line=index + 1, sheet=sheet, key=f"{sheet_index}:{index + 1}")
         values = {name: cells[i] if i < len(cells) else None for i, name in fields.items()}
@@ -261,6 +285,9 @@ def parse(table: list[list], columns: Columns, start: int, catalogue: Catalogue,
         texts = {k: _text(v) for k, v in values.items()}
         row.values = {k: t for k, t in texts.items() if k not in DETAIL_FIELDS and k != "requested_on"}
         row.details = {k: t for k, t in texts.items() if k in DETAIL_FIELDS and t}
+        if row.details.get("category"):
+            row.category = category(row.details["category"])
+            row.details["category"] = row.category or row.details["category"]
         if not any(texts.values()):
             row.skipped = "ligne vide"
         elif _is_total(cells, fields, texts.get("title", "")):

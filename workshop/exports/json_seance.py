@@ -121,8 +121,10 @@ def _plan(db: Session, seance: Seance, n_ref: dict[int, str], c_ref: dict[int, s
     return data
 
 
-def load(db: Session, data, owner_id: int) -> Seance | Refusal:
-    """Create a séance (and its perimeter) from an export; nothing is written on a refusal."""
+def load(db: Session, data, owner_id: int, progress=None) -> Seance | Refusal:
+    """Create a séance (and its perimeter) from an export; nothing is written on a refusal.
+
+    `progress(percent, text)`: told as the slices are written (`seance_imports.create`)."""
     try:
         # Formats checked too: a `held_on` of 2026-13-45 is refused here, not by date().
         jsonschema.validate(data, SCHEMA, format_checker=jsonschema.FormatChecker())
@@ -133,7 +135,8 @@ def load(db: Session, data, owner_id: int) -> Seance | Refusal:
     refs = _check_refs(data)
     if refs:
         return refs
-    return seance_imports.create(db, data, owner_id)  # the writes are a service's
+    # The writes are a service's.
+    return seance_imports.create(db, data, owner_id, *(() if progress is None else (progress,)))
 
 
 def _check_refs(data: dict) -> Refusal | None:

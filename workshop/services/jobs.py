@@ -8,7 +8,9 @@ removes them (the row stays, marked expired: what was asked remains known).
 
 Who sees a job: the séance's facilitators (its owner and the colleagues it is
 shared with, the same rule as the séance itself, `seances.get_owned`); a job
-without a séance (a JSON import) only by the facilitator who asked.
+without a séance (a JSON import, a plan file's preview or import) only by the
+facilitator who asked. How many jobs one facilitator may have waiting or
+running is bounded (`limited`, domain/limits.py).
 """
 
 import secrets
@@ -16,8 +18,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
+from workshop.domain.limits import JOBS_ACTIVE_PER_FACILITATOR, JOBS_ACTIVE_PER_SEANCE
 from workshop.domain.messages import msg
 from workshop.domain.rules import Refusal
 from workshop.models import Job, utcnow
@@ -39,6 +42,8 @@ KINDS = {
     "extrait_html": msg("Extrait d'une collectivité (page web)"),
     "extraits_zip": msg("Extraits de toutes les collectivités (ZIP)"),
     "import_json": msg("Import d'une séance (JSON)"),
+    "apercu_plan": msg("Aperçu d'un plan de formation"),
+    "import_plan": msg("Import d'un plan de formation"),
 }
 ACTIVE = ("queued", "running")
 NOT_CANCELLABLE = Refusal("travail_termine", "Ce travail est déjà terminé.")
@@ -64,10 +69,34 @@ class Files:
         return self.root / f"{job_id}.input"
 
 
+TOO_MANY_HERE = Refusal("trop_de_travaux", "Vous avez déjà %(max)s travaux en cours ici : attendez "
+                                           "qu'ils se terminent, ou annulez-en un.",
+                        max=JOBS_ACTIVE_PER_SEANCE)
+TOO_MANY = Refusal("trop_de_travaux", "Vous avez déjà %(max)s travaux en cours : attendez qu'ils se "
+                                      "terminent, ou annulez-en un.", max=JOBS_ACTIVE_PER_FACILITATOR)
+
+
+def limited(db: Session, facilitator_id: int, seance_id: int | None) -> Refusal | None:
+    """Why this facilitator may not ask for one more job now, or None: at most
+    JOBS_ACTIVE_PER_SEANCE queued or running for one séance (or outside any), and
+    JOBS_ACTIVE_PER_FACILITATOR in all (domain/limits.py)."""
+    mine = select(Job.seance_id).where(Job.facilitator_id == facilitator_id, col(Job.status).in_(ACTIVE))
+    active = db.exec(mine).all()
+    if len(active) >= JOBS_ACTIVE_PER_FACILITATOR:
+        return TOO_MANY
+    if sum(1 for s in active if s == seance_id) >= JOBS_ACTIVE_PER_SEANCE:
+        return TOO_MANY_HERE
+    return None
+
+
 def create(db: Session, kind: str, facilitator_id: int, seance_id: int | None = None,
-           params: dict | None = None, locale: str = "fr") -> Job:
+           params: dict | None = None, locale: str = "fr") -> Job | Refusal:
+    """A queued job; a Refusal (nothing recorded) when the facilitator has too many (`limited`)."""
     if kind not in KINDS:
         raise ValueError(f"unknown job kind {kind!r}")
+    refused = limited(db, facilitator_id, seance_id)
+    if refused is not None:
+        return refused
     job = Job(id=secrets.token_urlsafe(16), kind=kind, seance_id=seance_id,
               facilitator_id=facilitator_id, params=params or {}, locale=locale)
     db.add(job)

@@ -12,13 +12,16 @@ is deleted.
 import csv
 import hashlib
 import io
+import json
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 from sqlmodel import Session, col, select
 
 from workshop.domain import plan_columns, thresholds
+from workshop.domain.limits import PREVIEW_ROWS_SHOWN
 from workshop.domain.plan_files import Catalogue, ThemeEntry
 from workshop.domain.planning import NeedStatus
 from workshop.domain.rules import Refusal
@@ -28,6 +31,7 @@ from workshop.models import (
     ColumnMapping,
     Demand,
     ImportedNeed,
+    Job,
     Need,
     Perimetre,
     PlanImport,
@@ -54,18 +58,33 @@ def read(filename: str, data: bytes) -> plan_reading.Book | Refusal:
     return plan_reading.read(filename, data)
 
 
+def sniff(filename: str, data: bytes) -> Refusal | None:
+    """What is refused at upload, without reading the cells (`plan_reading.sniff`)."""
+    if len(data) > MAX_BYTES:
+        return too_large(MAX_BYTES)
+    return plan_reading.sniff(filename, data)
+
+
+def active_themes(db: Session) -> dict[str, Theme]:
+    """The catalogue's themes by code (without the matcher's indexes: for pages)."""
+    return {t.code: t for t in db.exec(select(Theme).where(Theme.active))}
+
+
 def catalogue(db: Session) -> tuple[Catalogue, dict[str, Theme]]:
-    themes = {t.code: t for t in db.exec(select(Theme).where(Theme.active))}
+    themes = active_themes(db)
     return Catalogue([ThemeEntry(t.code, t.name, tuple(t.synonyms), t.domain)
                       for t in themes.values()]), themes
 
 
 def upload(db: Session, perimetre: Perimetre, filename: str, data: bytes, collectivite_id: int | None,
            actor_id: int) -> PlanImport | Refusal:
-    """Keep the file for its preview; nothing is imported yet."""
-    book = read(filename, data)
-    if isinstance(book, Refusal):
-        return book
+    """Keep the file for its preview; nothing is imported yet.
+
+    Only what can be refused at once is checked here (size, format, zip bomb); the cells are
+    read by the preview, in the worker (a file that cannot be read says so there)."""
+    refused = sniff(filename, data)
+    if refused is not None:
+        return refused
     if collectivite_id is not None and \
             collectivite_id not in perimetres.member_ids(db, perimetre.id):
         return Refusal("collectivite_hors_perimetre",
@@ -78,36 +97,115 @@ def upload(db: Session, perimetre: Perimetre, filename: str, data: bytes, collec
     return row
 
 
-def options(db: Session, upload_: PlanImport, default_year: int,
-            horizon: range | None = None) -> plan_preview.Options:
-    """What the preview needs besides the bytes: catalogue, members, remembered and chosen mappings."""
-    cat, _ = catalogue(db)
+def _choices(db: Session, upload_: PlanImport) -> tuple[dict[str, int], dict, dict]:
+    """(members by normalised name, column mappings remembered and chosen, corrected cells)."""
     members = {normalise(m.name): m.id for m in perimetres.members(db, upload_.perimetre_id)}
     remembered = {m.shape: {int(k): v for k, v in m.mapping.items()} for m in db.exec(
         select(ColumnMapping).where(ColumnMapping.facilitator_id == upload_.uploaded_by_id))}
     chosen = {shape: {int(k): v for k, v in mapping.items()}
               for shape, mapping in (upload_.options or {}).get("columns", {}).items()}
+    return members, {**remembered, **chosen}, dict((upload_.options or {}).get("cells", {}))
+
+
+def options(db: Session, upload_: PlanImport, default_year: int,
+            horizon: range | None = None) -> plan_preview.Options:
+    """What the preview needs besides the bytes: catalogue, members, remembered and chosen mappings."""
+    cat, _ = catalogue(db)
+    members, columns, cells = _choices(db, upload_)
     return plan_preview.Options(cat, members, default_year, upload_.collectivite_id, horizon,
-                                {**remembered, **chosen}, dict((upload_.options or {}).get("cells", {})))
+                                columns, cells)
 
 
 def preview(db: Session, upload_: PlanImport, default_year: int,
-            horizon: range | None = None) -> FilePreview:
-    """How each sheet, column and row was understood, with the user's choices applied."""
+            horizon: range | None = None, progress: plan_preview.Progress | None = None) -> FilePreview:
+    """How each sheet, column and row was understood, with the user's choices applied.
+
+    Reads the whole file: the web asks the worker for it (`apercu_plan`, see `preview_key`)."""
     return plan_preview.build(upload_.filename, upload_.content,
-                              options(db, upload_, default_year, horizon))
+                              options(db, upload_, default_year, horizon),
+                              *(() if progress is None else (progress,)))
+
+
+# --- the preview as a job of the worker ------------------------------------------------------
+# The page asks for the preview of the upload as it now stands (its key); the worker builds it
+# and keeps it as the job's file (JSON); the page shows it once the job is done. A choice made
+# in the preview changes the key: the next preview is asked for.
+
+PREVIEW_JOB = "apercu_plan"
+
+
+def preview_key(db: Session, upload_: PlanImport, default_year: int) -> str:
+    """What the preview of this upload depends on besides its bytes, as a short hash: the
+    perimeter's members, the column mappings, the corrected cells, the default year and
+    collectivité, the catalogue, the preview's format."""
+    members, columns, cells = _choices(db, upload_)
+    themes = db.exec(select(Theme.code, Theme.name, Theme.synonyms, Theme.domain)
+                     .where(Theme.active).order_by(Theme.code)).all()
+    said = json.dumps({"members": sorted(members.items()), "columns": columns, "cells": cells,
+                       "year": default_year, "default": upload_.collectivite_id,
+                       "themes": [list(t) for t in themes],
+                       "format": plan_preview.FORMAT}, sort_keys=True, default=str)
+    return hashlib.sha256(said.encode()).hexdigest()[:32]
+
+
+def preview_job(db: Session, upload_: PlanImport) -> Job | None:
+    """The last preview job asked for this upload (its key in `params["key"]`), if any."""
+    job_id = (upload_.options or {}).get("job")
+    return db.get(Job, job_id) if job_id else None
+
+
+def point(db: Session, upload_: PlanImport, job: Job) -> None:
+    """This job builds the upload's preview from now on."""
+    upload_.options = {**(upload_.options or {}), "job": job.id}
+    db.add(upload_)
+    db.commit()
+
+
+IMPORT_JOB = "import_plan"
+
+
+def kept_preview(result: FilePreview) -> bytes:
+    """What the preview job keeps (its file, JSON): the preview as the page shows it (at most
+    PREVIEW_ROWS_SHOWN rows, `plan_preview.shorten`) and the CSV of every row left out, so
+    that the page never reads a whole big file's rows again."""
+    return json.dumps({"preview": plan_preview.dump(plan_preview.shorten(result, PREVIEW_ROWS_SHOWN)),
+                       "left_out_csv": left_out_csv(result).decode("utf-8")},
+                      ensure_ascii=False).encode("utf-8")
+
+
+@dataclass
+class Kept:
+    preview: FilePreview  # shortened: see kept_preview
+    left_out_csv: bytes
+
+
+def stored(path: Path) -> Kept | None:
+    """What a preview job kept (its file), or None when it is gone or of another format."""
+    try:
+        data = json.loads(path.read_bytes())
+        preview_ = plan_preview.load(data["preview"])
+        return None if preview_ is None else Kept(preview_, data["left_out_csv"].encode("utf-8"))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
 
 
 def choose(db: Session, upload_: PlanImport, form: dict[str, str], default_year: int,
            actor_id: int) -> FilePreview | Refusal:
-    """Keep the user's choices from the preview form, and remember column mappings.
+    """Keep the user's choices from the preview form (`keep`) and read the file again with them."""
+    kept = keep(db, upload_, form, preview(db, upload_, default_year), actor_id)
+    return kept if isinstance(kept, Refusal) else preview(db, upload_, default_year)
 
-    `form`: "col-<sheet>-<column>" -> field (or "" for none), "cell-<sheet>:<line>-<field>" -> text.
-    Only what differs from the file is kept.
+
+def keep(db: Session, upload_: PlanImport, form: dict[str, str], before: FilePreview,
+         actor_id: int) -> None | Refusal:
+    """Keep the user's choices from the preview form, and remember column mappings (whether
+    the preview changes: compare `preview_key` before and after).
+
+    `form`: "col-<sheet>-<column>" -> field (or "" for none), "cell-<sheet>:<line>-<field>" -> text;
+    `before`: the preview the form was shown with. Only what differs from the file is kept.
     """
     if upload_.status != "preview":
         return Refusal("deja_importe", "Ce fichier a déjà été importé : rien n'a été changé.")
-    before = preview(db, upload_, default_year)
     chosen = dict((upload_.options or {}).get("columns", {}))
     for view in before.sheets:
         if view.columns is None:
@@ -134,16 +232,16 @@ def choose(db: Session, upload_: PlanImport, form: dict[str, str], default_year:
         value = value.strip()[:200]
         if value != originals[key][field_]:
             cells.setdefault(key, {})[field_] = value
-    upload_.options = {"columns": chosen, "cells": cells}
+    upload_.options = {**(upload_.options or {}), "columns": chosen, "cells": cells}
     db.add(upload_)
     db.commit()
-    return preview(db, upload_, default_year)
+    return None
 
 
 def shown(db: Session, result: FilePreview, perimetre_id: int) -> dict[str, dict[str, str]]:
     """Row key -> field -> the text the preview shows (the recognised theme and collectivité by
     name), so that an input the user did not touch changes nothing."""
-    _, themes = catalogue(db)
+    themes = active_themes(db)
     names = {m.id: m.name for m in perimetres.members(db, perimetre_id)} if result.collectivites else {}
     texts = {}
     for row in result.rows:
@@ -168,8 +266,11 @@ def _remember(db: Session, actor_id: int, shape: str, mapping: dict[str, str]) -
     db.add(known)
 
 
-def confirm(db: Session, upload_: PlanImport, default_year: int, actor_id: int) -> int | Refusal:
+def confirm(db: Session, upload_: PlanImport, default_year: int, actor_id: int,
+            result: FilePreview | None = None) -> int | Refusal:
     """Save the accepted rows once; returns how many needs were imported.
+
+    `result`: the preview the facilitator saw (built by the worker), else it is built here.
 
     The rows of earlier imports for the same collectivités are superseded by these (kept,
     no longer counted): a corrected plan replaces the first, it never adds up with it.
@@ -182,7 +283,8 @@ def confirm(db: Session, upload_: PlanImport, default_year: int, actor_id: int) 
     if twin:
         return Refusal("deja_importe", "Ce fichier a déjà été importé le %(date)s : rien n'a été ajouté.",
                        date=f"{twin.confirmed_at:%d/%m/%Y}")
-    result = preview(db, upload_, default_year)
+    if result is None:
+        result = preview(db, upload_, default_year)
     if any(sheet.status == "ask" for sheet in result.sheets):
         return Refusal("colonnes_a_choisir", "Choisissez d'abord les colonnes signalées dans l'aperçu : "
                                              "rien n'a été importé.")
@@ -195,7 +297,8 @@ def confirm(db: Session, upload_: PlanImport, default_year: int, actor_id: int) 
         db.add(ImportedNeed(import_id=upload_.id, perimetre_id=upload_.perimetre_id,
                             collectivite_id=who, theme_id=themes[row.theme.code].id,
                             title=row.values["title"][:200], agents=row.values["agents"],
-                            year=row.values["year"], priority=str(row.details.get("priority", ""))[:60],
+                            year=row.values["year"], category=row.category,
+                            priority=str(row.details.get("priority", ""))[:60],
                             remarks=str(row.details.get("remarks", ""))[:1000], line=row.line,
                             sheet=row.sheet[:100], details={k: str(v)[:200] for k, v in row.details.items()}))
     upload_.status, upload_.confirmed_at = "confirmed", utcnow()
@@ -349,10 +452,10 @@ def start_seance(db: Session, perimetre: Perimetre, data: SeanceCreate,
         db.add(need)
         db.flush()
         per = _per_collectivite_year(db, perimetre.id, line)
-        for (collectivite_id, year), agents in per.items():
+        for (collectivite_id, year), (agents, category) in per.items():
             if year in horizon:
                 db.add(Demand(need_id=need.id, collectivite_id=collectivite_id, year=year,
-                              agents=agents))
+                              agents=agents, category=category))
             else:
                 outside += agents
     events.record(db, "seance.from_plans", events.facilitator_actor(actor_id), seance_id=seance.id,
@@ -369,13 +472,19 @@ def _counted_where(perimetre_id: int) -> tuple:
             col(ImportedNeed.superseded_by_id).is_(None))
 
 
-def _per_collectivite_year(db: Session, perimetre_id: int, line: SynthesisLine) -> dict:
-    result: dict[tuple[int, int], int] = defaultdict(int)
+def _per_collectivite_year(db: Session, perimetre_id: int,
+                           line: SynthesisLine) -> dict[tuple[int, int], tuple[int, str | None]]:
+    """(collectivité, year) -> (agents added up, their category when all its rows say the same
+    one, else None)."""
+    agents: dict[tuple[int, int], int] = defaultdict(int)
+    categories: dict[tuple[int, int], set] = defaultdict(set)
     for need in db.exec(select(ImportedNeed).join(PlanImport, ImportedNeed.import_id == PlanImport.id)
                         .where(*_counted_where(perimetre_id), ImportedNeed.theme_id == line.theme.id)):
         if normalise(need.title) == normalise(line.title):
-            result[(need.collectivite_id, need.year)] += need.agents
-    return result
+            agents[(need.collectivite_id, need.year)] += need.agents
+            categories[(need.collectivite_id, need.year)].add(need.category)
+    return {key: (total, next(iter(categories[key])) if len(categories[key]) == 1 else None)
+            for key, total in agents.items()}
 
 
 def template_rows() -> list[list]:

@@ -1,23 +1,28 @@
 """The preview of a plan file: a pure function of (file bytes, options) -> what was understood.
 
-No database and no Flask, so that it can run in a worker: the caller gathers
-the options (catalogue, the perimeter's collectivités, remembered column
-mappings, the user's corrections) and gets back every sheet (read, hidden,
-recap, without header), how its columns were read, and every row accepted
-or refused with why.
+No database and no Flask, so that it runs in the worker (the `apercu_plan`
+job, worker/tasks.py): the caller gathers the options (catalogue, the
+perimeter's collectivités, remembered column mappings, the user's
+corrections) and gets back every sheet (read, hidden, recap, without
+header), how its columns were read, and every row accepted or refused with
+why. `build` reports its progress to a callback; `dump`/`load` carry the
+result from the worker to the page as JSON.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from workshop.domain import plan_columns, plan_files
-from workshop.domain.messages import Text, msg
+from workshop.domain.messages import Count, Joined, Message, Text, msg, nmsg
 from workshop.domain.plan_columns import Columns
-from workshop.domain.plan_files import Catalogue, Row
+from workshop.domain.plan_files import Catalogue, Row, ThemeMatch
 from workshop.domain.rules import Refusal
 from workshop.domain.text import normalise
 from workshop.services import plan_reading
 
 _PREFIXES = ("mairie de ", "commune de ", "ville de ", "mairie d ", "commune d ")
+PROGRESS_EVERY = 500  # rows between two progress reports
+Progress = Callable[[int, Text], None]  # (percent 0-100, what is being done); may raise to stop
 
 
 @dataclass
@@ -50,6 +55,8 @@ class FilePreview:
     notes: list[Text] = field(default_factory=list)  # sheets left out, and why
     errors: list[Text] = field(default_factory=list)  # the file or a sheet could not be read
 
+    left_out: dict[str, int] = field(default_factory=dict)  # rows `shorten` left out: accepted, refused
+
     @property
     def accepted(self) -> list[Row]:
         return [r for r in self.rows if r.accepted]
@@ -58,9 +65,51 @@ class FilePreview:
     def refused(self) -> list[Row]:
         return [r for r in self.rows if r.error]
 
+    @property
+    def accepted_count(self) -> int:
+        """Rows of the file accepted, those a shortened preview no longer carries included."""
+        return len(self.accepted) + self.left_out.get("accepted", 0)
 
-def build(filename: str, data: bytes, options: Options) -> FilePreview:
-    """How each sheet, column and row of the file was understood."""
+    @property
+    def refused_count(self) -> int:
+        return len(self.refused) + self.left_out.get("refused", 0)
+
+
+def shorten(preview: FilePreview, limit: int) -> FilePreview:
+    """The preview as a page shows it: at most `limit` rows, those that need a look first
+    (refused, a theme approached or not found, corrected, added up with others), then the
+    others in the file's order; blank and total rows dropped. Counts stay those of the file."""
+    rows = [r for r in preview.rows if not r.skipped]
+
+    def needs_a_look(row: Row) -> bool:
+        return bool(row.error or row.corrected or row.added
+                    or (row.theme and row.theme.method in ("fuzzy", "none")))
+
+    looked = [r for r in rows if needs_a_look(r)][:limit]
+    kept = {r.key for r in looked}
+    others = [r for r in rows if r.key not in kept][:limit - len(kept)]
+    kept |= {r.key for r in others}
+    shown = [r for r in rows if r.key in kept]
+    dropped = [r for r in rows if r.key not in kept]
+    return FilePreview(preview.kind, preview.encoding, preview.sheets, shown,
+                       {k: v for k, v in preview.collectivites.items() if k in kept},
+                       preview.notes, preview.errors,
+                       {"accepted": preview.left_out.get("accepted", 0) + sum(r.accepted for r in dropped),
+                        "refused": preview.left_out.get("refused", 0) + sum(bool(r.error) for r in dropped)})
+
+
+def _quiet(percent: int, step: Text) -> None:
+    return None
+
+
+def build(filename: str, data: bytes, options: Options, progress: Progress = _quiet) -> FilePreview:
+    """How each sheet, column and row of the file was understood.
+
+    `progress(percent, text)` is told what is being done (reading the file, then the rows
+    read so far, every PROGRESS_EVERY rows); an exception it raises (a cancelled job) stops
+    the build and goes up to the caller.
+    """
+    progress(5, msg("Lecture du fichier…"))
     book = plan_reading.read(filename, data)
     result = FilePreview()
     if isinstance(book, Refusal):
@@ -68,8 +117,20 @@ def build(filename: str, data: bytes, options: Options) -> FilePreview:
         return result
     result.kind, result.encoding = book.kind, book.encoding
     per_sheet: dict[int, list[Row]] = {}
+    total = max(1, sum(len(s.rows) for s in book.sheets))
+    done = 0
     for index, sheet in enumerate(book.sheets):
         label = sheet.name or "CSV"
+        base = done
+
+        def told(rows_read: int, sheet_label: str = label, base: int = base) -> None:
+            progress(20 + 75 * (base + rows_read) // total,
+                     nmsg("Lecture de la feuille « %(sheet)s »… %(n)s ligne lue",
+                          "Lecture de la feuille « %(sheet)s »… %(n)s lignes lues", base + rows_read,
+                          sheet=sheet_label))
+
+        done += len(sheet.rows)
+        told(0)
         if sheet.hidden:
             result.sheets.append(SheetView(index, sheet.name, "hidden"))
             result.notes.append(msg("Feuille « %(sheet)s » masquée dans le classeur : laissée de côté.",
@@ -103,13 +164,34 @@ def build(filename: str, data: bytes, options: Options) -> FilePreview:
             continue
         per_sheet[index] = plan_files.parse(
             sheet.rows, columns, start, options.catalogue, options.default_year, sheet.name,
-            options.years, index, options.corrections)
+            options.years, index, options.corrections, told, PROGRESS_EVERY)
+    progress(96, msg("Rapprochement des collectivités…"))
     _leave_out_recaps(result, per_sheet)
     for index, rows in per_sheet.items():
         for row in rows:
             result.rows.append(row)
             _collectivite(result, row, book.sheets[index].name, options)
+    _add_up(result)
     return result
+
+
+def _add_up(result: FilePreview) -> None:
+    """Rows of the file for the same collectivité, action and year make one need: their agents
+    add up (the synthesis sums them); each such row and a note say so."""
+    groups: dict[tuple, list[Row]] = {}
+    for row in result.accepted:
+        if row.key in result.collectivites:
+            groups.setdefault((result.collectivites[row.key], *row.same_need), []).append(row)
+    added = [rows for rows in groups.values() if len(rows) > 1]
+    for rows in added:
+        for row in rows:
+            row.added = len(rows)
+    if added:
+        result.notes.append(nmsg(
+            "%(n)s besoin réunit plusieurs lignes du fichier (même collectivité, même action, même "
+            "année) : leurs agents sont additionnés.",
+            "%(n)s besoins réunissent plusieurs lignes du fichier (même collectivité, même action, "
+            "même année) : leurs agents sont additionnés.", len(added)))
 
 
 def _leave_out_recaps(result: FilePreview, per_sheet: dict[int, list[Row]]) -> None:
@@ -153,3 +235,85 @@ def _collectivite(result: FilePreview, row: Row, sheet: str, options: Options) -
         row.error = row.error or msg("collectivité non reconnue dans le périmètre")
         return
     result.collectivites[row.key] = who
+
+
+# --- the preview as JSON: from the worker that builds it to the page that shows it ----------
+
+FORMAT = 1  # bumped when the shape below changes: an older stored preview is built again
+
+
+def _text_out(text):
+    if isinstance(text, Message):
+        return {"m": text.text, "p": {k: _text_out(v) for k, v in text.params.items()},
+                "pl": text.plural, "n": text.n}
+    if isinstance(text, Joined):
+        return {"j": [_text_out(p) for p in text.parts], "s": _text_out(text.sep)}
+    if isinstance(text, Count):
+        return {"c": text.n}
+    return text
+
+
+def _text_in(data):
+    if isinstance(data, dict) and "m" in data:
+        return Message(data["m"], {k: _text_in(v) for k, v in data["p"].items()}, data["pl"], data["n"])
+    if isinstance(data, dict) and "j" in data:
+        return Joined(tuple(_text_in(p) for p in data["j"]), _text_in(data["s"]))
+    if isinstance(data, dict) and "c" in data:
+        return Count(data["c"])
+    return data
+
+
+def _columns_out(columns: Columns | None) -> dict | None:
+    if columns is None:
+        return None
+    return {"headers": columns.headers, "fields": {str(k): v for k, v in columns.fields.items()},
+            "scores": {str(k): v for k, v in columns.scores.items()}, "ambiguous": columns.ambiguous,
+            "chosen": columns.chosen}
+
+
+def _columns_in(data: dict | None) -> Columns | None:
+    if data is None:
+        return None
+    return Columns(data["headers"], {int(k): v for k, v in data["fields"].items()},
+                   {int(k): v for k, v in data["scores"].items()}, data["ambiguous"], data["chosen"])
+
+
+def _row_out(row: Row) -> dict:
+    theme = None if row.theme is None else [row.theme.code, row.theme.method, row.theme.score,
+                                            [list(a) for a in row.theme.alternatives]]
+    return {"line": row.line, "sheet": row.sheet, "key": row.key, "values": row.values,
+            "details": row.details, "theme": theme, "error": _text_out(row.error),
+            "skipped": row.skipped, "corrected": list(row.corrected), "category": row.category,
+            "added": row.added}
+
+
+def _row_in(data: dict) -> Row:
+    theme = data["theme"]
+    return Row(data["line"], data["sheet"], data["key"], data["values"], data["details"],
+               None if theme is None else ThemeMatch(theme[0], theme[1], theme[2],
+                                                     tuple(tuple(a) for a in theme[3])),
+               _text_in(data["error"]), data["skipped"], tuple(data["corrected"]), data["category"],
+               data["added"])
+
+
+def dump(preview: FilePreview) -> dict:
+    """The preview as JSON-ready data (`load` gives it back, equal)."""
+    return {"format": FORMAT, "kind": preview.kind, "encoding": preview.encoding,
+            "sheets": [{"index": v.index, "name": v.name, "status": v.status,
+                        "columns": _columns_out(v.columns), "header_line": v.header_line}
+                       for v in preview.sheets],
+            "rows": [_row_out(r) for r in preview.rows], "collectivites": preview.collectivites,
+            "notes": [_text_out(t) for t in preview.notes], "errors": [_text_out(t) for t in preview.errors],
+            "left_out": preview.left_out}
+
+
+def load(data: dict) -> FilePreview | None:
+    """A preview from `dump`'s data; None when it was stored in another format (build it again)."""
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        return None
+    return FilePreview(data["kind"], data["encoding"],
+                       [SheetView(v["index"], v["name"], v["status"], _columns_in(v["columns"]),
+                                  v["header_line"]) for v in data["sheets"]],
+                       [_row_in(r) for r in data["rows"]], dict(data["collectivites"]),
+                       [_text_in(t) for t in data["notes"]], [_text_in(t) for t in data["errors"]],
+                       dict(data["left_out"]))

@@ -71,19 +71,51 @@ def read(filename: str, data: bytes) -> Book | Refusal:
     return Refusal("type_refuse", "Format non pris en charge : envoyez un fichier XLSX, ODS, XLS ou CSV.")
 
 
-def _read_zipped(data: bytes) -> Book | Refusal:
-    refused = Refusal("xlsx_illisible", "Ce fichier n'est pas un classeur XLSX ou ODS lisible.")
+def sniff(filename: str, data: bytes) -> Refusal | None:
+    """What can be refused at once, without reading the cells (milliseconds, in the request):
+    an empty file, a format we do not read, a text with NUL bytes, a workbook that is not a
+    zip of a workbook or decompresses to an abnormal volume. The rest is `read`'s (the worker's)."""
+    if not data.strip():
+        return Refusal("fichier_vide", "Le fichier est vide.")
+    name = filename.lower()
+    if data[:4] == b"PK\x03\x04" or name.endswith((".xlsx", ".xlsm", ".ods")):
+        opened = _open_zip(data)
+        if isinstance(opened, Refusal):
+            return opened
+        names = {i.filename for i in opened.infolist()}
+        if "xl/workbook.xml" not in names and "content.xml" not in names:
+            return Refusal("xlsx_illisible", "Ce fichier n'est pas un classeur XLSX ou ODS lisible.")
+        return None
+    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" or name.endswith(".xls"):
+        return None
+    if name.endswith(TEXTS) or not name.rpartition(".")[1]:
+        if b"\x00" in data and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            return Refusal("type_refuse", "Ce fichier n'est pas un texte CSV.")
+        return None
+    return Refusal("type_refuse", "Format non pris en charge : envoyez un fichier XLSX, ODS, XLS ou CSV.")
+
+
+def _open_zip(data: bytes) -> zipfile.ZipFile | Refusal:
+    """The archive, once its listing says it is no zip bomb (nothing is decompressed)."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError):
-        return refused
+        return Refusal("xlsx_illisible", "Ce fichier n'est pas un classeur XLSX ou ODS lisible.")
     unzipped = sum(i.file_size for i in infos)
     if len(infos) > limits.PLAN_FILE_MEMBERS_MAX or unzipped > MAX_UNZIPPED \
             or unzipped > MAX_RATIO * max(len(data), 1):
         return Refusal("archive_suspecte", "Ce classeur se décompresse en un volume anormal : "
                                            "refusé par sécurité.")
-    names = {i.filename for i in infos}
+    return archive
+
+
+def _read_zipped(data: bytes) -> Book | Refusal:
+    refused = Refusal("xlsx_illisible", "Ce fichier n'est pas un classeur XLSX ou ODS lisible.")
+    archive = _open_zip(data)
+    if isinstance(archive, Refusal):
+        return archive
+    names = {i.filename for i in archive.infolist()}
     if "xl/workbook.xml" in names:
         book = _read_book(data, "xlsx", {})
         formulas = any(b"<f" in archive.read(n) for n in names if n.startswith("xl/worksheets/"))

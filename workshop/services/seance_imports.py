@@ -1,21 +1,33 @@
 """A séance re-created from its export (docs/export-format.md): the writes of the import.
 
 The file's shape and references are checked by `exports/json_seance.load`;
-here the séance, its perimeter, people, needs, figures and votes are written
-in one transaction with their `seance.imported` event, or nothing is.
+here the séance, its perimeter, people, needs, figures and votes are written.
+A big export (thousands of needs and votes) is written in slices of at most
+IMPORT_SLICE_ROWS rows, each its own short transaction, so that the votes of
+the other séances' phones go through between two slices (one long write
+transaction would hold the database's write lock for seconds). The séance is
+created `importing` (nobody sees or joins it) and marked ready, with its
+`seance.imported` event, by the last slice; when anything fails or the job is
+cancelled, the rows this import wrote are removed (they are its own: nobody
+could reach the séance meanwhile) and the error goes up.
 """
 
+from collections.abc import Callable, Iterable
 from datetime import date
 
+from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from workshop.domain import codes
+from workshop.domain.limits import IMPORT_SLICE_ROWS
+from workshop.domain.messages import Text, msg
 from workshop.domain.rules import Refusal
 from workshop.domain.text import search_key
 from workshop.models import (
     Collectivite,
     Demand,
+    Event,
     Need,
     Participant,
     Perimetre,
@@ -28,23 +40,75 @@ from workshop.models import (
 )
 from workshop.services import events
 
+Progress = Callable[[int, Text], None]  # (percent, what is written); may raise to stop the import
+INCOHERENT = Refusal("import_incoherent", "Ce fichier contient des doublons incohérents "
+                                          "(un même effectif ou vote deux fois).")
 
-def create(db: Session, data: dict, owner_id: int) -> Seance | Refusal:
-    """`data`: an export already checked against its schema and its references."""
+
+def _quiet(percent: int, step: Text) -> None:
+    return None
+
+
+def create(db: Session, data: dict, owner_id: int, progress: Progress = _quiet) -> Seance | Refusal:
+    """`data`: an export already checked against its schema and its references.
+
+    Returns the séance, ready; or a Refusal with nothing left written. Any other error
+    (a cancel raised by `progress`, the database) removes what was written and goes up."""
     themes = {t.code: t for t in db.exec(select(Theme))}
     unknown = sorted({n["theme"] for n in data["needs"]} - themes.keys())
     if unknown:
         return Refusal("theme_inconnu", "Thèmes absents du catalogue de cette instance : %(codes)s.",
                        codes=", ".join(unknown))
+    if _duplicates(data):
+        return INCOHERENT
+    written = _Written()
     try:
-        return _create(db, data, owner_id, themes)
+        return _create(db, data, owner_id, themes, progress, written)
     except IntegrityError:
         db.rollback()
-        return Refusal("import_incoherent", "Ce fichier contient des doublons incohérents "
-                                            "(un même effectif ou vote deux fois).")
+        _remove(db, written)
+        return INCOHERENT
+    except BaseException:
+        db.rollback()
+        _remove(db, written)
+        raise
 
 
-def _create(db: Session, data: dict, owner_id: int, themes: dict) -> Seance:
+def _duplicates(data: dict) -> bool:
+    """Two figures of one collectivité for one need and year, or two votes of one person on
+    one need (the database refuses them: told before anything is written)."""
+    demands = [(d["need"], d["collectivite"], d["year"]) for d in data["demands"]]
+    votes = [(v["participant"], v["need"]) for v in data["votes"]]
+    return len(set(demands)) != len(demands) or len(set(votes)) != len(votes)
+
+
+class _Written:
+    """What this import wrote so far (to remove it if it fails)."""
+
+    def __init__(self) -> None:
+        self.seance_id: int | None = None
+        self.perimetre_id: int | None = None
+        self.collectivites: list[int] = []
+
+
+def _slices(rows: list, size: int = IMPORT_SLICE_ROWS) -> Iterable[list]:
+    for start in range(0, len(rows), size):
+        yield rows[start:start + size]
+
+
+def _create(db: Session, data: dict, owner_id: int, themes: dict, progress: Progress,
+            written: _Written) -> Seance:
+    total = max(1, len(data["participants"]) + 2 * len(data["needs"]) + len(data["demands"])
+                + len(data["votes"]) + len(data["plan_adjustments"]))
+    done = 0
+
+    def wrote(count: int) -> None:
+        nonlocal done
+        db.commit()  # one slice, one short transaction: the others' writes go between two
+        done += count
+        progress(30 + 65 * done // total, msg("Écriture de la séance… %(done)s lignes sur %(total)s",
+                                             done=done, total=total))
+
     c_id: dict[str, int] = {}
     for m in data["perimetre"]["members"]:
         found = db.exec(select(Collectivite).where(Collectivite.code == m["code"])).first() \
@@ -54,11 +118,13 @@ def _create(db: Session, data: dict, owner_id: int, themes: dict) -> Seance:
                                  search_key=search_key(m["name"]))
             db.add(found)
             db.flush()
+            written.collectivites.append(found.id)
         c_id[m["ref"]] = found.id
     perimetre = Perimetre(name=data["perimetre"]["name"], owner_id=owner_id,
                           coordinator_id=c_id.get(data["perimetre"]["coordinator"]))
     db.add(perimetre)
     db.flush()
+    written.perimetre_id = perimetre.id
     db.add_all(PerimetreMember(perimetre_id=perimetre.id, collectivite_id=i)
                for i in dict.fromkeys(c_id.values()))
     s = data["seance"]
@@ -68,43 +134,78 @@ def _create(db: Session, data: dict, owner_id: int, themes: dict) -> Seance:
                     max_dots_per_need=s["max_dots_per_need"], weighting=s["weighting"],
                     tallies_visible=s["tallies_visible"], phase=s["phase"],
                     closed_at=utcnow() if s["closed"] else None, plan_capacity=s["plan_capacity"],
-                    theme_costs=s.get("theme_costs", {}),
+                    theme_costs=s.get("theme_costs", {}), importing=True,
                     join_code=codes.new_join_code(), screen_token=codes.new_secret())
     db.add(seance)
     db.flush()
+    written.seance_id, seance_id = seance.id, seance.id
+    wrote(0)
     p_id: dict[str, int] = {}
-    for p in data["participants"]:
-        person = Participant(seance_id=seance.id, collectivite_id=c_id[p["collectivite"]],
-                             role=p["role"], is_proxy=p["proxy"], token=codes.new_secret())
-        db.add(person)
+    for part in _slices(data["participants"]):
+        people = [Participant(seance_id=seance_id, collectivite_id=c_id[p["collectivite"]], role=p["role"],
+                              is_proxy=p["proxy"], token=codes.new_secret()) for p in part]
+        db.add_all(people)
         db.flush()
-        p_id[p["ref"]] = person.id
+        p_id.update((p["ref"], person.id) for p, person in zip(part, people, strict=True))
+        wrote(len(part))
     n_id: dict[str, int] = {}
-    rows = {}
-    for n in data["needs"]:
-        need = Need(seance_id=seance.id, theme_id=themes[n["theme"]].id, title=n["title"],
-                    details=n["details"], source=n["source"], author_id=p_id.get(n["author"]),
-                    hidden=n["hidden"], kind=n.get("kind"), pool_years=n.get("pool_years"))
-        db.add(need)
+    for part in _slices(data["needs"]):
+        needs = [Need(seance_id=seance_id, theme_id=themes[n["theme"]].id, title=n["title"],
+                      details=n["details"], source=n["source"], author_id=p_id.get(n["author"]),
+                      hidden=n["hidden"], kind=n.get("kind"), pool_years=n.get("pool_years"))
+                 for n in part]
+        db.add_all(needs)
         db.flush()
-        n_id[n["ref"]], rows[n["ref"]] = need.id, need
-    for n in data["needs"]:
-        if n["merged_into"]:
-            rows[n["ref"]].merged_into_id = n_id[n["merged_into"]]
-    db.add_all(Demand(need_id=n_id[d["need"]], collectivite_id=c_id[d["collectivite"]],
-                      year=d["year"], agents=d["agents"], category=d.get("category"))
-               for d in data["demands"])
-    db.add_all(Vote(seance_id=seance.id, participant_id=p_id[v["participant"]],
-                    need_id=n_id[v["need"]], dots=v["dots"]) for v in data["votes"])
-    for a in data["plan_adjustments"]:
-        key = _stored_key(a["line"], n_id)
-        db.add(PlanAdjustment(seance_id=seance.id, line_key=key, pin_year=a["pin_year"],
-                              host_id=c_id.get(a["host"]), split=a["split"]))
-    events.record(db, "seance.imported", events.facilitator_actor(owner_id), seance_id=seance.id,
+        n_id.update((n["ref"], need.id) for n, need in zip(part, needs, strict=True))
+        wrote(len(part))
+    merged = [n for n in data["needs"] if n["merged_into"]]
+    for part in _slices(merged):
+        for n in part:
+            db.execute(update(Need).where(col(Need.id) == n_id[n["ref"]])
+                       .values(merged_into_id=n_id[n["merged_into"]]))
+        wrote(len(part))
+    done += len(data["needs"]) - len(merged)
+    for part in _slices(data["demands"]):
+        db.add_all(Demand(need_id=n_id[d["need"]], collectivite_id=c_id[d["collectivite"]],
+                          year=d["year"], agents=d["agents"], category=d.get("category")) for d in part)
+        wrote(len(part))
+    for part in _slices(data["votes"]):
+        db.add_all(Vote(seance_id=seance_id, participant_id=p_id[v["participant"]],
+                        need_id=n_id[v["need"]], dots=v["dots"]) for v in part)
+        wrote(len(part))
+    for part in _slices(data["plan_adjustments"]):
+        db.add_all(PlanAdjustment(seance_id=seance_id, line_key=_stored_key(a["line"], n_id),
+                                  pin_year=a["pin_year"], host_id=c_id.get(a["host"]), split=a["split"])
+                   for a in part)
+        wrote(len(part))
+    # The last slice: the séance is ready, with its event.
+    seance = db.get(Seance, seance_id)
+    seance.importing = False
+    events.record(db, "seance.imported", events.facilitator_actor(owner_id), seance_id=seance_id,
                   perimetre_id=perimetre.id, needs=len(n_id), participants=len(p_id),
                   original_events=len(data.get("events", [])))
     db.commit()
     return seance
+
+
+def _remove(db: Session, written: _Written) -> None:
+    """Remove the rows a failed import wrote (its séance was never seen nor joined)."""
+    seance_id = written.seance_id
+    if seance_id is not None:
+        needs = select(Need.id).where(Need.seance_id == seance_id)
+        db.execute(delete(Demand).where(col(Demand.need_id).in_(needs)))
+        for model in (Vote, PlanAdjustment, Event):
+            db.execute(delete(model).where(model.seance_id == seance_id))
+        db.execute(update(Need).where(Need.seance_id == seance_id).values(merged_into_id=None))
+        db.execute(delete(Need).where(Need.seance_id == seance_id))
+        db.execute(delete(Participant).where(Participant.seance_id == seance_id))
+        db.execute(delete(Seance).where(col(Seance.id) == seance_id))
+    if written.perimetre_id is not None:
+        db.execute(delete(PerimetreMember).where(PerimetreMember.perimetre_id == written.perimetre_id))
+        db.execute(delete(Perimetre).where(col(Perimetre.id) == written.perimetre_id))
+    if written.collectivites:
+        db.execute(delete(Collectivite).where(col(Collectivite.id).in_(written.collectivites)))
+    db.commit()
 
 
 def _stored_key(key: str, need_ids: dict[str, int]) -> str:

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import func, or_
+from sqlalchemy import and_, false, func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -62,7 +62,8 @@ OWNER_ONLY = Refusal("proprietaire_seulement", "Seul le propriétaire de la séa
 def _mine(facilitator_id: int):
     """Séances a facilitator runs: their own and those shared with them."""
     shared = select(SeanceShare.seance_id).where(SeanceShare.facilitator_id == facilitator_id)
-    return or_(Seance.owner_id == facilitator_id, Seance.id.in_(shared))
+    return and_(or_(Seance.owner_id == facilitator_id, Seance.id.in_(shared)),
+                Seance.importing == false())  # a séance being imported is nobody's yet
 
 
 def owned(db: Session, owner_id: int) -> list[SeanceRow]:
@@ -78,7 +79,7 @@ def owned(db: Session, owner_id: int) -> list[SeanceRow]:
 def get_owned(db: Session, seance_id: int, owner_id: int) -> Seance | None:
     """The séance if this facilitator owns it or it was shared with them, else None (a 404)."""
     seance = db.get(Seance, seance_id)
-    if seance is None:
+    if seance is None or seance.importing:
         return None
     if seance.owner_id == owner_id or db.get(SeanceShare, (seance.id, owner_id)):
         return seance
@@ -123,13 +124,13 @@ def shared_with(db: Session, seance: Seance) -> list[Facilitator]:
 
 
 def by_join_code(db: Session, code: str) -> Seance | None:
-    return db.exec(select(Seance).where(Seance.join_code == code)).first()
+    return db.exec(select(Seance).where(Seance.join_code == code, Seance.importing == false())).first()
 
 
 def by_screen_token(db: Session, token: str) -> Seance | None:
     if not codes.plausible_secret(token):
         return None
-    return db.exec(select(Seance).where(Seance.screen_token == token)).first()
+    return db.exec(select(Seance).where(Seance.screen_token == token, Seance.importing == false())).first()
 
 
 def set_phase(db: Session, seance: Seance, phase: str, actor_id: int) -> Seance | Refusal:

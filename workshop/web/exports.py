@@ -97,6 +97,11 @@ def start_job(seance_id: int):
     elif kind not in SEANCE_JOBS:
         abort(404)
     job = worker.submit(kind, current_facilitator().id, seance.id, params, str(get_locale()))
+    if isinstance(job, Refusal):  # too many jobs already (services.jobs.limited)
+        if is_htmx():
+            return render_template("jobs/_refused.html", refusal=job), 422
+        flash(say(job), "error")
+        return redirect(url_for(".index", seance_id=seance.id), 303)
     if is_htmx():
         return render_template("jobs/_job.html", job=job, refusal=None)
     return redirect(url_for("jobs.show", job_id=job.id), 303)
@@ -113,6 +118,9 @@ def _member_id(seance, raw: str) -> int:
 
 def _start(seance, kind: str, **params):
     job = worker.submit(kind, current_facilitator().id, seance.id, params, str(get_locale()))
+    if isinstance(job, Refusal):  # too many jobs already (services.jobs.limited)
+        flash(say(job), "error")
+        return redirect(url_for(".index", seance_id=seance.id), 303)
     return follow(job)
 
 
@@ -150,6 +158,8 @@ def import_json():
         else:  # read, checked and loaded by the worker: a big file never holds the room
             job = worker.submit("import_json", current_facilitator().id, locale=str(get_locale()),
                                 upload=raw)
-            return follow(job)
+            if not isinstance(job, Refusal):
+                return follow(job)
+            refusal = job  # too many jobs already
     flash(say(refusal), "error")
     return redirect(url_for("seances.index")), 303

@@ -4,13 +4,13 @@ The partial polls itself every second while the job runs (htmx), so a
 facilitator sees the progress without a socket, and the file when it is ready.
 """
 
-from flask import Blueprint, abort, flash, redirect, send_file, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, send_file, url_for
 from flask_babel import gettext as _
 
 from workshop.db import get_session
 from workshop.models import Job
 from workshop.services import jobs
-from workshop.web import current_facilitator, login_required, outcome, page_or_partial
+from workshop.web import current_facilitator, is_htmx, login_required, outcome, page_or_partial
 from workshop.worker import queue
 
 bp = Blueprint("jobs", __name__, url_prefix="/travaux")
@@ -42,7 +42,16 @@ def follow(job: Job):
 @login_required
 def show(job_id: str):
     job = visible(job_id)
-    return page_or_partial("jobs/page.html", "jobs/_job.html", job=job, refusal=None)
+    response = make_response(page_or_partial("jobs/page.html", "jobs/_job.html", job=job, refusal=None))
+    if job.status == "done" and job.kind in ("apercu_plan", "import_plan") and is_htmx():
+        # The preview is ready, or the plan imported: the page goes to the preview.
+        if job.kind == "import_plan":
+            from workshop.web.plans import said_imported
+
+            said_imported(job)
+        response.headers["HX-Redirect"] = url_for("plans.preview", perimetre_id=job.result["perimetre_id"],
+                                                  import_id=job.result["import_id"])
+    return response
 
 
 @bp.post("/<job_id>/annuler")

@@ -12,7 +12,7 @@ Huey only carries "run job <id>": what a job is, its progress, its file and
 who may see it are ours (`services.jobs`, the `job` table), so the page, the
 worker and the tests read one truth whichever storage carries the message.
 
-    submit(kind, facilitator_id, seance_id=None, params=None, locale="fr") -> Job
+    submit(kind, facilitator_id, seance_id=None, params=None, locale="fr") -> Job | Refusal
 """
 
 import logging
@@ -22,6 +22,7 @@ from flask import current_app
 from sqlalchemy.engine import make_url
 
 from workshop.db import get_session
+from workshop.domain.rules import Refusal
 from workshop.models import Job
 from workshop.services import jobs
 
@@ -97,13 +98,16 @@ def queue() -> Queue:
 
 
 def submit(kind: str, facilitator_id: int, seance_id: int | None = None, params: dict | None = None,
-           locale: str = "fr", upload: bytes | None = None) -> Job:
+           locale: str = "fr", upload: bytes | None = None) -> Job | Refusal:
     """Record the job (with its uploaded file, if any), then hand it to the worker.
 
-    Returns the job: queued, or already finished when the queue is immediate (tests).
+    Returns the job: queued, or already finished when the queue is immediate (tests); or the
+    Refusal when the facilitator already has too many jobs (services.jobs.limited).
     """
     db = get_session()
     job = jobs.create(db, kind, facilitator_id, seance_id, params, locale)
+    if isinstance(job, Refusal):
+        return job
     if upload is not None:
         files = queue().files
         files.root.mkdir(parents=True, exist_ok=True)

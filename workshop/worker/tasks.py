@@ -8,8 +8,8 @@ job that fails or is cancelled leaves nothing half-written.
 
 A new kind of job: add it to services.jobs.KINDS, write its builder here with
 `@builder(kind)`, and call `worker.submit(kind, ...)` from the view. The
-preview of an uploaded plan file is meant to come this way once its module
-settles (web/plans.py calls services.plan_imports.preview in the request today).
+preview of an uploaded plan file comes this way (`apercu_plan`: its file is
+the preview as JSON, which the preview page shows).
 """
 
 import json
@@ -30,9 +30,9 @@ from workshop.db import session_scope
 from workshop.domain.rules import Refusal
 from workshop.exports import csv_files, json_seance, pdf, pfm, pfm_docx, tables, xlsx
 from workshop.i18n import say
-from workshop.models import Seance
+from workshop.models import PlanImport, Seance
 from workshop.schemas import load_json
-from workshop.services import jobs, summary
+from workshop.services import jobs, plan_imports, summary
 
 log = logging.getLogger(__name__)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -273,7 +273,44 @@ def import_json(ctx: Context) -> Output:
     if data is load_json.INVALID:
         raise JobFailed(_("Ce fichier n'est pas du JSON lisible."))
     ctx.progress(30, _("Création de la séance"))
-    result = json_seance.load(ctx.db, data, ctx.job.facilitator_id)
+    result = json_seance.load(ctx.db, data, ctx.job.facilitator_id,
+                              progress=lambda percent, step: ctx.progress(percent, say(step)))
     if isinstance(result, Refusal):
         raise JobFailed(say(result))
     return Output(result={"seance_id": result.id, "title": result.title})
+
+
+@builder("apercu_plan")
+def plan_file_preview(ctx: Context) -> Output:
+    """The preview of an uploaded plan file (services.plan_imports), read with progress."""
+    upload = ctx.db.get(PlanImport, ctx.job.params.get("import_id"))
+    if upload is None:
+        raise JobFailed(_("Ce fichier n'est plus là : envoyez-le à nouveau."))
+    result = plan_imports.preview(ctx.db, upload, ctx.job.params["year"],
+                                  progress=lambda percent, step: ctx.progress(percent, say(step)))
+    ctx.progress(98, _("Préparation de l'aperçu"))
+    ctx.part.write_bytes(plan_imports.kept_preview(result))
+    return Output(f"apercu-{upload.id}.json", "application/json",
+                  {"import_id": upload.id, "perimetre_id": upload.perimetre_id})
+
+
+@builder("import_plan")
+def plan_file_import(ctx: Context) -> Output:
+    """The confirmed import of a plan file: read again (the preview the facilitator saw, by its
+    key), then its accepted rows saved in one transaction (services.plan_imports.confirm)."""
+    upload = ctx.db.get(PlanImport, ctx.job.params.get("import_id"))
+    if upload is None:
+        raise JobFailed(_("Ce fichier n'est plus là : envoyez-le à nouveau."))
+    year = ctx.job.params["year"]
+    if plan_imports.preview_key(ctx.db, upload, year) != ctx.job.params.get("key"):
+        raise JobFailed(_("Le fichier a été lu autrement depuis l'aperçu que vous avez vu (colonnes, "
+                          "corrections ou périmètre changés) : rien n'a été importé. Vérifiez l'aperçu, "
+                          "puis confirmez à nouveau."))
+    result = plan_imports.preview(ctx.db, upload, year,
+                                  progress=lambda percent, step: ctx.progress(percent * 8 // 10, say(step)))
+    ctx.progress(85, _("Enregistrement des besoins"))
+    count = plan_imports.confirm(ctx.db, upload, year, ctx.job.facilitator_id, result=result)
+    if isinstance(count, Refusal):
+        raise JobFailed(say(count))
+    return Output(result={"imported": count, "import_id": upload.id, "perimetre_id": upload.perimetre_id,
+                          "filename": upload.filename})

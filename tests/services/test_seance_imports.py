@@ -1,0 +1,104 @@
+"""The JSON re-import written in slices: the séance stays hidden until its last slice, and a
+failed or cancelled import leaves none of its rows."""
+
+import pytest
+from sqlmodel import Session, func, select
+
+from tests import factories
+from workshop.exports import json_seance
+from workshop.models import Collectivite, Demand, Need, Participant, Perimetre, Seance, Vote
+from workshop.services import seances
+
+
+@pytest.fixture
+def seance(db, facilitator):
+    return factories.populated_seance(db, facilitator)
+
+
+def big_export(db, seance, needs: int, people: int) -> dict:
+    """The séance's export grown to `needs` needs and `people` participants, each voting on
+    two needs and declaring agents on one (what a big séance exports), plus a member that
+    the import creates (no INSEE code)."""
+    data = json_seance.dump(db, seance)
+    theme = data["needs"][0]["theme"]
+    new_ref = f"c{len(data['perimetre']['members']) + 1}"
+    data["perimetre"]["members"].append({"ref": new_ref, "code": None, "name": "Syndicat des eaux",
+                                         "kind": "syndicat"})
+    members = [m["ref"] for m in data["perimetre"]["members"]]
+    data["participants"] = [{"ref": f"p{i}", "collectivite": members[i % len(members)], "role": "agent",
+                             "proxy": False} for i in range(people)]
+    data["needs"] = [{"ref": f"n{i}", "theme": theme, "title": f"Action {i}", "details": "",
+                      "source": "participant", "author": f"p{i % people}", "hidden": False,
+                      "merged_into": "n0" if i == needs - 1 else None, "kind": None, "pool_years": None}
+                     for i in range(needs)]
+    data["demands"] = [{"need": f"n{i % needs}", "collectivite": members[i % len(members)], "year": 2027,
+                        "agents": 2, "category": "B"} for i in range(people)]
+    data["votes"] = [{"participant": f"p{i}", "need": f"n{(i + k) % needs}", "dots": 1}
+                     for i in range(people) for k in range(2)]
+    data["plan_adjustments"] = []
+    return data
+
+
+def counts(db) -> dict:
+    db.expire_all()
+    return {m.__name__: db.exec(select(func.count()).select_from(m)).one()
+            for m in (Seance, Perimetre, Collectivite, Participant, Need, Demand, Vote)}
+
+
+def test_a_big_import_is_written_in_slices_hidden_until_its_last(db, seance, facilitator, app):
+    data = big_export(db, seance, needs=1200, people=700)
+    before = counts(db)
+    seen = []
+    engine = app.extensions["workshop.engine"]
+
+    def progress(percent, step):
+        # Another connection sees each slice once written, and the séance hidden meanwhile.
+        with Session(engine) as other:
+            hidden = other.exec(select(Seance).where(Seance.title == seance.title,
+                                                     Seance.id != seance.id)).first()
+            seen.append((percent, str(step), other.exec(select(func.count()).select_from(Need)).one(),
+                         hidden.importing, seances.by_join_code(other, hidden.join_code),
+                         [r.seance.id for r in seances.owned(other, facilitator.id)]))
+
+    result = json_seance.load(db, data, facilitator.id, progress)
+    assert isinstance(result, Seance) and not result.importing
+    assert len(seen) > 8  # 700 + 1,200 + 700 + 1,400 rows in slices of 500
+    assert [p for p, *_ in seen] == sorted(p for p, *_ in seen)
+    assert seen[-1][1].startswith("Écriture de la séance…")
+    needs_seen = [n for _, _, n, *_ in seen]
+    assert needs_seen[0] < needs_seen[-1]  # the needs arrived slice after slice, each committed
+    assert all(importing and joined is None and result.id not in mine
+               for *_, importing, joined, mine in seen)
+    after = counts(db)
+    assert after["Need"] - before["Need"] == 1200 and after["Vote"] - before["Vote"] == 1400
+    assert after["Collectivite"] - before["Collectivite"] == 1  # the member without a code
+    assert result.id in [r.seance.id for r in seances.owned(db, facilitator.id)]
+    assert db.exec(select(Need).where(Need.seance_id == result.id, Need.title == "Action 1199")
+                   ).one().merged_into_id is not None
+
+
+class Stop(Exception):
+    pass
+
+
+def test_an_import_stopped_midway_leaves_none_of_its_rows(db, seance, facilitator):
+    data = big_export(db, seance, needs=1200, people=700)
+    before = counts(db)
+    calls = []
+
+    def progress(percent, step):
+        calls.append(percent)
+        if len(calls) == 5:  # cancelled by the facilitator after some slices were committed
+            raise Stop
+
+    with pytest.raises(Stop):
+        json_seance.load(db, data, facilitator.id, progress)
+    assert counts(db) == before
+
+
+def test_duplicates_are_refused_before_anything_is_written(db, seance, facilitator):
+    data = big_export(db, seance, needs=20, people=10)
+    data["votes"].append(dict(data["votes"][0]))
+    before = counts(db)
+    assert json_seance.load(db, data, facilitator.id).code == "import_incoherent"
+    assert counts(db) == before
