@@ -180,7 +180,8 @@ def test_merge_two_needs(logged_in, db, seance):
     response = logged_in.post(f"/seances/{seance.id}/regrouper",
                               data={"target_id": target.id, "source_id": source.id})
     assert response.status_code == 200
-    assert "Besoins regroupés : agents et gommettes additionnés." in text(response)
+    assert "Besoins regroupés : les agents des collectivités et les gommettes s'additionnent." \
+        in text(response)
     assert "« Paye » → « Paie »" in text(response)
     db.expire_all()
     assert db.get(Need, source.id).merged_into_id == target.id
@@ -192,6 +193,39 @@ def test_merge_two_needs(logged_in, db, seance):
     assert missing.status_code == 422
     assert "Choisissez les deux besoins à regrouper." in text(missing)
     assert len(factories.events(db, seance, "need.merged")) == 1
+
+
+def test_merge_tells_the_overlaps_and_unmerge_undoes_it(logged_in, db, seance):
+    """Issue 14, items 2 and 3, through the facilitator's door."""
+    factories.phase(db, seance, "recueil")
+    orchies = factories.participant(db, seance, "Orchies")
+    target, source = factories.need(db, seance, "Paie"), factories.need(db, seance, "Paye")
+    board.declare(db, seance, orchies, target.id, 2027, 5)
+    board.declare(db, seance, orchies, source.id, 2027, 5)
+    factories.phase(db, seance, "vote")
+    board.vote(db, seance, orchies, target.id, 3)
+    board.vote(db, seance, orchies, source.id, 2)
+    merged = logged_in.post(f"/seances/{seance.id}/regrouper",
+                            data={"target_id": target.id, "source_id": source.id})
+    assert merged.status_code == 200
+    assert "le plus grand chiffre est gardé : Orchies 2027 : 5 et 5 → 5." in text(merged)
+    assert "2 gommettes au-delà du maximum par besoin sont rendues à leurs participants." \
+        in text(merged)
+    assert f'/besoins/{source.id}/separer' in text(merged)
+    assert "Séparer « Paye »" in text(merged)
+
+    undone = logged_in.post(f"/seances/{seance.id}/besoins/{source.id}/separer")
+    assert undone.status_code == 200
+    assert "Regroupement défait : « Paye » est revenu au tableau, séparé de « Paie »." \
+        in text(undone)
+    assert "/separer" not in text(undone)
+    db.expire_all()
+    assert db.get(Need, source.id).merged_into_id is None
+    assert board.mine(db, seance, orchies).allocation == {target.id: 3, source.id: 2}
+    again = logged_in.post(f"/seances/{seance.id}/besoins/{source.id}/separer")
+    assert again.status_code == 422
+    assert "Ce besoin n'est pas regroupé avec un autre." in text(again)
+    assert kinds(db, seance)[-2:] == ["need.merged", "need.unmerged"]
 
 
 def test_proxy_opens_the_phone_page_for_the_collectivite(logged_in, db, seance):
@@ -277,6 +311,7 @@ ROUTES = [
     ("post", "/besoins/NEED/masquer", None),
     ("post", "/besoins/NEED/afficher", None),
     ("post", "/regrouper", {"target_id": "NEED", "source_id": "OTHER"}),
+    ("post", "/besoins/NEED/separer", None),
     ("post", "/procuration", {"collectivite_id": "MEMBER"}),
 ]
 

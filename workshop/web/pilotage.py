@@ -7,6 +7,7 @@ broadcasts.
 
 from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from workshop.db import get_session
 from workshop.domain import phases
@@ -183,7 +184,51 @@ def merge(seance_id: int):
     data, errors = parse(MergeInput, request.form)
     result = board.merge(get_session(), seance, data.target_id, data.source_id, _me()) if data \
         else Refusal("saisie_invalide", "Choisissez les deux besoins à regrouper.")
-    return _board(seance, result, _("Besoins regroupés : agents et gommettes additionnés."))
+    return _board(seance, result, merged_notice(result))
+
+
+def merged_notice(result) -> str:
+    """What the facilitator is told after a merge: the overlaps where the larger figure was
+    kept (DOMAIN.md, "Regroupement"), and the dots given back above the cap."""
+    if isinstance(result, Refusal):
+        return ""
+    said = [_("Besoins regroupés : les agents des collectivités et les gommettes s'additionnent.")]
+    if result.overlaps:
+        said.append(ngettext(
+            "Déclaré sur les deux besoins pour la même année, le plus grand chiffre est gardé : "
+            "%(list)s.",
+            "Déclarés sur les deux besoins pour la même année, les plus grands chiffres sont "
+            "gardés : %(list)s.", len(result.overlaps),
+            list="; ".join(_("%(name)s %(year)s : %(a)s et %(b)s → %(kept)s",
+                             name=result.names.get(o.collectivite_id, o.collectivite_id),
+                             year=o.year, a=o.target, b=o.source, kept=o.kept)
+                           for o in result.overlaps)))
+    given = sum(result.returned.count(p) for p in result.returned.by_participant) \
+        if result.returned else 0
+    if given:
+        said.append(ngettext(
+            "%(num)d gommette au-delà du maximum par besoin est rendue à son participant.",
+            "%(num)d gommettes au-delà du maximum par besoin sont rendues à leurs participants.",
+            given))
+    return " ".join(said)
+
+
+@bp.post("/besoins/<int:need_id>/separer")
+@login_required
+def unmerge(seance_id: int, need_id: int):
+    """Undo the merge of need `need_id` into another (issue 14, item 3)."""
+    seance = _seance(seance_id)
+    result = board.unmerge(get_session(), seance, need_id, _me())
+    if isinstance(result, Refusal):
+        return _board(seance, result)
+    said = _("Regroupement défait : « %(source)s » est revenu au tableau, séparé de « %(target)s ».",
+             source=result.source.title, target=result.target.title)
+    if result.kept:
+        said += " " + ngettext(
+            "%(num)d chiffre modifié depuis le regroupement reste sur le besoin gardé.",
+            "%(num)d chiffres modifiés depuis le regroupement restent sur le besoin gardé.",
+            result.kept)
+    return _board(seance, result, said)
 
 
 @bp.post("/procuration")
