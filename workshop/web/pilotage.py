@@ -194,15 +194,15 @@ def merged_notice(result) -> str:
         return ""
     said = [_("Besoins regroupés : les agents des collectivités et les gommettes s'additionnent.")]
     if result.overlaps:
-        said.append(ngettext(
-            "Déclaré sur les deux besoins pour la même année, le plus grand chiffre est gardé : "
-            "%(list)s.",
-            "Déclarés sur les deux besoins pour la même année, les plus grands chiffres sont "
-            "gardés : %(list)s.", len(result.overlaps),
-            list="; ".join(_("%(name)s %(year)s : %(a)s et %(b)s → %(kept)s",
-                             name=result.names.get(o.collectivite_id, o.collectivite_id),
-                             year=o.year, a=o.target, b=o.source, kept=o.kept)
-                           for o in result.overlaps)))
+        cells = "; ".join(_("%(name)s %(year)s : %(a)s et %(b)s → %(kept)s",
+                            name=result.names.get(o.collectivite_id, o.collectivite_id),
+                            year=o.year, a=o.target, b=o.source, kept=o.kept)
+                          for o in result.overlaps)
+        said.append(ngettext("Déclaré sur les deux besoins pour la même année, le plus grand "
+                             "chiffre est gardé : %(list)s.",
+                             "Déclarés sur les deux besoins pour la même année, les plus "
+                             "grands chiffres sont gardés : %(list)s.",
+                             len(result.overlaps), list=cells))
     given = sum(result.returned.count(p) for p in result.returned.by_participant) \
         if result.returned else 0
     if given:
