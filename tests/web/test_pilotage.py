@@ -228,6 +228,42 @@ def test_merge_tells_the_overlaps_and_unmerge_undoes_it(logged_in, db, seance):
     assert kinds(db, seance)[-2:] == ["need.merged", "need.unmerged"]
 
 
+def test_merge_panel_suggests_duplicates_and_merges_the_ticked_needs(logged_in, db, seance):
+    """Issue 15: likely duplicates offered; ticked needs join the one kept, one merge each."""
+    keep = factories.need(db, seance, "Gestion des conflits")
+    twin = factories.need(db, seance, "Gérer les conflits")
+    third = factories.need(db, seance, "La gestion des conflits")
+    other_theme = factories.need(db, seance, "Gestion des conflits", theme_code="hs-sst")
+    hidden = factories.need(db, seance, "Conflits")
+    board.set_hidden(db, seance, hidden.id, True, seance.owner_id)
+    panel = text(logged_in.get(f"/seances/{seance.id}/regrouper"))
+    assert "Doublons probables" in panel
+    assert "« Gestion des conflits » et « La gestion des conflits »" in panel
+    assert "« Gestion des conflits » et « Gérer les conflits »" in panel
+    assert panel.count('name="need_ids"') == 4  # the board's needs, not the hidden one
+    assert f'"target_id": {other_theme.id}' not in panel  # another theme: not offered
+
+    path = f"/seances/{seance.id}/regrouper-coches"
+    assert logged_in.post(path, data={"target_id": keep.id, "need_ids": [keep.id]}).status_code \
+        == 422
+    refused = logged_in.post(path, data={"need_ids": [keep.id, twin.id]})
+    assert refused.status_code == 422 and "Choisissez le besoin à garder." in text(refused)
+    refused = logged_in.post(path, data={"target_id": keep.id,
+                                         "need_ids": [keep.id, twin.id, hidden.id]})
+    assert refused.status_code == 422
+    assert "Remettez d'abord ce besoin au tableau pour le regrouper." in text(refused)
+    assert factories.events(db, seance, "need.merged") == []
+
+    done = logged_in.post(path, data={"target_id": keep.id, "need_ids": [twin.id, third.id]})
+    assert done.status_code == 200 and "Besoins regroupés" in text(done)
+    db.expire_all()
+    assert [db.get(Need, n.id).merged_into_id for n in (twin, third, other_theme)] == \
+        [keep.id, keep.id, None]
+    assert len(factories.events(db, seance, "need.merged")) == 2
+    assert "Séparer « Gérer les conflits »" in text(done)
+    assert "Séparer « La gestion des conflits »" in text(done)
+
+
 def test_proxy_opens_the_phone_page_for_the_collectivite(logged_in, db, seance):
     bachy = factories.collectivite_id(db, seance, "Bachy")
     response = logged_in.post(f"/seances/{seance.id}/procuration", data={"collectivite_id": bachy})
@@ -312,6 +348,7 @@ ROUTES = [
     ("post", "/besoins/NEED/afficher", None),
     ("post", "/regrouper", {"target_id": "NEED", "source_id": "OTHER"}),
     ("post", "/besoins/NEED/separer", None),
+    ("post", "/regrouper-coches", {"target_id": "NEED", "need_ids": ["NEED", "OTHER"]}),
     ("post", "/procuration", {"collectivite_id": "MEMBER"}),
 ]
 
@@ -324,7 +361,8 @@ def test_another_facilitators_seance_is_not_found(logged_in, db, method, path, d
     values = {"THEME": factories.theme(db).id, "NEED": need.id, "OTHER": other.id,
               "MEMBER": factories.collectivite_id(db, theirs, "Orchies")}
     path = path.replace("NEED", str(need.id))
-    data = {k: values.get(v, v) for k, v in (data or {}).items()}
+    data = {k: [values.get(x, x) for x in v] if isinstance(v, list) else values.get(v, v)
+            for k, v in (data or {}).items()}
     before = kinds(db, theirs)
     response = getattr(logged_in, method)(f"/seances/{theirs.id}{path}", data=data)
     assert response.status_code == 404

@@ -18,6 +18,7 @@ HORIZON_YEARS_MAX = 10  # years in a plan's horizon
 CAPACITY_MAX = 2000  # training days a year
 
 DOTS_MAX = 50  # a dot budget, a cap per need, a vote's dots
+MERGE_PICK_MAX = 30  # needs ticked for one merge
 TIMER_MINUTES_MAX = 240
 
 # Request bodies, in bytes: a plan file, a séance export (JSON), and any other form.

@@ -39,6 +39,7 @@ from workshop.services.board.writes import (
     declare,
     edit,
     merge,
+    merge_many,
     open_need,
     set_hidden,
     unmerge,
@@ -48,6 +49,6 @@ __all__ = [
     "BAD_CATEGORY", "DETAILS_MAX", "TITLE_MAX", "Ballot", "Board", "MergeResult", "Mine", "NeedView",
     "People",
     "Refusal", "VoteResult", "add_need", "cast_many", "concerned", "declare", "declaring", "demand_of",
-    "edit", "horizon", "merge", "mine", "mine_many", "open_need", "ours", "ours_for", "ours_of",
+    "edit", "horizon", "merge", "merge_many", "mine", "mine_many", "open_need", "ours", "ours_for", "ours_of",
     "set_hidden", "snapshot", "spent", "theme_rule", "themes", "UnmergeResult", "unmerge", "vote",
 ]

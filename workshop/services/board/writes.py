@@ -197,6 +197,41 @@ def _set_demand(db: Session, rows: dict[Cell, Demand], need_id: int,
             rows[(cid, year)] = row
 
 
+def _merge_refusal(seance: Seance, target: Need | None, source: Need | None) -> Refusal | None:
+    if target is None or source is None:
+        return rules.UNKNOWN_NEED
+    refusal = rules.mergeable(target.id, source.id, target.merged_into_id is not None,
+                              source.merged_into_id is not None,
+                              target.seance_id == source.seance_id == seance.id)
+    if refusal:
+        return refusal
+    if target.hidden or source.hidden:
+        return Refusal("besoin_masque", "Remettez d'abord ce besoin au tableau pour le regrouper.")
+    return None
+
+
+def merge_many(db: Session, seance: Seance, target_id: int, need_ids: list[int],
+               facilitator_id: int) -> list["MergeResult"] | Refusal:
+    """Merge the ticked needs (`need_ids`, the one kept among them or not) into `target_id`:
+    one `merge` each, in id order, each with its event (each can be undone alone). Every
+    pair is checked first: a refusal merges none."""
+    sources = sorted(set(need_ids) - {target_id})
+    if not sources:
+        return rules.mergeable(target_id, target_id, False, False, True)
+    target = db.get(Need, target_id)
+    for source_id in sources:
+        refusal = _merge_refusal(seance, target, db.get(Need, source_id))
+        if refusal:
+            return refusal
+    results = []
+    for source_id in sources:
+        result = merge(db, seance, target_id, source_id, facilitator_id)
+        if isinstance(result, Refusal):  # a concurrent change since the check
+            return results or result
+        results.append(result)
+    return results
+
+
 def merge(db: Session, seance: Seance, target_id: int, source_id: int,
           facilitator_id: int) -> MergeResult | Refusal:
     """Merge a duplicate (`source_id`) into the need kept (`target_id`), by DOMAIN.md's rule.
@@ -212,15 +247,9 @@ def merge(db: Session, seance: Seance, target_id: int, source_id: int,
     Refusals: `besoin_inconnu`, `fusion_identique`, `deja_regroupe`, `besoin_masque`.
     """
     target, source = db.get(Need, target_id), db.get(Need, source_id)
-    if target is None or source is None:
-        return rules.UNKNOWN_NEED
-    refusal = rules.mergeable(target.id, source.id, target.merged_into_id is not None,
-                              source.merged_into_id is not None,
-                              target.seance_id == source.seance_id == seance.id)
+    refusal = _merge_refusal(seance, target, source)
     if refusal:
         return refusal
-    if target.hidden or source.hidden:
-        return Refusal("besoin_masque", "Remettez d'abord ce besoin au tableau pour le regrouper.")
     actor = events.facilitator_actor(facilitator_id)
     fitting.lock(db, _voters(db, target.id, source.id))
     target_votes, source_votes = _votes(db, target.id), _votes(db, source.id)
