@@ -56,6 +56,7 @@ def test_the_issue_case_hide_vote_show_then_merge_and_unmerge(room):
     assert "Paie" in card
     restored = phone.wait_for(f'id="need-{b}-mine" class="mine" data-count="2"')
     assert phone.html.index(restored) >= before
+    assert left_of(restored) == 0  # the duplicate's 2 dots count again: the budget says so
     screen.wait_for("Paie")
     state = room.state()
     assert {n["id"]: n["dots"] for n in state["needs"]} == {a: 0, b: 2, c: 3}

@@ -270,10 +270,11 @@ class Broadcaster:
         `result`: the service's `UnmergeResult` (its board taken after the commit)."""
         board = result.board if result is not None else None
         self.need_added(seance_id, source_id, board)
-        self.personal(seance_id, source_id, board)
+        self.personal(seance_id, source_id, board, with_budget=True)
         self.personal(seance_id, target_id, board,
                       also=result.participants if result is not None else (),
-                      also_collectivites=result.collectivites if result is not None else ())
+                      also_collectivites=result.collectivites if result is not None else (),
+                      with_budget=True)
         self.counts(seance_id, source_id, target_id)
 
     def returned(self, seance_id: int, returned) -> None:
@@ -293,10 +294,11 @@ class Broadcaster:
         self.counts(seance_id, *returned.touched, dots_only=True)
 
     def personal(self, seance_id: int, need_id: int, board=None, also=(),
-                 also_collectivites=()) -> None:
+                 also_collectivites=(), with_budget: bool = False) -> None:
         """Each phone's own dots and its collectivité's agents on one need, to whom they
         concern: everyone's figures read at once, not phone by phone. `also`: participants
-        (`also_collectivites`: collectivités) told even if they have nothing left on it."""
+        (`also_collectivites`: collectivités) told even if they have nothing left on it;
+        `with_budget`: their dots left too (the un-merge gives the duplicate its dots back)."""
         with self._rendering(), session_scope() as db:
             seance = db.get(Seance, seance_id)
             view = _view(board or board_service.snapshot(db, seance), need_id)
@@ -310,8 +312,8 @@ class Broadcaster:
             sent: set[int] = set()
             for participant in concerned:
                 self._localised(partial(participant_room, participant.id), partial(
-                    render_template, "phone/_personal.html", view=view, seance=seance,
-                    mine=mines[participant.id], oob=True))
+                    _personal_html, view=view, seance=seance, mine=mines[participant.id],
+                    with_budget=with_budget))
                 sent.add(participant.collectivite_id)
             others = (board_service.declaring(db, need_id) | set(also_collectivites)) - sent
             if others:
@@ -385,6 +387,13 @@ class Broadcaster:
 
     def _emit(self, room: str, html: str) -> None:
         socketio.emit(EVENT, html, to=room)
+
+
+def _personal_html(view, seance, mine, with_budget: bool) -> str:
+    html = render_template("phone/_personal.html", view=view, seance=seance, mine=mine, oob=True)
+    if with_budget:
+        html += render_template("phone/_budget.html", seance=seance, mine=mine, oob=True)
+    return html
 
 
 def _view(board, need_id: int) -> board_service.NeedView:
