@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot
+from tests.browser.test_accessibility import audit
 from tests.browser.test_seance_live import PHONE, card, join
 
 pytestmark = pytest.mark.browser
@@ -43,6 +44,7 @@ def test_merge_a_suggested_duplicate_then_undo_it(browser, live_server):
     expect(suggestions).to_contain_text("titres proches à 68 %")
     fac.locator("#panel").scroll_into_view_if_needed()
     screenshot(fac, "merge-panel")
+    assert audit(fac) == []  # the panel, the merged card and the phone's notice pass axe
     suggestions.get_by_role("button", name="Garder « Gestion des conflits »").click()
     expect(fac.locator("#fac-notice")).to_contain_text(
         "2 gommettes au-delà du maximum par besoin sont rendues à leurs participants.")
@@ -60,6 +62,7 @@ def test_merge_a_suggested_duplicate_then_undo_it(browser, live_server):
                                              "conflits »")
     expect(unmerge).to_be_visible()
     screenshot(fac, "merge-merged-card")
+    assert audit(fac) == [] and audit(phone) == []
     unmerge.click()
     expect(fac.locator("#fac-notice")).to_contain_text(
         "Regroupement défait : « Gérer les conflits » est revenu au tableau, séparé de "
