@@ -258,3 +258,83 @@ def test_nested_merges_are_undone_last_first(db, seance, facilitator):
     factories.ok(board.unmerge(db, seance, b.id, facilitator.id))
     factories.ok(board.unmerge(db, seance, c.id, facilitator.id))
     assert sorted(v.need.id for v in board.snapshot(db, seance).needs) == [a.id, b.id, c.id]
+
+
+# --- on PostgreSQL: the same rules, and a vote in flight is waited for ----------------
+
+
+@pytest.fixture
+def pg(postgres_url):
+    from sqlmodel import Session
+
+    from workshop import migrate
+    from workshop.db import make_engine
+    from workshop.services import reference
+
+    engine = make_engine(postgres_url)
+    migrate.upgrade(engine)
+    with Session(engine, expire_on_commit=False) as db:
+        reference.load_territories(db)
+        reference.load_themes(db)
+        owner = factories.facilitator(db)
+        seance_ = factories.seance(db, owner, factories.perimetre(db, owner))
+        factories.phase(db, seance_, "recueil")
+    yield engine, seance_
+    engine.dispose()
+
+
+def test_showing_a_need_waits_for_a_vote_in_flight_on_postgresql(pg):
+    """The issue's case with the last vote still uncommitted when the need is shown: the
+    show waits for the participant's row, then sees the vote and gives A's dots back."""
+    import threading
+
+    from sqlalchemy import text
+    from sqlmodel import Session
+
+    engine, seance_ = pg
+    with Session(engine, expire_on_commit=False) as db:
+        p = factories.participant(db, seance_, "Orchies")
+        a, b, c = (factories.need(db, seance_, t) for t in ("A", "B", "C"))
+        factories.phase(db, seance_, "vote")
+        board.vote(db, seance_, p, a.id, 3)
+        board.vote(db, seance_, p, b.id, 2)
+        board.set_hidden(db, seance_, a.id, True, seance_.owner_id)
+    in_flight = engine.connect()  # the group commit storing P's 3 dots on C, not committed yet
+    transaction = in_flight.begin()
+    in_flight.execute(text("SELECT id FROM participant WHERE id = :p FOR UPDATE"), {"p": p.id})
+    in_flight.execute(text("INSERT INTO vote (seance_id, participant_id, need_id, dots, updated_at) "
+                           "VALUES (:s, :p, :n, 3, now())"), {"s": seance_.id, "p": p.id, "n": c.id})
+    results = []
+    with Session(engine, expire_on_commit=False) as db:
+        shows = threading.Thread(target=lambda: results.append(board.set_hidden(
+            db, db.get(type(seance_), seance_.id), a.id, False, seance_.owner_id)))
+        shows.start()
+        shows.join(0.5)
+        assert shows.is_alive()  # waits on P's row
+        transaction.commit()
+        in_flight.close()
+        shows.join(10)
+    assert not isinstance(results[0], board.Refusal)
+    with Session(engine) as db:
+        assert stored(db, p) == {b.id: 2, c.id: 3}
+        assert counted(db, db.get(type(seance_), seance_.id), p) == 5
+
+
+def test_merge_and_unmerge_on_postgresql(pg):
+    from sqlmodel import Session
+
+    engine, seance_ = pg
+    with Session(engine, expire_on_commit=False) as db:
+        p = factories.participant(db, seance_, "Orchies")
+        target, source = factories.need(db, seance_, "Paie"), factories.need(db, seance_, "Paye")
+        board.declare(db, seance_, p, target.id, 2027, 5)
+        board.declare(db, seance_, p, source.id, 2027, 5)
+        factories.phase(db, seance_, "vote")
+        board.vote(db, seance_, p, target.id, 3)
+        board.vote(db, seance_, p, source.id, 2)
+        merged = factories.ok(board.merge(db, seance_, target.id, source.id, seance_.owner_id))
+        assert len(merged.overlaps) == 1 and stored(db, p) == {target.id: 3}
+        assert figures(db, target) == {(p.collectivite_id, 2027): 5}
+        factories.ok(board.unmerge(db, seance_, source.id, seance_.owner_id))
+        assert stored(db, p) == {target.id: 3, source.id: 2}
+        assert figures(db, source) == {(p.collectivite_id, 2027): 5}
