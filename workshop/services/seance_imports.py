@@ -27,6 +27,7 @@ from workshop.models import (
     utcnow,
 )
 from workshop.services import events
+from workshop.services.board import fitting
 
 
 def create(db: Session, data: dict, owner_id: int) -> Seance | Refusal:
@@ -103,6 +104,10 @@ def _create(db: Session, data: dict, owner_id: int, themes: dict) -> Seance:
     events.record(db, "seance.imported", events.facilitator_actor(owner_id), seance_id=seance.id,
                   perimetre_id=perimetre.id, needs=len(n_id), participants=len(p_id),
                   original_events=len(data.get("events", [])))
+    # A file's dots above the budget or the cap (an older export, a hand-edited file) go
+    # back, with their `vote.returned` rows: the room's invariants hold from the start.
+    fitting.refit(db, seance, events.facilitator_actor(owner_id),
+                  fitting.returned_for("settings", seance))
     db.commit()
     return seance
 
