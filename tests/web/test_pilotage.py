@@ -222,10 +222,16 @@ def test_merge_tells_the_overlaps_and_unmerge_undoes_it(logged_in, db, seance):
     db.expire_all()
     assert db.get(Need, source.id).merged_into_id is None
     assert board.mine(db, seance, orchies).allocation == {target.id: 3, source.id: 2}
+    # A merge whose need kept is hidden is undone from the list of merges.
+    board.merge(db, seance, target.id, source.id, seance.owner_id)
+    board.set_hidden(db, seance, target.id, True, seance.owner_id)
+    page = text(logged_in.get(f"/seances/{seance.id}/pilotage"))
+    assert f'/besoins/{source.id}/separer' in page
+    assert logged_in.post(f"/seances/{seance.id}/besoins/{source.id}/separer").status_code == 200
     again = logged_in.post(f"/seances/{seance.id}/besoins/{source.id}/separer")
     assert again.status_code == 422
     assert "Ce besoin n'est pas regroupé avec un autre." in text(again)
-    assert kinds(db, seance)[-2:] == ["need.merged", "need.unmerged"]
+    assert kinds(db, seance)[-2:] == ["need.hidden", "need.unmerged"]
 
 
 def test_merge_panel_suggests_duplicates_and_merges_the_ticked_needs(logged_in, db, seance):
