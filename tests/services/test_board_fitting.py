@@ -335,6 +335,9 @@ def test_merge_and_unmerge_on_postgresql(pg):
         merged = factories.ok(board.merge(db, seance_, target.id, source.id, seance_.owner_id))
         assert len(merged.overlaps) == 1 and stored(db, p) == {target.id: 3}
         assert figures(db, target) == {(p.collectivite_id, 2027): 5}
-        factories.ok(board.unmerge(db, seance_, source.id, seance_.owner_id))
-        assert stored(db, p) == {target.id: 3, source.id: 2}
+        board.vote(db, seance_, p, target.id, 1)  # a later choice on the merged need (JSON read)
+        result = factories.ok(board.unmerge(db, seance_, source.id, seance_.owner_id))
+        assert result.kept == 1
+        assert stored(db, p) == {target.id: 1, source.id: 2}
         assert figures(db, source) == {(p.collectivite_id, 2027): 5}
+        assert figures(db, target) == {(p.collectivite_id, 2027): 5}

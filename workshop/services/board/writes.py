@@ -6,6 +6,7 @@ the live layer what changed. Votes have their own module (`ballots`).
 
 from dataclasses import dataclass, field
 
+from sqlalchemy import and_, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -314,10 +315,11 @@ def _touched_since(db: Session, seance: Seance, after_event: int,
     changed after the merge event `after_event`: read from the event log."""
     people: set[int] = set()
     cells: set[Cell] = set()
+    on_target = Event.payload["need_id"].as_integer() == target_id  # JSON, both bases
     for event in db.exec(select(Event).where(
             Event.seance_id == seance.id, Event.id > after_event,
-            Event.kind.in_(("vote.set", "vote.returned", "demand.declared", "need.merged",
-                            "need.unmerged")))):
+            or_(and_(Event.kind.in_(("vote.set", "demand.declared")), on_target),
+                Event.kind.in_(("vote.returned", "need.merged", "need.unmerged"))))):
         p = event.payload
         if event.kind == "vote.set" and p.get("need_id") == target_id:
             people.add(int(event.actor.split(":", 1)[1]))
