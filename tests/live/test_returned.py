@@ -71,6 +71,7 @@ def test_a_lower_budget_is_told_on_the_phone(room):
     a, b = (phone.call("add_need", {"theme_id": theme, "title": t})["need_id"]
             for t in ("Accueil", "Paie"))
     room.phase("vote")
+    english = room.phone(token=phone.token, language="en")  # the same participant, in English
     phone.call("vote", {"need_id": a, "dots": 3})
     phone.call("vote", {"need_id": b, "dots": 2})
     assert room.facilitator.post(f"/seances/{seance}/reglages", dot_budget=4, max_dots_per_need=3,
@@ -80,4 +81,5 @@ def test_a_lower_budget_is_told_on_the_phone(room):
                           "au plus 3 par besoin.")
     assert left_of(told) == 0
     assert f'id="need-{b}-mine" class="mine" data-count="1"' in told
+    english.wait_for("1 dot is given back to you: the budget is now 4 dots, at most 3 per need.")
     assert sum(v["dots"] for v in room.state()["votes"]) == 4
