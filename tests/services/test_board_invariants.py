@@ -42,6 +42,7 @@ TOWNS = ("Orchies", "Cysoing", "Bachy")
 class BoardMachine(RuleBasedStateMachine):
     db = None  # the test's session, set by the test below
     owner = None
+    perimetre = None  # shared by the examples' séances (each example starts a new séance)
 
     needs = Bundle("needs")
 
@@ -55,8 +56,8 @@ class BoardMachine(RuleBasedStateMachine):
     def a_room(self, budget, cap):
         db = self.db
         cap = min(cap, budget)
-        self.seance = factories.seance(db, self.owner, factories.perimetre(db, self.owner),
-                                       dot_budget=budget, max_dots_per_need=cap)
+        self.seance = factories.seance(db, self.owner, self.perimetre, dot_budget=budget,
+                                       max_dots_per_need=cap)  # a new séance per example
         factories.phase(db, self.seance, "vote")
         self.people = [factories.participant(db, self.seance, town) for town in TOWNS] + \
             [factories.participant(db, self.seance, "Orchies"), factories.proxy(db, self.seance,
@@ -212,6 +213,7 @@ def replay(log) -> tuple[dict, dict]:
 @pytest.mark.timeout(400)
 def test_the_rooms_invariants_hold_whatever_anyone_does(db, facilitator):
     BoardMachine.db, BoardMachine.owner = db, facilitator
+    BoardMachine.perimetre = factories.perimetre(db, facilitator)
     run_state_machine_as_test(BoardMachine, settings=settings(
         max_examples=50, stateful_step_count=30, deadline=None, database=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]))
