@@ -30,6 +30,7 @@ from workshop.domain.limits import (  # the byte limits are re-exported for the 
     ID_MAX,
     JSON_DEPTH_MAX,
     MAX_AGENTS,
+    MERGE_PICK_MAX,
     PLAN_FILE_MAX,  # noqa: F401
     POOL_YEARS_MAX,
     SEANCE_FILE_MAX,  # noqa: F401
@@ -205,6 +206,18 @@ class MergeInput(Input):
     target_id: int = Field(ge=1, le=ID_MAX)
     source_id: int = Field(ge=1, le=ID_MAX)
     messages = {("source_id", "missing"): msg("Choisissez le besoin à regrouper.")}
+
+
+class MergeManyInput(Input):
+    """Needs ticked for a merge, and the one kept (issue 15, "Merging")."""
+
+    target_id: int = Field(ge=1, le=ID_MAX)
+    need_ids: list[Annotated[int, Field(ge=1, le=ID_MAX)]] = Field(min_length=2,
+                                                                   max_length=MERGE_PICK_MAX)
+    messages = {("target_id", "missing"): msg("Choisissez le besoin à garder."),
+                ("need_ids", "too_short"): msg("Cochez au moins deux besoins à regrouper."),
+                ("need_ids", "too_long"): msg("Cochez au plus %(max)s besoins à la fois.",
+                                              max=MERGE_PICK_MAX)}
 
 
 class TimerInput(Input):

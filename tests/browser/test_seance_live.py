@@ -104,9 +104,10 @@ def test_a_whole_seance(browser, live_server):
     # Regroupement: the facilitator merges the duplicate; agents add up (6 + 8 = 14 of 15).
     fac.get_by_role("button", name="Regroupement").click()
     fac.get_by_role("button", name="Choisir les besoins…").click()
-    fac.get_by_label("Garder").select_option(label="Gestion des conflits")
-    fac.get_by_label("Regrouper dedans").select_option(label="Gérer les conflits")
-    fac.get_by_role("button", name="Regrouper", exact=True).click()
+    fac.get_by_label("Gestion des conflits", exact=True).check()
+    fac.get_by_label("Gérer les conflits", exact=True).check()
+    fac.get_by_label("Garder « Gestion des conflits »", exact=True).check()
+    fac.get_by_role("button", name="Regrouper les besoins cochés").click()
     expect(fac.get_by_text("Besoins regroupés")).to_be_visible()
     expect(screen.get_by_role("heading", name="Gérer les conflits")).to_have_count(0)
     expect(chloe.get_by_role("heading", name="Gérer les conflits")).to_have_count(0)

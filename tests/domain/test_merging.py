@@ -73,3 +73,15 @@ def test_the_hide_show_sequence_of_the_issue():
     # A, coming back, gives way: P keeps B and C, and A's 3 dots go back to P.
     result = fit([(2, 2), (3, 3), (1, 3)], budget=5, cap=3)
     assert result.kept == {2: 2, 3: 3, 1: 0} and result.returned == {1: 3}
+
+
+def test_likely_duplicates_are_close_titles_of_one_theme_closest_first():
+    from workshop.domain.merging import Candidate, likely_duplicates
+
+    needs = [Candidate(1, 7, "Gestion des conflits"), Candidate(2, 7, "Gérer les conflits"),
+             Candidate(3, 7, "Excel débutant"), Candidate(4, 7, "Excel perfectionnement"),
+             Candidate(5, 8, "Gestion des conflits"), Candidate(6, 9, "CACES R489"),
+             Candidate(7, 9, "caces r489 - chariots")]
+    assert [(d.first, d.second) for d in likely_duplicates(needs)] == [(6, 7), (1, 2)]
+    assert likely_duplicates(needs, limit=1)[0].score == 100
+    assert likely_duplicates([]) == []

@@ -74,3 +74,28 @@ def test_broken_files_are_refused_and_change_nothing(db, seance, facilitator):
         assert getattr(result, "code", None) == code, name
         assert result.message, name
     assert len(db.exec(__import__("sqlmodel").select(Seance)).all()) == count
+
+
+def test_an_imported_file_above_the_budget_or_cap_gives_the_dots_back(db, seance, facilitator):
+    """A hand-edited (or older) file cannot bring a participant above the budget or the cap
+    (issue 14, item 1): the dots that do not fit go back, with their event rows."""
+    from sqlmodel import select
+
+    from workshop.models import Vote
+
+    exported = json_seance.dump(db, seance)
+    person = exported["participants"][0]["ref"]
+    mine = [v for v in exported["votes"] if v["participant"] == person]
+    others = [n["ref"] for n in exported["needs"] if n["ref"] not in {v["need"] for v in mine}
+              and not n["hidden"] and not n["merged_into"]]
+    exported["votes"] = [v for v in exported["votes"] if v["participant"] != person] + \
+        [{"participant": person, "need": ref, "dots": 4} for ref in others[:3]]  # 12 > 5, 4 > 3
+    imported = json_seance.load(db, exported, factories.facilitator(db).id)
+    assert isinstance(imported, Seance)
+    by_person: dict[int, list[int]] = {}
+    for vote in db.exec(select(Vote).where(Vote.seance_id == imported.id, Vote.dots > 0)):
+        by_person.setdefault(vote.participant_id, []).append(vote.dots)
+    assert all(sum(d) <= imported.dot_budget and max(d) <= imported.max_dots_per_need
+               for d in by_person.values())
+    [returned] = factories.events(db, imported, "vote.returned")
+    assert sum(returned.payload["returned"].values()) == 12 - 5

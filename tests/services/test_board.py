@@ -297,15 +297,16 @@ def test_no_vote_in_a_closed_seance(db, seance, orchies, voting):
     assert votes(db) == []
 
 
-def test_budget_cut_below_the_dots_cast_lets_people_take_dots_back(db, seance, orchies, voting):
+def test_a_budget_cut_gives_back_the_dots_that_no_longer_fit(db, seance, orchies, voting):
     a, b, _ = voting
     board.vote(db, seance, orchies, a.id, 3)
     board.vote(db, seance, orchies, b.id, 2)
     seances.update_settings(db, seance, SeanceSettings(dot_budget=3, max_dots_per_need=3,
                                                        weighting="participant"), seance.owner_id)
+    # B was placed last: its dots go back (issue 14, item 1; tests/services/test_board_fitting.py).
+    assert board.mine(db, seance, orchies).allocation == {a.id: 3}
     assert board.vote(db, seance, orchies, voting[2].id, 1).code == "budget_epuise"
-    assert board.vote(db, seance, orchies, a.id, 2).allocation == {a.id: 2, b.id: 2}
-    assert board.vote(db, seance, orchies, b.id, 0).left == 1
+    assert board.vote(db, seance, orchies, a.id, 2).allocation == {a.id: 2, b.id: 0}
     assert board.vote(db, seance, orchies, b.id, 2).code == "budget_epuise"
 
 
@@ -328,42 +329,44 @@ def test_merge_adds_up_votes_and_agents_on_the_target(db, seance, facilitator, o
     assert (result.target.id, result.source.id) == (target.id, source.id)
     assert result.participants == sorted([orchies.id, cysoing.id])
     assert result.collectivites == sorted([orchies.collectivite_id, cysoing.collectivite_id])
-    assert votes(db) == sorted([(orchies.id, target.id, 5), (orchies.id, source.id, 0),
+    # Orchies' 2 + 3 dots add up to the cap (3), the other 2 go back to their budget.
+    assert votes(db) == sorted([(orchies.id, target.id, 3), (orchies.id, source.id, 0),
                                 (cysoing.id, target.id, 1), (cysoing.id, source.id, 0)])
+    # Orchies declared 2027 on both: the larger figure (5), not 9; Cysoing's 7 adds up.
     assert demands(db) == sorted([
-        (target.id, orchies.collectivite_id, 2027, 9), (source.id, orchies.collectivite_id, 2027, 0),
+        (target.id, orchies.collectivite_id, 2027, 5), (source.id, orchies.collectivite_id, 2027, 0),
         (target.id, cysoing.collectivite_id, 2028, 7), (source.id, cysoing.collectivite_id, 2028, 0)])
+    assert [(o.collectivite_id, o.year, o.kept) for o in result.overlaps] == \
+        [(orchies.collectivite_id, 2027, 5)]
+    assert result.returned.by_participant == {orchies.id: {target.id: 2}}
     stored = db.get(Need, source.id)
     assert stored is not None and stored.merged_into_id == target.id
     assert len(all_events(db)) == before + 1
     [event] = factories.events(db, seance, "need.merged")
     assert event.actor == f"facilitator:{facilitator.id}"
-    assert event.payload["votes"] == {str(orchies.id): 3, str(cysoing.id): 1}
-    assert sorted(event.payload["demand"], key=lambda d: d["year"]) == [
-        {"collectivite_id": orchies.collectivite_id, "year": 2027, "agents": 4},
-        {"collectivite_id": cysoing.collectivite_id, "year": 2028, "agents": 7}]
+    assert event.payload["dots"]["source"] == {str(orchies.id): 3, str(cysoing.id): 1}
+    assert sorted(event.payload["demand"]["source"]) == sorted(
+        [[orchies.collectivite_id, 2027, 4], [cysoing.collectivite_id, 2028, 7]])
 
     snapshot = board.snapshot(db, seance)
     assert [v.need.id for v in snapshot.needs] == [target.id]
     assert [(s.id, t.id) for s, t in snapshot.merged] == [(source.id, target.id)]
     shown = snapshot.needs[0]
-    assert (shown.dots, shown.voters, shown.collectivites) == (6, 2, 2)
-    assert shown.by_year == {2027: 9, 2028: 7}
-    assert board.mine(db, seance, orchies).allocation == {target.id: 5}
+    assert (shown.dots, shown.voters, shown.collectivites) == (4, 2, 2)
+    assert shown.by_year == {2027: 5, 2028: 7}
+    assert board.mine(db, seance, orchies).allocation == {target.id: 3}
 
 
-def test_after_a_merge_dots_above_the_cap_may_be_kept_or_lowered(db, seance, facilitator,
-                                                                  orchies):
+def test_after_a_merge_the_cap_holds_on_the_merged_need(db, seance, facilitator, orchies):
     target, source = factories.need(db, seance, "Paie"), factories.need(db, seance, "Paye")
     factories.phase(db, seance, "vote")
     board.vote(db, seance, orchies, target.id, 2)
     board.vote(db, seance, orchies, source.id, 3)
     board.merge(db, seance, target.id, source.id, facilitator.id)
-    assert board.vote(db, seance, orchies, target.id, 5).dots == 5
+    assert board.vote(db, seance, orchies, target.id, 4).code == "gommettes_max_besoin"
     assert board.vote(db, seance, orchies, source.id, 1).code == "besoin_regroupe"
-    assert board.vote(db, seance, orchies, target.id, 4).dots == 4
-    assert board.vote(db, seance, orchies, target.id, 5).code == "gommettes_max_besoin"
-    assert votes(db) == [(orchies.id, target.id, 4), (orchies.id, source.id, 0)]
+    assert board.vote(db, seance, orchies, target.id, 2).dots == 2
+    assert votes(db) == [(orchies.id, target.id, 2), (orchies.id, source.id, 0)]
 
 
 def test_merge_refusals_write_nothing(db, seance, facilitator):

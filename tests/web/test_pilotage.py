@@ -180,7 +180,8 @@ def test_merge_two_needs(logged_in, db, seance):
     response = logged_in.post(f"/seances/{seance.id}/regrouper",
                               data={"target_id": target.id, "source_id": source.id})
     assert response.status_code == 200
-    assert "Besoins regroupés : agents et gommettes additionnés." in text(response)
+    assert "Besoins regroupés : les agents des collectivités et les gommettes s'additionnent." \
+        in text(response)
     assert "« Paye » → « Paie »" in text(response)
     db.expire_all()
     assert db.get(Need, source.id).merged_into_id == target.id
@@ -192,6 +193,81 @@ def test_merge_two_needs(logged_in, db, seance):
     assert missing.status_code == 422
     assert "Choisissez les deux besoins à regrouper." in text(missing)
     assert len(factories.events(db, seance, "need.merged")) == 1
+
+
+def test_merge_tells_the_overlaps_and_unmerge_undoes_it(logged_in, db, seance):
+    """Issue 14, items 2 and 3, through the facilitator's door."""
+    factories.phase(db, seance, "recueil")
+    orchies = factories.participant(db, seance, "Orchies")
+    target, source = factories.need(db, seance, "Paie"), factories.need(db, seance, "Paye")
+    board.declare(db, seance, orchies, target.id, 2027, 5)
+    board.declare(db, seance, orchies, source.id, 2027, 5)
+    factories.phase(db, seance, "vote")
+    board.vote(db, seance, orchies, target.id, 3)
+    board.vote(db, seance, orchies, source.id, 2)
+    merged = logged_in.post(f"/seances/{seance.id}/regrouper",
+                            data={"target_id": target.id, "source_id": source.id})
+    assert merged.status_code == 200
+    assert "le plus grand chiffre est gardé : Orchies 2027 : 5 et 5 → 5." in text(merged)
+    assert "2 gommettes au-delà du maximum par besoin sont rendues à leurs participants." \
+        in text(merged)
+    assert f'/besoins/{source.id}/separer' in text(merged)
+    assert "Séparer « Paye »" in text(merged)
+
+    undone = logged_in.post(f"/seances/{seance.id}/besoins/{source.id}/separer")
+    assert undone.status_code == 200
+    assert "Regroupement défait : « Paye » est revenu au tableau, séparé de « Paie »." \
+        in text(undone)
+    assert "/separer" not in text(undone)
+    db.expire_all()
+    assert db.get(Need, source.id).merged_into_id is None
+    assert board.mine(db, seance, orchies).allocation == {target.id: 3, source.id: 2}
+    # A merge whose need kept is hidden is undone from the list of merges.
+    board.merge(db, seance, target.id, source.id, seance.owner_id)
+    board.set_hidden(db, seance, target.id, True, seance.owner_id)
+    page = text(logged_in.get(f"/seances/{seance.id}/pilotage"))
+    assert f'/besoins/{source.id}/separer' in page
+    assert logged_in.post(f"/seances/{seance.id}/besoins/{source.id}/separer").status_code == 200
+    again = logged_in.post(f"/seances/{seance.id}/besoins/{source.id}/separer")
+    assert again.status_code == 422
+    assert "Ce besoin n'est pas regroupé avec un autre." in text(again)
+    assert kinds(db, seance)[-2:] == ["need.hidden", "need.unmerged"]
+
+
+def test_merge_panel_suggests_duplicates_and_merges_the_ticked_needs(logged_in, db, seance):
+    """Issue 15: likely duplicates offered; ticked needs join the one kept, one merge each."""
+    keep = factories.need(db, seance, "Gestion des conflits")
+    twin = factories.need(db, seance, "Gérer les conflits")
+    third = factories.need(db, seance, "La gestion des conflits")
+    other_theme = factories.need(db, seance, "Gestion des conflits", theme_code="hs-sst")
+    hidden = factories.need(db, seance, "Conflits")
+    board.set_hidden(db, seance, hidden.id, True, seance.owner_id)
+    panel = text(logged_in.get(f"/seances/{seance.id}/regrouper"))
+    assert "Doublons probables" in panel
+    assert "« Gestion des conflits » et « La gestion des conflits »" in panel
+    assert "« Gestion des conflits » et « Gérer les conflits »" in panel
+    assert panel.count('name="need_ids"') == 4  # the board's needs, not the hidden one
+    assert f'"target_id": {other_theme.id}' not in panel  # another theme: not offered
+
+    path = f"/seances/{seance.id}/regrouper-coches"
+    assert logged_in.post(path, data={"target_id": keep.id, "need_ids": [keep.id]}).status_code \
+        == 422
+    refused = logged_in.post(path, data={"need_ids": [keep.id, twin.id]})
+    assert refused.status_code == 422 and "Choisissez le besoin à garder." in text(refused)
+    refused = logged_in.post(path, data={"target_id": keep.id,
+                                         "need_ids": [keep.id, twin.id, hidden.id]})
+    assert refused.status_code == 422
+    assert "Remettez d'abord ce besoin au tableau pour le regrouper." in text(refused)
+    assert factories.events(db, seance, "need.merged") == []
+
+    done = logged_in.post(path, data={"target_id": keep.id, "need_ids": [twin.id, third.id]})
+    assert done.status_code == 200 and "Besoins regroupés" in text(done)
+    db.expire_all()
+    assert [db.get(Need, n.id).merged_into_id for n in (twin, third, other_theme)] == \
+        [keep.id, keep.id, None]
+    assert len(factories.events(db, seance, "need.merged")) == 2
+    assert "Séparer « Gérer les conflits »" in text(done)
+    assert "Séparer « La gestion des conflits »" in text(done)
 
 
 def test_proxy_opens_the_phone_page_for_the_collectivite(logged_in, db, seance):
@@ -277,6 +353,8 @@ ROUTES = [
     ("post", "/besoins/NEED/masquer", None),
     ("post", "/besoins/NEED/afficher", None),
     ("post", "/regrouper", {"target_id": "NEED", "source_id": "OTHER"}),
+    ("post", "/besoins/NEED/separer", None),
+    ("post", "/regrouper-coches", {"target_id": "NEED", "need_ids": ["NEED", "OTHER"]}),
     ("post", "/procuration", {"collectivite_id": "MEMBER"}),
 ]
 
@@ -289,7 +367,8 @@ def test_another_facilitators_seance_is_not_found(logged_in, db, method, path, d
     values = {"THEME": factories.theme(db).id, "NEED": need.id, "OTHER": other.id,
               "MEMBER": factories.collectivite_id(db, theirs, "Orchies")}
     path = path.replace("NEED", str(need.id))
-    data = {k: values.get(v, v) for k, v in (data or {}).items()}
+    data = {k: [values.get(x, x) for x in v] if isinstance(v, list) else values.get(v, v)
+            for k, v in (data or {}).items()}
     before = kinds(db, theirs)
     response = getattr(logged_in, method)(f"/seances/{theirs.id}{path}", data=data)
     assert response.status_code == 404

@@ -25,6 +25,7 @@ POOL_YEARS_MAX = 3
 POOLING_SEANCES_MAX = 20
 
 DOTS_MAX = 50  # a dot budget, a cap per need, a vote's dots
+MERGE_PICK_MAX = 30  # needs ticked for one merge
 TIMER_MINUTES_MAX = 240
 
 # Request bodies, in bytes: a plan file, a séance export (JSON), and any other form.

@@ -15,6 +15,10 @@ write what they return (with the event that lets a merge be undone).
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from rapidfuzz import fuzz
+
+from workshop.domain.text import normalise
+
 Cell = tuple[int, int]  # (collectivite_id, year)
 
 
@@ -113,3 +117,53 @@ def fit(allocations: Iterable[tuple[int, int]], budget: int, cap: int) -> Fit:
         if dots > keep:
             returned[need_id] = dots - keep
     return Fit(kept, returned)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A need as the duplicate finder reads it."""
+
+    id: int
+    theme_id: int
+    title: str
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    """Two needs of the same theme whose titles are close: likely the same need."""
+
+    first: int  # need ids, first < second
+    second: int
+    score: int  # 0-100, rapidfuzz's token-set ratio of the normalised titles
+
+
+DUPLICATE_SCORE = 65  # from this score up two titles of one theme are offered for merging
+DUPLICATES_SHOWN = 8  # at most this many pairs offered at once, the closest first
+
+
+def likely_duplicates(needs: Iterable[Candidate], min_score: int = DUPLICATE_SCORE,
+                      limit: int = DUPLICATES_SHOWN) -> list[Duplicate]:
+    """Pairs of needs of one theme with close titles (issue 15, "Merging"), closest first.
+
+    Titles are compared accents, case and punctuation aside, by word sets (so word
+    order and an extra word matter little): "Gestion des conflits" and "Gérer les
+    conflits" score 68, "Paie" and "Paye" 75, "CACES R489" and "CACES R489 chariots"
+    100; "Excel débutant" and "Excel perfectionnement" (two needs) 56, below.
+
+    >>> [(d.first, d.second) for d in likely_duplicates([Candidate(1, 7, "Gestion des conflits"),
+    ...     Candidate(2, 7, "La gestion des conflits"), Candidate(3, 8, "Gestion des conflits")])]
+    [(1, 2)]
+    """
+    by_theme: dict[int, list[tuple[int, str]]] = {}
+    for need in needs:
+        by_theme.setdefault(need.theme_id, []).append((need.id, normalise(need.title)))
+    found = []
+    for group in by_theme.values():
+        group.sort()
+        for i, (a, title_a) in enumerate(group):
+            for b, title_b in group[i + 1:]:
+                score = round(fuzz.token_set_ratio(title_a, title_b))
+                if score >= min_score:
+                    found.append(Duplicate(a, b, score))
+    found.sort(key=lambda d: (-d.score, d.first, d.second))
+    return found[:limit]

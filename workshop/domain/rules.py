@@ -116,9 +116,10 @@ def vote(
 ) -> Refusal | None:
     """Set one participant's dots on one need to `dots`, within the budget and the cap.
 
-    `allocation` is the participant's current dots per need. A need that holds
-    more than the cap after a merge may keep or lower its dots, never raise them;
-    likewise when the budget was cut below what is already spent.
+    `allocation` is the participant's current dots per need. Dots above the cap or
+    the budget cannot be stored any more (merges, shows and setting changes give back
+    what no longer fits: `domain.merging.fit`); were some found, they could be kept or
+    lowered, never raised.
     """
     current = allocation.get(need_id, 0)
     if dots < 0:

@@ -296,10 +296,10 @@ class Broadcaster:
 
     # --- at once ----------------------------------------------------------------
 
-    def need_added(self, seance_id: int, need_id: int) -> None:
+    def need_added(self, seance_id: int, need_id: int, board=None) -> None:
         with self._rendering(), session_scope() as db:
             seance = db.get(Seance, seance_id)
-            view = _view(board_service.snapshot(db, seance), need_id)
+            view = _view(board or board_service.snapshot(db, seance), need_id)
             self._localised(partial(phones_room, seance_id), partial(
                 render_template, "live/_need_card.html", view=view, seance=seance,
                 audience="phone", mine=None, oob="beforeend:#needs"))
@@ -325,21 +325,58 @@ class Broadcaster:
         self.personal(seance_id, target_id, board)
         self.counts(seance_id, target_id)
 
-    def personal(self, seance_id: int, need_id: int, board=None) -> None:
+    def unmerged(self, seance_id: int, source_id: int, target_id: int, result=None) -> None:
+        """A merge undone: the duplicate's card comes back for all, each concerned phone gets
+        its own figures on both (also those whose figures on the kept need went down to 0).
+        `result`: the service's `UnmergeResult` (its board taken after the commit)."""
+        board = result.board if result is not None else None
+        self.need_added(seance_id, source_id, board)
+        self.personal(seance_id, source_id, board, with_budget=True)
+        self.personal(seance_id, target_id, board,
+                      also=result.participants if result is not None else (),
+                      also_collectivites=result.collectivites if result is not None else (),
+                      with_budget=True)
+        self.counts(seance_id, source_id, target_id)
+
+    def returned(self, seance_id: int, returned) -> None:
+        """Dots given back (`services.board.fitting.Returned`): each of those participants'
+        phones says how many and why, with their budget and dots on the needs that changed."""
+        with self._rendering(), session_scope() as db:
+            seance = db.get(Seance, seance_id)
+            people = list(db.exec(select(Participant).where(
+                Participant.id.in_(sorted(returned.by_participant)))))
+            mines = board_service.mine_many(db, seance, people)
+            for participant in people:
+                given = returned.by_participant[participant.id]
+                self._localised(partial(participant_room, participant.id), partial(
+                    render_template, "phone/_returned.html", seance=seance, returned=returned,
+                    n=returned.count(participant.id), mine=mines[participant.id],
+                    needs=sorted(given), oob=True))
+        self.counts(seance_id, *returned.touched, dots_only=True)
+
+    def personal(self, seance_id: int, need_id: int, board=None, also=(),
+                 also_collectivites=(), with_budget: bool = False) -> None:
         """Each phone's own dots and its collectivité's agents on one need, to whom they
-        concern: everyone's figures read at once, not phone by phone."""
+        concern: everyone's figures read at once, not phone by phone. `also`: participants
+        (`also_collectivites`: collectivités) told even if they have nothing left on it;
+        `with_budget`: their dots left too (the un-merge gives the duplicate its dots back)."""
         with self._rendering(), session_scope() as db:
             seance = db.get(Seance, seance_id)
             view = _view(board or board_service.snapshot(db, seance), need_id)
             concerned = board_service.concerned(db, need_id)
+            known = {p.id for p in concerned}
+            missing = sorted(set(also) - known)
+            if missing:
+                concerned += list(db.exec(select(Participant).where(
+                    Participant.id.in_(missing))))
             mines = board_service.mine_many(db, seance, concerned)
             sent: set[int] = set()
             for participant in concerned:
                 self._localised(partial(participant_room, participant.id), partial(
-                    render_template, "phone/_personal.html", view=view, seance=seance,
-                    mine=mines[participant.id], oob=True))
+                    _personal_html, view=view, seance=seance, mine=mines[participant.id],
+                    with_budget=with_budget))
                 sent.add(participant.collectivite_id)
-            others = board_service.declaring(db, need_id) - sent
+            others = (board_service.declaring(db, need_id) | set(also_collectivites)) - sent
             if others:
                 ours = board_service.ours_of(db, need_id, others)
                 for collectivite_id in sorted(others):
@@ -411,6 +448,13 @@ class Broadcaster:
 
     def _emit(self, room: str, html: str) -> None:
         socketio.emit(EVENT, html, to=room)
+
+
+def _personal_html(view, seance, mine, with_budget: bool) -> str:
+    html = render_template("phone/_personal.html", view=view, seance=seance, mine=mine, oob=True)
+    if with_budget:
+        html += render_template("phone/_budget.html", seance=seance, mine=mine, oob=True)
+    return html
 
 
 def _view(board, need_id: int) -> board_service.NeedView:

@@ -36,6 +36,8 @@ ROUTES = {
     "need.hidden": lambda c: broadcaster.need_removed(c.seance_id, c.need_ids[0]),
     "need.shown": lambda c: broadcaster.need_restored(c.seance_id, c.need_ids[0]),
     "need.merged": lambda c: broadcaster.merged(c.seance_id, *c.need_ids, board=c.built),
+    "need.unmerged": lambda c: broadcaster.unmerged(c.seance_id, *c.need_ids, result=c.built),
+    "vote.returned": lambda c: broadcaster.returned(c.seance_id, c.built),
     "demand.declared": lambda c: broadcaster.ours(c.seance_id, c.collectivite_id, c.need_ids[0]),
     "vote.set": lambda c: broadcaster.counts(c.seance_id, *c.need_ids, dots_only=True),
     "seance.phase": _phase, "seance.settings": _phase, "seance.timer": _phase,

@@ -39,6 +39,7 @@ from workshop.models import (
     utcnow,
 )
 from workshop.services import events
+from workshop.services.board import fitting
 
 Progress = Callable[[int, Text], None]  # (percent, what is written); may raise to stop the import
 INCOHERENT = Refusal("import_incoherent", "Ce fichier contient des doublons incohérents "
@@ -184,6 +185,10 @@ def _create(db: Session, data: dict, owner_id: int, themes: dict, progress: Prog
     events.record(db, "seance.imported", events.facilitator_actor(owner_id), seance_id=seance_id,
                   perimetre_id=perimetre.id, needs=len(n_id), participants=len(p_id),
                   original_events=len(data.get("events", [])))
+    # A file's dots above the budget or the cap (an older export, a hand-edited file) go
+    # back, with their `vote.returned` rows: the room's invariants hold from the start.
+    fitting.refit(db, seance, events.facilitator_actor(owner_id),
+                  fitting.returned_for("settings", seance))
     db.commit()
     return seance
 

@@ -12,6 +12,7 @@ from workshop.domain.rules import Refusal
 from workshop.models import Facilitator, Participant, Perimetre, Seance, SeanceShare, utcnow
 from workshop.schemas import SeanceCreate, SeanceSettings
 from workshop.services import events, perimetres
+from workshop.services.board import fitting
 from workshop.services.changes import Change, publish
 
 
@@ -148,7 +149,11 @@ def set_phase(db: Session, seance: Seance, phase: str, actor_id: int) -> Seance 
 
 def update_settings(db: Session, seance: Seance, data: SeanceSettings,
                     actor_id: int) -> Seance | Refusal:
-    """Dot budget, cap per need, weighting, tallies shown; votes already cast stay as they are."""
+    """Dot budget, cap per need, weighting, tallies shown.
+
+    A lower budget or cap gives back the dots that no longer fit (`board.fitting`:
+    each participant's most recently placed dots first), told on their phones.
+    """
     refusal = rules.dot_settings(data.dot_budget, data.max_dots_per_need)
     if refusal:
         return refusal
@@ -156,11 +161,16 @@ def update_settings(db: Session, seance: Seance, data: SeanceSettings,
     for key, value in changes.items():
         setattr(seance, key, value)
     db.add(seance)
+    returned = None
     if changes:
         events.record(db, "seance.settings", events.facilitator_actor(actor_id),
                       seance_id=seance.id, **changes)
+        if {"dot_budget", "max_dots_per_need"} & set(changes):  # dots that no longer fit go back
+            returned = fitting.after_settings(db, seance, events.facilitator_actor(actor_id))
     db.commit()
     publish(Change("seance.settings", seance.id))
+    if returned is not None:
+        fitting.publish_returned(seance.id, returned)
     return seance
 
 

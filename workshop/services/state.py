@@ -3,7 +3,7 @@
 from sqlmodel import Session, select
 
 from workshop.domain.planning import Line, NeedStatus, Plan
-from workshop.models import Participant, Seance, Vote
+from workshop.models import Need, Participant, Seance, Vote
 from workshop.services import board
 from workshop.services import plan as plan_service
 
@@ -65,8 +65,10 @@ def plan_data(plan: Plan) -> dict:
 
 def seance_state(db: Session, seance: Seance) -> dict:
     snapshot = board.snapshot(db, seance)
-    votes = db.exec(select(Vote.participant_id, Vote.need_id, Vote.dots)
-                    .where(Vote.seance_id == seance.id, Vote.dots > 0)).all()
+    # The dots that count: on the needs of the board (a hidden need's stay stored, freed).
+    votes = db.exec(select(Vote.participant_id, Vote.need_id, Vote.dots).join(Need)
+                    .where(Vote.seance_id == seance.id, Vote.dots > 0, Need.hidden.is_(False),
+                           Need.merged_into_id.is_(None))).all()
     people = db.exec(select(Participant).where(Participant.seance_id == seance.id)).all()
 
     def need(view: board.NeedView) -> dict:

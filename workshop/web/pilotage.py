@@ -5,21 +5,26 @@ changed. The service tells the live layer (services/changes.py): no view here
 broadcasts.
 """
 
+from types import SimpleNamespace
+
 from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from workshop.db import get_session
-from workshop.domain import phases
+from workshop.domain import merging, phases
 from workshop.domain.phases import LABELS as PHASE_LABELS
 from workshop.domain.rules import Refusal
 from workshop.i18n import Labels, parse
 from workshop.schemas import (
     MemberRef,
     MergeInput,
+    MergeManyInput,
     NeedInput,
     PhaseInput,
     SeanceSettings,
     TimerInput,
+    form_data,
 )
 from workshop.services import board, participants, perimetres, seances
 from workshop.services import state as state_service
@@ -136,7 +141,10 @@ def add_need(seance_id: int):
 def merge_form(seance_id: int):
     seance = _seance(seance_id)
     needs = board.snapshot(get_session(), seance).needs
-    return render_template("pilotage/_panel.html", seance=seance, need=None, needs=needs)
+    duplicates = merging.likely_duplicates(
+        merging.Candidate(v.need.id, v.need.theme_id, v.need.title) for v in needs)
+    return render_template("pilotage/_panel.html", seance=seance, need=None, needs=needs,
+                           duplicates=duplicates, titles={v.need.id: v.need.title for v in needs})
 
 
 @bp.get("/besoins/<int:need_id>/modifier")
@@ -183,7 +191,69 @@ def merge(seance_id: int):
     data, errors = parse(MergeInput, request.form)
     result = board.merge(get_session(), seance, data.target_id, data.source_id, _me()) if data \
         else Refusal("saisie_invalide", "Choisissez les deux besoins à regrouper.")
-    return _board(seance, result, _("Besoins regroupés : agents et gommettes additionnés."))
+    return _board(seance, result, merged_notice(result))
+
+
+@bp.post("/regrouper-coches")
+@login_required
+def merge_many(seance_id: int):
+    """The needs ticked in the merge panel join the one chosen to keep (issue 15)."""
+    seance = _seance(seance_id)
+    data, errors = parse(MergeManyInput, form_data(request.form, lists=("need_ids",)))
+    result = board.merge_many(get_session(), seance, data.target_id, data.need_ids, _me()) \
+        if data else invalid(errors)
+    if isinstance(result, list):
+        return _board(seance, SimpleNamespace(board=result[-1].board), merged_notice(result))
+    return _board(seance, result)
+
+
+def merged_notice(results) -> str:
+    """What the facilitator is told after merges: the overlaps where the larger figure was
+    kept (DOMAIN.md, "Regroupement"), and the dots given back above the cap."""
+    if isinstance(results, Refusal):
+        return ""
+    results = results if isinstance(results, list) else [results]
+    said = [_("Besoins regroupés : les agents des collectivités et les gommettes s'additionnent.")]
+    result = SimpleNamespace(
+        overlaps=[o for r in results for o in r.overlaps],
+        names={k: v for r in results for k, v in r.names.items()},
+        given=sum(r.returned.count(p) for r in results if r.returned
+                  for p in r.returned.by_participant))
+    if result.overlaps:
+        cells = "; ".join(_("%(name)s %(year)s : %(a)s et %(b)s → %(kept)s",
+                            name=result.names.get(o.collectivite_id, o.collectivite_id),
+                            year=o.year, a=o.target, b=o.source, kept=o.kept)
+                          for o in result.overlaps)
+        said.append(ngettext("Déclaré sur les deux besoins pour la même année, le plus grand "
+                             "chiffre est gardé : %(list)s.",
+                             "Déclarés sur les deux besoins pour la même année, les plus "
+                             "grands chiffres sont gardés : %(list)s.",
+                             len(result.overlaps), list=cells))
+    given = result.given
+    if given:
+        said.append(ngettext(
+            "%(num)d gommette au-delà du maximum par besoin est rendue à son participant.",
+            "%(num)d gommettes au-delà du maximum par besoin sont rendues à leurs participants.",
+            given))
+    return " ".join(said)
+
+
+@bp.post("/besoins/<int:need_id>/separer")
+@login_required
+def unmerge(seance_id: int, need_id: int):
+    """Undo the merge of need `need_id` into another (issue 14, item 3)."""
+    seance = _seance(seance_id)
+    result = board.unmerge(get_session(), seance, need_id, _me())
+    if isinstance(result, Refusal):
+        return _board(seance, result)
+    said = _("Regroupement défait : « %(source)s » est revenu au tableau, séparé de « %(target)s ».",
+             source=result.source.title, target=result.target.title)
+    if result.kept:
+        said += " " + ngettext(
+            "%(num)d chiffre modifié depuis le regroupement reste sur le besoin gardé.",
+            "%(num)d chiffres modifiés depuis le regroupement restent sur le besoin gardé.",
+            result.kept)
+    return _board(seance, result, said)
 
 
 @bp.post("/procuration")

@@ -4,18 +4,29 @@ Each is one transaction with its event-log row, then `changes.publish` tells
 the live layer what changed. Votes have their own module (`ballots`).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from sqlalchemy import and_, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from workshop.domain import phases, rules
+from workshop.domain import merging, phases, rules
 from workshop.domain.limits import DETAILS_MAX, TITLE_MAX
 from workshop.domain.planning import CATEGORIES
 from workshop.domain.rules import Refusal
-from workshop.models import Demand, Need, Participant, Seance, Theme, Vote, utcnow
+from workshop.models import (
+    Collectivite,
+    Demand,
+    Event,
+    Need,
+    Participant,
+    Seance,
+    Theme,
+    Vote,
+    utcnow,
+)
 from workshop.services import events
-from workshop.services.board import checks, reads
+from workshop.services.board import checks, fitting, reads
 from workshop.services.changes import Change, publish
 
 BAD_CATEGORY = Refusal("categorie_invalide", "La catégorie des agents est A, B ou C.")
@@ -116,6 +127,9 @@ def declare(db: Session, seance: Seance, participant: Participant, need_id: int,
 
 
 
+Cell = tuple[int, int]  # (collectivite_id, year)
+
+
 @dataclass
 class MergeResult:
     target: Need
@@ -123,16 +137,68 @@ class MergeResult:
     participants: list[int]  # whose dots moved
     collectivites: list[int]  # whose agents moved
     board: reads.Board | None = None  # the board after the merge, for the caller and the live layer
+    # One collectivité declared the same year on both needs: the larger figure was kept
+    # (DOMAIN.md, "Regroupement"); the facilitator is told, with the collectivités' names.
+    overlaps: list[merging.Overlap] = field(default_factory=list)
+    names: dict[int, str] = field(default_factory=dict)  # collectivité id -> name
+    returned: fitting.Returned | None = None  # dots above the cap, back to their owners
 
 
-def merge(db: Session, seance: Seance, target_id: int, source_id: int,
-          facilitator_id: int) -> MergeResult | Refusal:
-    """Merge a duplicate into a need: its agents and dots add up on the target.
+def _votes(db: Session, need_id: int) -> dict[int, Vote]:
+    """Every vote row on a need, by participant, read afresh (the group commit writes
+    votes without the ORM)."""
+    return {v.participant_id: v for v in db.exec(
+        select(Vote).where(Vote.need_id == need_id).execution_options(populate_existing=True))}
 
-    The source stays in the database, marked merged; the moved figures are in
-    the event so that the merge can be audited.
-    """
-    target, source = db.get(Need, target_id), db.get(Need, source_id)
+
+def _demand(db: Session, need_id: int) -> dict[Cell, Demand]:
+    return {(d.collectivite_id, d.year): d for d in db.exec(
+        select(Demand).where(Demand.need_id == need_id)
+        .execution_options(populate_existing=True))}
+
+
+def _voters(db: Session, *need_ids: int) -> list[int]:
+    return sorted(set(db.exec(select(Vote.participant_id).where(Vote.need_id.in_(need_ids)))))
+
+
+def _cells(figures: dict[Cell, int]) -> list[list[int]]:
+    """Figures as JSON for an event: [[collectivite_id, year, agents], ...]."""
+    return [[c, y, n] for (c, y), n in sorted(figures.items())]
+
+
+def _uncells(rows) -> dict[Cell, int]:
+    return {(c, y): n for c, y, n in rows}
+
+
+def _ids(figures: dict[int, int]) -> dict[str, int]:
+    return {str(k): v for k, v in sorted(figures.items())}
+
+
+def _set_votes(db: Session, seance: Seance, rows: dict[int, Vote], need_id: int,
+               dots: dict[int, int]) -> None:
+    """Set participants' dots on one need (rows absent are created, others left alone)."""
+    for pid, n in dots.items():
+        row = rows.get(pid) or Vote(seance_id=seance.id, participant_id=pid, need_id=need_id,
+                                    dots=0)
+        if row.dots != n or row.id is None:
+            # `updated_at` stays: it says when the participant placed them (`fitting` order).
+            row.dots = n
+            db.add(row)
+            rows[pid] = row
+
+
+def _set_demand(db: Session, rows: dict[Cell, Demand], need_id: int,
+                agents: dict[Cell, int]) -> None:
+    for (cid, year), n in agents.items():
+        row = rows.get((cid, year)) or Demand(need_id=need_id, collectivite_id=cid, year=year,
+                                              agents=0)
+        if row.agents != n or row.id is None:
+            row.agents = n
+            db.add(row)
+            rows[(cid, year)] = row
+
+
+def _merge_refusal(seance: Seance, target: Need | None, source: Need | None) -> Refusal | None:
     if target is None or source is None:
         return rules.UNKNOWN_NEED
     refusal = rules.mergeable(target.id, source.id, target.merged_into_id is not None,
@@ -142,36 +208,212 @@ def merge(db: Session, seance: Seance, target_id: int, source_id: int,
         return refusal
     if target.hidden or source.hidden:
         return Refusal("besoin_masque", "Remettez d'abord ce besoin au tableau pour le regrouper.")
-    moved_votes: dict[int, int] = {}
-    target_votes = {v.participant_id: v for v in db.exec(select(Vote).where(Vote.need_id == target.id))}
-    for v in db.exec(select(Vote).where(Vote.need_id == source.id, Vote.dots > 0)):
-        into = target_votes.get(v.participant_id) or Vote(
-            seance_id=seance.id, participant_id=v.participant_id, need_id=target.id, dots=0)
-        into.dots += v.dots
-        moved_votes[v.participant_id] = v.dots
-        v.dots = 0
-        db.add_all([into, v])
-    moved_demand: list[dict] = []
-    target_demand = {(d.collectivite_id, d.year): d
-                     for d in db.exec(select(Demand).where(Demand.need_id == target.id))}
-    for d in db.exec(select(Demand).where(Demand.need_id == source.id, Demand.agents > 0)):
-        into = target_demand.get((d.collectivite_id, d.year)) or Demand(
-            need_id=target.id, collectivite_id=d.collectivite_id, year=d.year, agents=0)
-        into.agents += d.agents
-        moved_demand.append({"collectivite_id": d.collectivite_id, "year": d.year,
-                             "agents": d.agents})
-        d.agents = 0
-        db.add_all([into, d])
+    return None
+
+
+def merge_many(db: Session, seance: Seance, target_id: int, need_ids: list[int],
+               facilitator_id: int) -> list["MergeResult"] | Refusal:
+    """Merge the ticked needs (`need_ids`, the one kept among them or not) into `target_id`:
+    one `merge` each, in id order, each with its event (each can be undone alone). Every
+    pair is checked first: a refusal merges none."""
+    sources = sorted(set(need_ids) - {target_id})
+    if not sources:
+        return rules.mergeable(target_id, target_id, False, False, True)
+    target = db.get(Need, target_id)
+    for source_id in sources:
+        refusal = _merge_refusal(seance, target, db.get(Need, source_id))
+        if refusal:
+            return refusal
+    results = []
+    for source_id in sources:
+        result = merge(db, seance, target_id, source_id, facilitator_id)
+        if isinstance(result, Refusal):  # a concurrent change since the check
+            return results or result
+        results.append(result)
+    return results
+
+
+def merge(db: Session, seance: Seance, target_id: int, source_id: int,
+          facilitator_id: int) -> MergeResult | Refusal:
+    """Merge a duplicate (`source_id`) into the need kept (`target_id`), by DOMAIN.md's rule.
+
+    Agents: across collectivités they add up; for one collectivité and year the
+    kept need has the larger of the two figures (`merging.merge_demand`; the
+    overlaps are in the result, for the facilitator). Dots: a participant's dots
+    on both add up to the cap (`merging.merge_dots`); the rest goes back to
+    their budget (`MergeResult.returned`, told on their phones). The source stays
+    in the database, marked merged, its figures at 0; the `need.merged` event
+    holds what `unmerge` needs to restore both: each need's dots and figures
+    before, the merged ones, what was returned, the overlaps.
+    Refusals: `besoin_inconnu`, `fusion_identique`, `deja_regroupe`, `besoin_masque`.
+    """
+    target, source = db.get(Need, target_id), db.get(Need, source_id)
+    refusal = _merge_refusal(seance, target, source)
+    if refusal:
+        return refusal
+    actor = events.facilitator_actor(facilitator_id)
+    fitting.lock(db, _voters(db, target.id, source.id))
+    target_votes, source_votes = _votes(db, target.id), _votes(db, source.id)
+    dots_before = ({p: v.dots for p, v in target_votes.items() if v.dots > 0},
+                   {p: v.dots for p, v in source_votes.items() if v.dots > 0})
+    dots = merging.merge_dots(*dots_before, seance.max_dots_per_need)
+    target_demand, source_demand = _demand(db, target.id), _demand(db, source.id)
+    demand_before = ({c: d.agents for c, d in target_demand.items() if d.agents > 0},
+                     {c: d.agents for c, d in source_demand.items() if d.agents > 0})
+    demand = merging.merge_demand(*demand_before)
+
+    _set_votes(db, seance, target_votes, target.id, dots.dots)
+    _set_votes(db, seance, source_votes, source.id, dict.fromkeys(dots_before[1], 0))
+    _set_demand(db, target_demand, target.id, demand.agents)
+    _set_demand(db, source_demand, source.id, dict.fromkeys(demand_before[1], 0))
     source.merged_into_id = target.id
     db.add(source)
-    events.record(db, "need.merged", events.facilitator_actor(facilitator_id),
-                  seance_id=seance.id, target_id=target.id, source_id=source.id,
-                  votes={str(k): v for k, v in moved_votes.items()}, demand=moved_demand)
+    events.record(db, "need.merged", actor, seance_id=seance.id, target_id=target.id,
+                  source_id=source.id,
+                  dots={"target": _ids(dots_before[0]), "source": _ids(dots_before[1]),
+                        "merged": _ids(dots.dots), "returned": _ids(dots.returned)},
+                  demand={"target": _cells(demand_before[0]), "source": _cells(demand_before[1]),
+                          "merged": _cells(demand.agents)},
+                  overlaps=[[o.collectivite_id, o.year, o.target, o.source]
+                            for o in demand.overlaps])
+    returned = fitting.returned_for("merged", seance, (target, source))
+    for pid, n in dots.returned.items():
+        returned.by_participant[pid] = {target.id: n}
+    fitting.refit(db, seance, actor, returned, dots.dots)  # already within: a safeguard
     db.commit()
     after = reads.snapshot(db, seance)
     publish(Change("need.merged", seance.id, (source.id, target.id), built=after))
-    return MergeResult(target, source, sorted(moved_votes),
-                       sorted({d["collectivite_id"] for d in moved_demand}), after)
+    fitting.publish_returned(seance.id, returned)
+    overlapping = sorted({o.collectivite_id for o in demand.overlaps})
+    names = dict(db.exec(select(Collectivite.id, Collectivite.name)
+                         .where(Collectivite.id.in_(overlapping))).all()) if overlapping else {}
+    return MergeResult(target, source, sorted(dots_before[1]),
+                       sorted({c for c, _ in demand_before[1]}), after, demand.overlaps, names,
+                       returned)
+
+
+NOT_MERGED = Refusal("besoin_non_regroupe", "Ce besoin n'est pas regroupé avec un autre.")
+NO_TRACE = Refusal("regroupement_sans_trace",
+                   "Ce regroupement ne peut pas être défait : l'historique ne dit pas ce qu'il a "
+                   "déplacé (séance importée).")
+
+
+@dataclass
+class UnmergeResult:
+    target: Need
+    source: Need
+    participants: list[int]  # whose dots on either need changed
+    collectivites: list[int]  # whose agents on either need changed
+    board: reads.Board | None = None
+    returned: fitting.Returned | None = None
+    kept: int = 0  # figures and dots changed on the merged need since the merge, left there
+
+
+def _touched_since(db: Session, seance: Seance, after_event: int,
+                   target_id: int) -> tuple[set[int], set[Cell]]:
+    """Participants whose dots, and (collectivité, year) whose agents, on the need kept
+    changed after the merge event `after_event`: read from the event log."""
+    people: set[int] = set()
+    cells: set[Cell] = set()
+    on_target = Event.payload["need_id"].as_integer() == target_id  # JSON, both bases
+    for event in db.exec(select(Event).where(
+            Event.seance_id == seance.id, Event.id > after_event,
+            or_(and_(Event.kind.in_(("vote.set", "demand.declared")), on_target),
+                Event.kind.in_(("vote.returned", "need.merged", "need.unmerged"))))):
+        p = event.payload
+        if event.kind == "vote.set" and p.get("need_id") == target_id:
+            people.add(int(event.actor.split(":", 1)[1]))
+        elif event.kind == "vote.returned" and str(target_id) in p.get("returned", {}):
+            people.add(p["participant_id"])
+        elif event.kind == "demand.declared" and p.get("need_id") == target_id:
+            cells.add((p["collectivite_id"], p["year"]))
+        elif event.kind in ("need.merged", "need.unmerged") and p.get("target_id") == target_id:
+            people |= {int(k) for k in p["dots"]["merged" if event.kind == "need.merged"
+                                                  else "target"]}
+            cells |= set(_uncells(p["demand"]["merged" if event.kind == "need.merged"
+                                              else "target"]))
+    return people, cells
+
+
+def unmerge(db: Session, seance: Seance, source_id: int,
+            facilitator_id: int) -> UnmergeResult | Refusal:
+    """Undo the merge of `source_id`: both needs back with their own figures and dots.
+
+    From the `need.merged` event (nothing was deleted). The rule when people acted
+    on the merged need since (docs/architecture.md, "Un-merge"):
+    - the duplicate gets back its dots and agents from before the merge;
+    - on the need kept, a participant's dots, and a collectivité's agents for a
+      year, that nobody changed since the merge go back to their value before
+      it; those changed since (a vote, a declaration, a later merge into it,
+      dots returned) stay as they are now: the later choice wins;
+    - then every concerned participant's dots are fitted to the budget and cap
+      (`fitting.refit`), the duplicate giving way: what no longer fits goes
+      back to the participant, who is told.
+    A merge whose need kept was itself merged since is undone after that one.
+    Refusals: `besoin_inconnu`, `besoin_non_regroupe`, `regroupement_imbrique`,
+    `regroupement_sans_trace`.
+    """
+    source = db.get(Need, source_id)
+    if source is None or source.seance_id != seance.id:
+        return rules.UNKNOWN_NEED
+    if source.merged_into_id is None:
+        return NOT_MERGED
+    target = db.get(Need, source.merged_into_id)
+    if target.merged_into_id is not None:
+        return Refusal("regroupement_imbrique",
+                       "« %(target)s » a depuis été regroupé dans un autre besoin : "
+                       "séparez d'abord ce regroupement-là.", target=target.title)
+    merged = next((e for e in db.exec(select(Event).where(
+        Event.seance_id == seance.id, Event.kind == "need.merged").order_by(Event.id.desc()))
+        if e.payload.get("source_id") == source.id and e.payload.get("target_id") == target.id
+        and "dots" in e.payload), None)
+    if merged is None:
+        return NO_TRACE
+    p = merged.payload
+    actor = events.facilitator_actor(facilitator_id)
+    fitting.lock(db, _voters(db, target.id, source.id))
+    touched_people, touched_cells = _touched_since(db, seance, merged.id, target.id)
+    target_votes, source_votes = _votes(db, target.id), _votes(db, source.id)
+    target_demand, source_demand = _demand(db, target.id), _demand(db, source.id)
+    before_t = {int(k): v for k, v in p["dots"]["target"].items()}
+    dots_t = {pid: before_t.get(pid, 0) for pid in map(int, p["dots"]["merged"])
+              if pid not in touched_people}
+    dots_s = {int(k): v for k, v in p["dots"]["source"].items()}
+    agents_t0 = _uncells(p["demand"]["target"])
+    agents_t = {cell: agents_t0.get(cell, 0) for cell in _uncells(p["demand"]["merged"])
+                if cell not in touched_cells}
+    agents_s = _uncells(p["demand"]["source"])
+    was = ({pid: v.dots for pid, v in target_votes.items()},
+           {c: d.agents for c, d in target_demand.items()})
+
+    _set_votes(db, seance, target_votes, target.id, dots_t)
+    _set_votes(db, seance, source_votes, source.id, dots_s)
+    _set_demand(db, target_demand, target.id, agents_t)
+    _set_demand(db, source_demand, source.id, agents_s)
+    source.merged_into_id = None
+    db.add(source)
+    kept = (sum(1 for pid in map(int, p["dots"]["merged"]) if pid in touched_people)
+            + sum(1 for cell in _uncells(p["demand"]["merged"]) if cell in touched_cells))
+    events.record(db, "need.unmerged", actor, seance_id=seance.id, target_id=target.id,
+                  source_id=source.id, merge_event_id=merged.id,
+                  dots={"target": _ids({k: v.dots for k, v in target_votes.items()
+                                        if v.dots > 0}),
+                        "source": _ids(dots_s), "kept": sorted(touched_people)},
+                  demand={"target": _cells({c: d.agents for c, d in target_demand.items()
+                                            if d.agents > 0}),
+                          "source": _cells(agents_s), "kept": sorted(touched_cells)})
+    returned = fitting.refit(db, seance, actor, fitting.returned_for("unmerged", seance,
+                                                                      (source, target)),
+                             set(dots_s) | set(was[0]), last=(source.id,))
+    db.commit()
+    after = reads.snapshot(db, seance)
+    people = sorted({pid for pid, n in dots_t.items() if was[0].get(pid, 0) != n} | set(dots_s))
+    places = sorted({c for c, _ in agents_s} | {c for (c, y), n in agents_t.items()
+                                                if was[1].get((c, y), 0) != n})
+    result = UnmergeResult(target, source, people, places, after, returned, kept)
+    publish(Change("need.unmerged", seance.id, (source.id, target.id), built=result))
+    fitting.publish_returned(seance.id, returned)
+    return result
 
 
 def edit(db: Session, seance: Seance, need_id: int, title: str, theme_id: int, details: str,
@@ -198,15 +440,24 @@ def edit(db: Session, seance: Seance, need_id: int, title: str, theme_id: int, d
 
 def set_hidden(db: Session, seance: Seance, need_id: int, hidden: bool,
                facilitator_id: int) -> Need | Refusal:
+    """Take a need off the board (its dots stop counting: freed for the participants) or
+    put it back. Shown again, it gives way: each participant's dots are fitted to the
+    budget and cap with that need last (`fitting.refit`); what no longer fits goes back
+    to them, with `vote.returned` rows, and they are told."""
     need = db.get(Need, need_id)
     if need is None or need.seance_id != seance.id or need.merged_into_id is not None:
         return rules.UNKNOWN_NEED
+    actor = events.facilitator_actor(facilitator_id)
+    returned = fitting.returned_for("shown", seance, (need,))
+    voters = [] if hidden else _voters(db, need.id)
+    fitting.lock(db, voters)
     need.hidden = hidden
     db.add(need)
     kind = "need.hidden" if hidden else "need.shown"
-    events.record(db, kind, events.facilitator_actor(facilitator_id), seance_id=seance.id,
-                  need_id=need.id)
+    events.record(db, kind, actor, seance_id=seance.id, need_id=need.id)
+    if voters:
+        fitting.refit(db, seance, actor, returned, voters, last=(need.id,))
     db.commit()
     publish(Change(kind, seance.id, (need.id,)))
+    fitting.publish_returned(seance.id, returned)
     return need
-
