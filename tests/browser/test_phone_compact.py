@@ -6,12 +6,12 @@ import re
 
 import pytest
 from playwright.sync_api import expect
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from tests import factories
 from tests.browser.conftest import ARTIFACTS, screenshot
 from workshop.db import make_engine
-from workshop.models import Seance
+from workshop.models import Participant, Seance
 from workshop.schemas import SeanceSettings
 from workshop.services import board, seances
 
@@ -68,10 +68,6 @@ def to_phase(server, name: str, votes: dict | None = None) -> None:
 
 
 def people(server):
-    from sqlmodel import select
-
-    from workshop.models import Participant
-
     engine = make_engine(server.database_url)
     with Session(engine, expire_on_commit=False) as db:
         found = list(db.exec(select(Participant).where(Participant.seance_id == server.seance_id)))
@@ -117,10 +113,10 @@ def test_the_phone_in_every_phase_at_320_and_360_in_french_and_english(browser, 
                 if name == "vote":
                     assert visible(page, ".declare-box") == 0
                     assert visible(page, ".mine") == 28
-                    mine = page.locator("#need-%d-mine .mine-count" % data["ids"][0])
+                    mine = page.locator(f"#need-{data['ids'][0]}-mine .mine-count")
                     expect(mine).to_have_text("Vos gommettes : 2" if lang == "fr" else "Your dots: 2")
                 if name == "resultats":
-                    total = page.locator("#need-%d-info .votes" % data["ids"][0])
+                    total = page.locator(f"#need-{data['ids'][0]}-info .votes")
                     expect(total).to_have_text("Total : 5 gommettes" if lang == "fr" else "Total: 5 dots")
     for page in pages.values():
         page.context.close()

@@ -239,3 +239,12 @@ def test_an_integration_adds_a_need_by_theme_code_and_declares_a_category(room):
     [line] = [ln for ln in state["plan"]["lines"] if ln["need_id"] == added["need_id"]]
     assert line["key"] == f"{added['need_id']}:2027" and line["categories"] == ["C"]
     assert line["cost"] == 12 * 3 * 180  # the catalogue's estimate, per trainee and day
+
+
+def test_a_need_without_a_theme_is_refused_in_french(room):
+    """The phone's theme list starts on "Choisir un thème…" (value ""): issue 15."""
+    room.phase("recueil")
+    phone = room.phone()
+    ack = phone.call("add_need", {"theme_id": "", "title": "Sans thème"})
+    assert (ack["ok"], ack["message"]) == (False, "Choisissez un thème.")
+    assert room.state()["needs"] == []

@@ -222,3 +222,62 @@ def test_the_home_page_lets_a_participant_type_the_code(client, seance):
     action = re.search(r'<form method="post" action="([^"]+)" class="home-join">', page).group(1)
     response = client.post(action, data={"code": typed(seance.join_code)})
     assert response.status_code == 302 and response.location == f"/j/{seance.join_code}"
+
+
+# --- changing one's collectivité or role (issue 15) ----------------------------------
+
+
+def test_a_participant_corrects_collectivite_and_role(client, db, seance):
+    person = factories.participant(db, seance, "Orchies", role="elu")
+    client.set_cookie(f"p_{seance.id}", person.token)
+    page = text(client.get(f"/j/{seance.join_code}"))
+    assert f'href="/j/{seance.join_code}/moi"' in page
+    form = text(client.get(f"/j/{seance.join_code}/moi"))
+    assert "Vous parlez pour : Orchies (Maire ou élu·e)." in form
+    assert 'type="radio" name="collectivite_id"' in form and "checked" in form
+    cysoing = factories.collectivite_id(db, seance, "Cysoing")
+    response = client.post(f"/j/{seance.join_code}/moi",
+                           data={"collectivite_id": cysoing, "role": "secretaire"})
+    assert (response.status_code, response.location) == (302, f"/j/{seance.join_code}")
+    db.refresh(person)
+    assert (person.collectivite_id, person.role) == (cysoing, "secretaire")
+    assert cookie(client, seance).value == person.token  # the same participant, same dots
+    assert "Cysoing" in text(client.get(f"/j/{seance.join_code}"))
+
+
+@pytest.mark.parametrize(("form", "message"), [
+    ({"role": "elu"}, "Choisissez votre collectivité et votre fonction."),
+    ({"collectivite_id": "OUTSIDER", "role": "elu"},
+     "Choisissez une collectivité du périmètre de la séance."),
+    ({"collectivite_id": "CYSOING", "role": "pape"}, "Choisissez votre fonction dans la liste."),
+])
+def test_a_wrong_correction_is_refused_in_french_and_changes_nothing(client, db, seance, form,
+                                                                     message):
+    person = factories.participant(db, seance, "Orchies", role="elu")
+    client.set_cookie(f"p_{seance.id}", person.token)
+    replace = {"OUTSIDER": factories.outsider_id(db),
+               "CYSOING": factories.collectivite_id(db, seance, "Cysoing")}
+    form = {k: replace.get(v, v) for k, v in form.items()}
+    response = client.post(f"/j/{seance.join_code}/moi", data=form)
+    assert response.status_code == 422
+    assert message in text(response)
+    db.refresh(person)
+    assert (person.collectivite_id, person.role) == (
+        factories.collectivite_id(db, seance, "Orchies"), "elu")
+
+
+def test_without_a_cookie_the_correction_page_leads_to_the_join_form(client, seance):
+    response = client.get(f"/j/{seance.join_code}/moi")
+    assert (response.status_code, response.location) == (302, f"/j/{seance.join_code}")
+    response = client.post(f"/j/{seance.join_code}/moi", data={"role": "elu"})
+    assert (response.status_code, response.location) == (302, f"/j/{seance.join_code}")
+
+
+def test_the_phone_board_has_no_preselected_theme(client, db, seance):
+    person = factories.participant(db, seance, "Orchies")
+    client.set_cookie(f"p_{seance.id}", person.token)
+    page = text(client.get(f"/j/{seance.join_code}"))
+    start = page.index('<select id="theme_id"')
+    select_ = page[start:page.index("</select>", start)]
+    assert '<option value="" selected disabled>Choisir un thème…</option>' in select_
+    assert select_.count("selected") == 1
