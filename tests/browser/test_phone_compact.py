@@ -147,6 +147,13 @@ def test_declaring_several_years_the_filter_and_a_reconnection_that_keeps_what_i
     expect(target.locator(".ours-figures")).to_contain_text("2 agents en 2029")
     expect(target.locator("form.declare")).to_be_hidden()
     expect(page.get_by_role("status").filter(has_text="Effectif enregistré.")).to_be_visible()
+    page.screenshot(path=str(ARTIFACTS / "phone-message-360.png"))
+    # It covers no field: only the sticky header's band.
+    toast = page.locator("#live-message").bounding_box()
+    assert toast["y"] == 0 and toast["height"] <= 70, toast
+    for field in page.locator("input:visible, select:visible, textarea:visible").all():
+        box = field.bounding_box()
+        assert box["y"] >= toast["y"] + toast["height"] or box["y"] + box["height"] <= toast["y"]
     # The message fades by itself.
     expect(page.locator("#live-message")).to_be_empty(timeout=8000)
 
@@ -172,14 +179,18 @@ def test_declaring_several_years_the_filter_and_a_reconnection_that_keeps_what_i
     field = other.get_by_label("2028")
     field.scroll_into_view_if_needed()
     field.fill("17")
-    top = field.bounding_box()["y"]
     page.context.set_offline(True)
     expect(page.locator("#live-status")).to_contain_text("Connexion perdue")
+    other.get_by_role("button", name="Enregistrer").click()  # refused at once: not sent
+    expect(page.get_by_role("status").filter(has_text="Hors connexion")).to_be_visible()
+    page.screenshot(path=str(ARTIFACTS / "phone-offline-360.png"))
     other.get_by_label("2027").click()
     other.get_by_label("2027").fill("3")
     field.focus()
+    top = field.bounding_box()["y"]
     page.context.set_offline(False)
     expect(page.locator("#live-status")).to_be_empty(timeout=15000)
+    expect(page.locator("#live-message")).to_be_empty()  # "Hors connexion" is no longer true
     expect(page.locator("body")).to_have_attribute("data-connected", "yes")
     page.wait_for_timeout(300)  # the reconnection's whole board arrives right after
     expect(field).to_have_value("17")
