@@ -7,7 +7,7 @@ from sqlmodel import select
 from tests import factories
 from workshop.domain import codes
 from workshop.models import Participant
-from workshop.services import seances
+from workshop.services import participants, seances
 
 NOT_FOUND = "Cette page n'existe pas, ou elle ne vous est pas ouverte."
 
@@ -281,3 +281,16 @@ def test_the_phone_board_has_no_preselected_theme(client, db, seance):
     select_ = page[start:page.index("</select>", start)]
     assert '<option value="" selected disabled>Choisir un thème…</option>' in select_
     assert select_.count("selected") == 1
+
+
+def test_the_proxy_page_does_not_say_votre_collectivite_nor_offer_a_change(client, db, seance):
+    orchies = factories.collectivite_id(db, seance, "Orchies")
+    stand_in = participants.proxy(db, seance, orchies, seance.owner_id)
+    client.set_cookie(f"p_{seance.id}", stand_in.token)
+    page = text(client.get(f"/j/{seance.join_code}"))
+    assert '<body class="phone proxy"' in page
+    assert f"/j/{seance.join_code}/moi" not in page
+    person = factories.participant(db, seance, "Orchies")
+    client.set_cookie(f"p_{seance.id}", person.token)
+    page = text(client.get(f"/j/{seance.join_code}"))
+    assert '<body class="phone"' in page and f"/j/{seance.join_code}/moi" in page
