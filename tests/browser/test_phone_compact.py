@@ -108,6 +108,14 @@ def test_the_phone_in_every_phase_at_320_and_360_in_french_and_english(browser, 
                     box = add.bounding_box()
                     assert box and box["y"] + box["height"] <= 640
                     assert visible(page, ".declare-box") == 28
+                    # Opened on demand: one field per year of the horizon, within the width.
+                    page.locator(".declare-box > summary").nth(1).click()
+                    assert visible(page, "form.declare input[data-year]") == 3
+                    add.click()
+                    expect(page.locator("#theme_id")).to_be_visible()
+                    assert page.evaluate("document.documentElement.scrollWidth") <= width
+                    page.screenshot(path=str(ARTIFACTS / f"phone-recueil-{width}-{lang}-open.png"),
+                                    full_page=True, clip={"x": 0, "y": 0, "width": width, "height": 1400})
                 else:
                     expect(add).to_be_hidden()
                 if name == "vote":
