@@ -219,7 +219,7 @@ def test_the_phone_passes_axe_in_every_phase_with_its_disclosures_open(browser, 
         to_phase(live_server, name)
         for lang in ("fr", "en"):
             page.goto(f"{live_server.url}/langue/{lang}?next=/j/{live_server.join_code}")
-            expect(page.locator("body")).to_have_attribute("data-connected", "yes")
+            expect(page.locator("body")).to_have_attribute("data-connected", "yes", timeout=15000)
             if name == "recueil":
                 page.locator("#add-need > summary").click()
                 page.locator(".declare-box > summary").first.click()

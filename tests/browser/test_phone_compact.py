@@ -24,6 +24,7 @@ def phone(browser, server, token, width, height=640):
     context = browser.new_context(viewport={"width": width, "height": height}, is_mobile=True,
                                   has_touch=True, locale="fr-FR")
     context.add_cookies([{"name": f"p_{server.seance_id}", "value": token, "url": server.url}])
+    context.set_default_navigation_timeout(90_000)  # 2 cores shared by many test runs
     return context.new_page()
 
 
@@ -95,7 +96,7 @@ def test_the_phone_in_every_phase_at_320_and_360_in_french_and_english(browser, 
             for lang in ("fr", "en"):
                 page.goto(f"{live_server.url}/langue/{lang}?next=/j/{live_server.join_code}")
                 expect(page.locator("html")).to_have_attribute("lang", lang)
-                expect(page.locator("body")).to_have_attribute("data-connected", "yes")
+                expect(page.locator("body")).to_have_attribute("data-connected", "yes", timeout=15000)
                 assert page.evaluate("document.documentElement.scrollWidth") <= width
                 heights[name, width, lang] = page.evaluate("document.documentElement.scrollHeight")
                 screenshot(page, f"phone-{name}-{width}-{lang}")
@@ -143,7 +144,7 @@ def test_declaring_several_years_the_filter_and_a_reconnection_that_keeps_what_i
     to_phase(live_server, "recueil")
     page = phone(browser, live_server, data["token"], 360)
     page.goto(f"{live_server.url}/j/{live_server.join_code}")
-    expect(page.locator("body")).to_have_attribute("data-connected", "yes")
+    expect(page.locator("body")).to_have_attribute("data-connected", "yes", timeout=15000)
 
     # Several years at once, from a disclosure; the box closes once saved.
     target = card(page, "Besoin numéro 5")
@@ -199,7 +200,7 @@ def test_declaring_several_years_the_filter_and_a_reconnection_that_keeps_what_i
     page.context.set_offline(False)
     expect(page.locator("#live-status")).to_be_empty(timeout=15000)
     expect(page.locator("#live-message")).to_be_empty()  # "Hors connexion" is no longer true
-    expect(page.locator("body")).to_have_attribute("data-connected", "yes")
+    expect(page.locator("body")).to_have_attribute("data-connected", "yes", timeout=15000)
     page.wait_for_timeout(300)  # the reconnection's whole board arrives right after
     expect(field).to_have_value("17")
     expect(other.get_by_label("2027")).to_have_value("3")
