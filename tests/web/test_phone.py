@@ -294,3 +294,15 @@ def test_the_proxy_page_does_not_say_votre_collectivite_nor_offer_a_change(clien
     client.set_cookie(f"p_{seance.id}", person.token)
     page = text(client.get(f"/j/{seance.join_code}"))
     assert '<body class="phone"' in page and f"/j/{seance.join_code}/moi" in page
+
+
+def test_the_board_lists_the_needs_this_phone_added_for_mes_besoins(client, db, seance):
+    person = factories.participant(db, seance, "Orchies")
+    other = factories.participant(db, seance, "Cysoing")
+    seances.set_phase(db, seance, "recueil", seance.owner_id)
+    mine = factories.need(db, seance, "Le mien", by=person)
+    factories.need(db, seance, "Celui d'un autre", by=other)
+    client.set_cookie(f"p_{seance.id}", person.token)
+    page = text(client.get(f"/j/{seance.join_code}"))
+    assert f'data-added="[{mine.id}]"' in page
+    assert page.count('class="declare-box"') == 2 and "<details" in page
