@@ -176,6 +176,8 @@ class NeedInput(Input):
     title: Text
     details: Annotated[str, StringConstraints(strip_whitespace=True, max_length=DETAILS_MAX)] = ""
     messages = {("_", "missing"): msg("Choisissez un thème.")}
+    # The phone's theme list starts on a placeholder ("Choisir un thème…") whose value is "".
+    _no_theme = field_validator("theme_id", mode="before")(lambda v: None if v == "" else v)
 
     @model_validator(mode="after")
     def _one_theme(self):

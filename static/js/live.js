@@ -14,6 +14,7 @@
     if (!message) return;
     message.textContent = text;
     message.className = "live-message " + (kind || "info");
+    toastFades(kind);
   }
   function setOnline(online, text) {
     body.classList.toggle("offline", !online);
@@ -21,7 +22,10 @@
     if (status) status.textContent = online ? "" : text;
   }
   function swap(html) {
+    var kept = keepWhatIsTyped();
     htmx.swap(document.body, html, { swapStyle: "none" });
+    restoreWhatIsTyped(kept);
+    markMine();
     budgetSpent();
   }
   // "+" is disabled while the budget is spent (the server's count, less taps still on their way).
@@ -44,6 +48,7 @@
   socket.on("connect", function () {
     auth.fresh = false; // any later connect is a reconnection: the server resends the board
     setOnline(true);
+    clearOfflineNotice();
   });
   socket.on("disconnect", function () {
     setOnline(false, texts.offline || "Connexion perdue : reconnexion en cours…");
@@ -70,6 +75,7 @@
         say(ack.message, "error");
       } else {
         if (ack.html) swap(ack.html);
+        if (event === "add_need" && ack.need_id) rememberAdded(ack.need_id);
         if (element.tagName === "FORM" && element.hasAttribute("data-reset")) element.reset();
         say(element.getAttribute("data-done") || "", "success");
       }
@@ -116,6 +122,7 @@
     var form = e.target.closest("form[data-live]");
     if (!form) return;
     e.preventDefault();
+    if (form.hasAttribute("data-years")) { declareYears(form); return; }
     var payload = {};
     new FormData(form).forEach(function (value, key) { payload[key] = value; });
     send(form.getAttribute("data-live"), payload, form);
@@ -176,4 +183,127 @@
   tick();
   setInterval(tick, 1000);
   budgetSpent();
+
+  // --- The phone (issue 15): what is typed survives a swap, fading messages, declaring
+  // several years at once, "Mes besoins". Kept apart from the rest to ease merges.
+
+  // Before a swap (a colleague's figure, a reconnection's whole board): which disclosures are
+  // open, what is being typed (a value that differs from the one rendered), where the focus
+  // and caret are, and which card is at the top of the screen and where.
+  function keepWhatIsTyped() {
+    var kept = { open: [], values: [], focus: null, anchor: null };
+    document.querySelectorAll("details[id][open]").forEach(function (d) { kept.open.push(d.id); });
+    document.querySelectorAll("input[id], textarea[id]").forEach(function (field) {
+      if (field.type !== "hidden" && field.value !== field.defaultValue) kept.values.push([field.id, field.value]);
+    });
+    var active = document.activeElement;
+    if (active && active.id && active !== body) {
+      kept.focus = { id: active.id, start: null, end: null };
+      try { kept.focus.start = active.selectionStart; kept.focus.end = active.selectionEnd; } catch (err) { /* number inputs have no caret API */ }
+    }
+    var top = headerBottom(), cards = document.querySelectorAll(".need[id], #phase");
+    for (var i = 0; i < cards.length; i++) {
+      var rect = cards[i].getBoundingClientRect();
+      if (rect.bottom > top) { kept.anchor = { id: cards[i].id, top: rect.top }; break; }
+    }
+    return kept;
+  }
+  function restoreWhatIsTyped(kept) {
+    kept.open.forEach(function (id) { var d = document.getElementById(id); if (d) d.open = true; });
+    kept.values.forEach(function (pair) {
+      var field = document.getElementById(pair[0]);
+      if (field && field.value !== pair[1]) field.value = pair[1];
+    });
+    if (kept.focus) {
+      var field = document.getElementById(kept.focus.id);
+      if (field && field !== document.activeElement) {
+        field.focus({ preventScroll: true });
+        try { if (kept.focus.start !== null) field.setSelectionRange(kept.focus.start, kept.focus.end); } catch (err) { /* no caret */ }
+      }
+    }
+    if (kept.anchor) {
+      var anchor = document.getElementById(kept.anchor.id);
+      if (anchor) {
+        var moved = anchor.getBoundingClientRect().top - kept.anchor.top;
+        if (moved) window.scrollBy(0, moved);
+      }
+    }
+  }
+  function headerBottom() {
+    var header = document.querySelector(".phone-top");
+    return header ? header.getBoundingClientRect().bottom : 0;
+  }
+
+  // Messages fade (errors stay longer) and never sit on the field in use.
+  var toastTimer = null;
+  function toastFades(kind) {
+    clearTimeout(toastTimer);
+    message.classList.remove("fading", "below");
+    if (!message.textContent) return;
+    var active = document.activeElement, mine = message.getBoundingClientRect();
+    if (active && active !== body && /^(INPUT|TEXTAREA|SELECT)$/.test(active.tagName)) {
+      var field = active.getBoundingClientRect();
+      if (field.top < mine.bottom && field.bottom > mine.top) message.classList.add("below");
+    }
+    toastTimer = setTimeout(function () {
+      message.classList.add("fading");
+      toastTimer = setTimeout(function () {
+        message.textContent = "";
+        message.classList.remove("fading", "below");
+      }, 600);
+    }, kind === "error" ? 7000 : 3500);
+  }
+  // Back online: a message about being offline (or unanswered) is no longer true.
+  function clearOfflineNotice() {
+    if (message && message.classList.contains("error")) {
+      clearTimeout(toastTimer);
+      message.textContent = "";
+      message.className = "live-message";
+    }
+  }
+
+  // One field per year of the horizon: each figure changed is sent as its own declaration
+  // (the server keeps one figure per collectivité, need and year); the box closes when all
+  // were accepted. An empty field or an unchanged one is not sent.
+  function declareYears(form) {
+    var needId = form.querySelector("[name=need_id]").value;
+    var changed = Array.prototype.filter.call(form.querySelectorAll("input[data-year]"), function (field) {
+      return field.value !== "" && field.value !== field.defaultValue;
+    });
+    if (!changed.length) { say(form.getAttribute("data-nothing") || "", "info"); return; }
+    var left = changed.length, allOk = true;
+    changed.forEach(function (field) {
+      send("declare", { need_id: needId, year: field.getAttribute("data-year"), agents: field.value }, form, function (ok) {
+        if (ok) field.defaultValue = field.value; else allOk = false;
+        if (--left > 0 || !allOk) return;
+        var box = document.getElementById("need-" + needId + "-declare");
+        if (box) box.open = false;
+      });
+    });
+  }
+
+  // "Mes besoins": the needs this participant added (listed by the page, then each accepted
+  // addition) or on which their collectivité declared agents.
+  var added = {};
+  function rememberAdded(id) { added[id] = true; markMine(); }
+  function markMine() {
+    var filter = document.querySelector(".need-filter");
+    if (!filter) return;
+    JSON.parse(filter.getAttribute("data-added") || "[]").forEach(function (id) { added[id] = true; });
+    document.querySelectorAll(".need-phone[id]").forEach(function (card) {
+      var id = card.id.replace("need-", "");
+      card.classList.toggle("is-mine", !!added[id] || !!card.querySelector('.ours[data-declared="yes"]'));
+    });
+    var only = body.classList.contains("only-mine");
+    document.querySelectorAll(".filter-button").forEach(function (button) {
+      button.setAttribute("aria-pressed", String((button.getAttribute("data-filter") === "mine") === only));
+    });
+  }
+  document.addEventListener("click", function (e) {
+    var button = e.target.closest(".filter-button");
+    if (!button) return;
+    body.classList.toggle("only-mine", button.getAttribute("data-filter") === "mine");
+    markMine();
+  });
+  markMine();
 })();

@@ -205,3 +205,29 @@ def test_the_audit_catches_a_violation(browser, live_server):
     ids = {line.split(" ")[0] for line in audit(page)}
     assert {"image-alt", "color-contrast"} <= ids
     page.close()
+
+
+def test_the_phone_passes_axe_in_every_phase_with_its_disclosures_open(browser, live_server):
+    """Issue 15: every phase at 360 px, French and English, the add form and a declaring box
+    open in the collection phase, "Mes besoins" on, and the page to change one's collectivité."""
+    from tests.browser.test_phone_compact import PHASES, phone, seed, to_phase
+
+    data = seed(live_server, needs=6)
+    page = phone(browser, live_server, data["token"], 360)
+    failures = {}
+    for name in PHASES:
+        to_phase(live_server, name)
+        for lang in ("fr", "en"):
+            page.goto(f"{live_server.url}/langue/{lang}?next=/j/{live_server.join_code}")
+            expect(page.locator("body")).to_have_attribute("data-connected", "yes", timeout=15000)
+            if name == "recueil":
+                page.locator("#add-need > summary").click()
+                page.locator(".declare-box > summary").first.click()
+                page.locator(".filter-button[data-filter='mine']").click()
+                expect(page.locator("form.declare").first).to_be_visible()
+            failures[f"{name}, {lang}"] = audit(page)
+    page.goto(f"{live_server.url}/j/{live_server.join_code}/moi")
+    failures["changer"] = audit(page)
+    page.context.close()
+    found = {name: v for name, v in failures.items() if v}
+    assert found == {}, "\n".join(f"{name}: {line}" for name, v in found.items() for line in v)

@@ -26,6 +26,9 @@ def test_merge_a_suggested_duplicate_then_undo_it(browser, live_server):
 
     fac.get_by_role("button", name="Recueil des besoins").click()
     for title in ("Gestion des conflits", "Gérer les conflits", "Bureautique : tableur"):
+        if not phone.get_by_label("Intitulé").is_visible():
+            phone.get_by_text("Ajouter un besoin").click()
+        phone.get_by_label("Thème").select_option(label="Accueil du public et situations difficiles")
         phone.get_by_label("Intitulé").fill(title)
         phone.locator("form[data-live='add_need'] button").click()
         expect(card(phone, title)).to_be_visible()
@@ -33,7 +36,7 @@ def test_merge_a_suggested_duplicate_then_undo_it(browser, live_server):
     for title, dots in (("Gestion des conflits", 3), ("Gérer les conflits", 2)):
         for _ in range(dots):
             card(phone, title).get_by_role("button", name="Ajouter une gommette").click()
-        expect(card(phone, title).locator(".mine-count")).to_have_text(f"{dots} gommettes")
+        expect(card(phone, title).locator(".mine-count")).to_have_text(f"Vos gommettes : {dots}")
     expect(phone.locator("#budget")).to_contain_text("Toutes vos gommettes sont posées (5)")
 
     # The merge panel offers the likely duplicate (same theme, close titles).
@@ -67,8 +70,8 @@ def test_merge_a_suggested_duplicate_then_undo_it(browser, live_server):
     expect(fac.locator("#fac-notice")).to_contain_text(
         "Regroupement défait : « Gérer les conflits » est revenu au tableau, séparé de "
         "« Gestion des conflits ».")
-    expect(card(phone, "Gérer les conflits").locator(".mine-count")).to_have_text("2 gommettes")
-    expect(card(phone, "Gestion des conflits").locator(".mine-count")).to_have_text("3 gommettes")
+    expect(card(phone, "Gérer les conflits").locator(".mine-count")).to_have_text("Vos gommettes : 2")
+    expect(card(phone, "Gestion des conflits").locator(".mine-count")).to_have_text("Vos gommettes : 3")
     expect(phone.locator("#budget")).to_contain_text("Toutes vos gommettes sont posées (5)")
     expect(fac.get_by_role("button", name="Séparer « Gérer les conflits » de « Gestion des "
                                            "conflits »")).to_have_count(0)

@@ -68,7 +68,7 @@ def test_voting_by_keyboard_alone(browser, live_server):
     outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
     assert outline != "none"  # the focus is visible
     page.keyboard.press("Enter")
-    expect(page.locator(".mine-count").first).to_have_text("1 gommette")
+    expect(page.locator(".mine-count").first).to_have_text("Vos gommettes : 1")
     expect(page.get_by_role("status").filter(has_text="Gommette posée.")).to_be_visible()
     assert add
     context.close()

@@ -23,9 +23,9 @@ def test_three_quick_taps_give_three_dots_and_two_quick_removals_take_two(browse
     minus = card.get_by_role("button", name="Retirer une gommette")
     # Three taps in one go: none can have been answered before the last is sent.
     plus.evaluate("b => { b.click(); b.click(); b.click(); }")
-    expect(card.locator(".mine-count")).to_have_text("3 gommettes")
+    expect(card.locator(".mine-count")).to_have_text("Vos gommettes : 3")
     minus.evaluate("b => { b.click(); b.click(); }")
-    expect(card.locator(".mine-count")).to_have_text("1 gommette")
+    expect(card.locator(".mine-count")).to_have_text("Vos gommettes : 1")
     # What the phone shows is what the server stored.
     state = live_server.facilitator().state(live_server.seance_id)
     assert sum(n["dots"] for n in state["needs"]) == 1
@@ -35,8 +35,8 @@ def test_three_quick_taps_give_three_dots_and_two_quick_removals_take_two(browse
     plus.evaluate("b => { b.click(); b.click(); }")
     other.get_by_role("button", name="Ajouter une gommette").evaluate("b => { b.click(); b.click(); }")
     expect(page.locator("#budget")).to_contain_text("Toutes vos gommettes sont posées (5)")
-    expect(card.locator(".mine-count")).to_have_text("3 gommettes")
-    expect(other.locator(".mine-count")).to_have_text("2 gommettes")
+    expect(card.locator(".mine-count")).to_have_text("Vos gommettes : 3")
+    expect(other.locator(".mine-count")).to_have_text("Vos gommettes : 2")
     for need in (card, other):
         expect(need.get_by_role("button", name="Ajouter une gommette")).to_be_disabled()
     expect(minus).to_be_enabled()

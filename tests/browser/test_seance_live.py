@@ -34,6 +34,13 @@ def card(page, title):
     return page.locator("article.need", has=page.get_by_role("heading", name=title, exact=True))
 
 
+def declare(need_card, agents: str, year: str = "2027"):
+    """Agents for one year, through the card's disclosure (one field per year)."""
+    need_card.locator(".declare-box > summary").click()
+    need_card.get_by_label(year).fill(agents)
+    need_card.get_by_role("button", name="Enregistrer").click()
+
+
 def test_a_whole_seance(browser, live_server):
     # The facilitator logs in and opens the control page.
     fac_context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="fr-FR")
@@ -78,9 +85,12 @@ def test_a_whole_seance(browser, live_server):
 
     # Recueil: phones add needs; the screen shows them as they arrive.
     fac.get_by_role("button", name="Recueil des besoins").click()
-    expect(anne.get_by_role("heading", name="Ajouter un besoin")).to_be_visible()
+    expect(anne.get_by_text("Ajouter un besoin")).to_be_visible()
     for phone, title in ((anne, "Gestion des conflits"), (bruno, "Gérer les conflits"),
                          (chloe, "Bureautique : tableur")):
+        if not phone.get_by_label("Intitulé").is_visible():
+            phone.get_by_text("Ajouter un besoin").click()
+        phone.get_by_label("Thème").select_option(label="Accueil du public et situations difficiles")
         phone.get_by_label("Intitulé").fill(title)
         phone.locator("form[data-live='add_need'] button").click()
         expect(phone.get_by_role("status").filter(has_text="Besoin ajouté.")).to_be_visible()
@@ -89,16 +99,11 @@ def test_a_whole_seance(browser, live_server):
 
     # Agents: one figure per collectivité and year; a colleague's entry replaces it.
     conflicts = card(anne, "Gestion des conflits")
-    conflicts.get_by_label("Agents").fill("4")
-    conflicts.get_by_role("button", name="Déclarer").click()
+    declare(conflicts, "4")
     expect(card(bruno, "Gestion des conflits").locator(".ours-figures")).to_contain_text("4 agents")
-    bruno_card = card(bruno, "Gestion des conflits")
-    bruno_card.get_by_label("Agents").fill("6")
-    bruno_card.get_by_role("button", name="Déclarer").click()
+    declare(card(bruno, "Gestion des conflits"), "6")
     expect(conflicts.locator(".ours-figures")).to_contain_text("6 agents")
-    doublon = card(chloe, "Gérer les conflits")
-    doublon.get_by_label("Agents").fill("8")
-    doublon.get_by_role("button", name="Déclarer").click()
+    declare(card(chloe, "Gérer les conflits"), "8")
     expect(card(screen, "Gestion des conflits")).to_contain_text("6 agents")
 
     # Regroupement: the facilitator merges the duplicate; agents add up (6 + 8 = 14 of 15).
@@ -121,8 +126,7 @@ def test_a_whole_seance(browser, live_server):
                                (bruno, "Bureautique : tableur", 3), (chloe, "Bureautique : tableur", 1)):
         for _ in range(dots):
             card(phone, title).get_by_role("button", name="Ajouter une gommette").click()
-        plural = "s" if dots > 1 else ""
-        expect(card(phone, title).locator(".mine-count")).to_have_text(f"{dots} gommette{plural}")
+        expect(card(phone, title).locator(".mine-count")).to_have_text(f"Vos gommettes : {dots}")
     card(anne, "Gestion des conflits").get_by_role("button", name="Ajouter une gommette").click()
     expect(anne.get_by_role("status").filter(has_text="Au plus 3 gommettes")).to_be_visible()
     expect(bruno.locator("#budget")).to_contain_text("Toutes vos gommettes sont posées (5)")
@@ -132,10 +136,10 @@ def test_a_whole_seance(browser, live_server):
     chloe.context.set_offline(True)
     expect(chloe.locator("#live-status")).to_contain_text("Connexion perdue")
     card(anne, "Bureautique : tableur").get_by_role("button", name="Ajouter une gommette").click()
-    expect(card(anne, "Bureautique : tableur").locator(".mine-count")).to_have_text("1 gommette")
+    expect(card(anne, "Bureautique : tableur").locator(".mine-count")).to_have_text("Vos gommettes : 1")
     chloe.context.set_offline(False)
     expect(chloe.locator("#live-status")).to_be_empty(timeout=15000)
-    expect(card(chloe, "Bureautique : tableur").locator(".mine-count")).to_have_text("1 gommette")
+    expect(card(chloe, "Bureautique : tableur").locator(".mine-count")).to_have_text("Vos gommettes : 1")
     expect(chloe.locator("#budget")).to_contain_text("4 gommettes restantes")
 
     # Reveal: the screen shows the dots, ranked.
@@ -143,7 +147,7 @@ def test_a_whole_seance(browser, live_server):
     expect(card(screen, "Bureautique : tableur")).to_contain_text("5 gommettes")
     expect(card(screen, "Gestion des conflits")).to_contain_text("5 gommettes")
     expect(screen.locator(".needs-grid > li")).to_have_count(2)
-    expect(card(anne, "Gestion des conflits").locator(".votes")).to_contain_text("5 gommettes")
+    expect(card(anne, "Gestion des conflits").locator(".votes")).to_contain_text("Total : 5 gommettes")
     state = fac.request.get(f"{live_server.url}/seances/{live_server.seance_id}/etat.json").json()
     assert state["totals"]["dots"] == 10
     assert {n["title"]: n["dots"] for n in state["needs"]} == {"Gestion des conflits": 5,

@@ -79,8 +79,10 @@ def test_each_phone_gets_the_room_in_its_own_language(room):
                                  max_dots_per_need=3, weighting="participant",
                                  tallies_visible="true").status_code == 200
     ack = english.call("vote", {"need_id": need, "dots": 2})
-    assert "2 dots" in ack["html"] and "gommette" not in ack["html"]
-    assert "2 gommettes" in french.call("vote", {"need_id": need, "dots": 2})["html"]
+    assert "Your dots:" in ack["html"] and 'mine-number">2<' in ack["html"]
+    assert "gommette" not in ack["html"]
+    french_ack = french.call("vote", {"need_id": need, "dots": 2})["html"]
+    assert "Vos gommettes :" in french_ack and 'mine-number">2<' in french_ack
     # Refusals too: the same rule, told in each phone's language.
     assert english.call("vote", {"need_id": need, "dots": 4})["message"] == \
         "At most 3 dots on a single need."
@@ -89,8 +91,8 @@ def test_each_phone_gets_the_room_in_its_own_language(room):
     assert english.call("vote", {"need_id": "x", "dots": 1})["code"] == "saisie_invalide"
     assert "entier" not in english.call("vote", {"need_id": "x", "dots": 1})["message"]
     # The tallies pushed to the whole room: 4 dots, in French here, in English there.
-    assert "gommette" not in english.wait_for("<strong>4 dots</strong>")
-    assert " dots<" not in french.wait_for("<strong>4 gommettes</strong>")
+    assert "gommette" not in english.wait_for("<strong>Total: 4 dots</strong>")
+    assert " dots<" not in french.wait_for("<strong>Total : 4 gommettes</strong>")
 
 
 def test_bad_payloads_get_french_refusals_and_change_nothing(room):
@@ -177,7 +179,7 @@ def test_a_phone_that_reconnects_catches_up(room):
         time.sleep(0.02)
     board = next(h for h in back.html if 'id="board"' in h)
     assert 'data-phase="resultats"' in board
-    assert "2 gommettes" in board  # their own dots came back with them
+    assert 'mine-number">2<' in board  # their own dots came back with them
     assert "3 gommettes restantes" in board
 
 
@@ -212,7 +214,7 @@ def test_a_server_restart_loses_nothing_and_clients_reconnect_alone(room):
                 steady.connected and any('id="board"' in h for h in steady_html)):
             time.sleep(0.1)
         board = next(h for h in steady_html if 'id="board"' in h)
-        assert "2 gommettes" in board and "3 gommettes restantes" in board
+        assert 'mine-number">2<' in board and "3 gommettes restantes" in board
         assert any("Habilitation électrique" in h for h in screen_html)
         assert steady.call("vote", {"need_id": need["need_id"], "dots": 3}, timeout=10)["ok"]
         assert room.state()["totals"]["dots"] == 3
@@ -239,3 +241,12 @@ def test_an_integration_adds_a_need_by_theme_code_and_declares_a_category(room):
     [line] = [ln for ln in state["plan"]["lines"] if ln["need_id"] == added["need_id"]]
     assert line["key"] == f"{added['need_id']}:2027" and line["categories"] == ["C"]
     assert line["cost"] == 12 * 3 * 180  # the catalogue's estimate, per trainee and day
+
+
+def test_a_need_without_a_theme_is_refused_in_french(room):
+    """The phone's theme list starts on "Choisir un thème…" (value ""): issue 15."""
+    room.phase("recueil")
+    phone = room.phone()
+    ack = phone.call("add_need", {"theme_id": "", "title": "Sans thème"})
+    assert (ack["ok"], ack["message"]) == (False, "Choisissez un thème.")
+    assert room.state()["needs"] == []

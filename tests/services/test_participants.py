@@ -103,3 +103,38 @@ def test_a_phone_comes_back_with_its_token(db, seance):
     assert participants.by_token(db, "inconnu") is None
     assert participants.by_token(db, person.token + "x" * 64) is None
     assert participants.collectivite(db, person).name == "Orchies"
+
+
+def test_change_corrects_collectivite_and_role_and_keeps_what_was_declared(db, seance):
+    person = factories.participant(db, seance, "Orchies", role="elu")
+    factories.phase(db, seance, "recueil")
+    need = factories.need(db, seance, by=person)
+    factories.ok(board.declare(db, seance, person, need.id, seance.horizon_start, 4))
+    orchies, cysoing = (factories.collectivite_id(db, seance, n) for n in ("Orchies", "Cysoing"))
+    changed = participants.change(db, seance, person, cysoing, "secretaire")
+    assert (changed.id, changed.collectivite_id, changed.role) == (person.id, cysoing, "secretaire")
+    [event] = factories.events(db, seance, "participant.changed")
+    assert event.actor == f"participant:{person.id}"
+    assert event.payload == {"collectivite_id": cysoing, "role": "secretaire",
+                             "previous_collectivite_id": orchies, "previous_role": "elu"}
+    # The figure stays with the collectivité it was declared for.
+    assert board.ours(db, seance, orchies) == {need.id: {seance.horizon_start: 4}}
+    assert board.ours(db, seance, cysoing) == {}
+    # The same choice again records nothing more.
+    participants.change(db, seance, person, cysoing, "secretaire")
+    assert len(factories.events(db, seance, "participant.changed")) == 1
+
+
+def test_change_refusals(db, seance, facilitator):
+    person = factories.participant(db, seance, "Orchies", role="elu")
+    orchies = factories.collectivite_id(db, seance, "Orchies")
+    for args, code in (((factories.outsider_id(db), "elu"), "collectivite_hors_perimetre"),
+                       ((orchies, "pape"), "role_inconnu")):
+        assert participants.change(db, seance, person, *args).code == code
+    stand_in = participants.proxy(db, seance, orchies, facilitator.id)
+    assert participants.change(db, seance, stand_in, orchies, "elu").code == "saisie_animateur"
+    seances.set_closed(db, seance, True, seance.owner_id)
+    assert participants.change(db, seance, person, orchies, "secretaire").code == "seance_close"
+    db.refresh(person)
+    assert (person.collectivite_id, person.role) == (orchies, "elu")
+    assert factories.events(db, seance, "participant.changed") == []

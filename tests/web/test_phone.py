@@ -7,7 +7,7 @@ from sqlmodel import select
 from tests import factories
 from workshop.domain import codes
 from workshop.models import Participant
-from workshop.services import seances
+from workshop.services import participants, seances
 
 NOT_FOUND = "Cette page n'existe pas, ou elle ne vous est pas ouverte."
 
@@ -222,3 +222,87 @@ def test_the_home_page_lets_a_participant_type_the_code(client, seance):
     action = re.search(r'<form method="post" action="([^"]+)" class="home-join">', page).group(1)
     response = client.post(action, data={"code": typed(seance.join_code)})
     assert response.status_code == 302 and response.location == f"/j/{seance.join_code}"
+
+
+# --- changing one's collectivité or role (issue 15) ----------------------------------
+
+
+def test_a_participant_corrects_collectivite_and_role(client, db, seance):
+    person = factories.participant(db, seance, "Orchies", role="elu")
+    client.set_cookie(f"p_{seance.id}", person.token)
+    page = text(client.get(f"/j/{seance.join_code}"))
+    assert f'href="/j/{seance.join_code}/moi"' in page
+    form = text(client.get(f"/j/{seance.join_code}/moi"))
+    assert "Vous parlez pour : Orchies (Maire ou élu·e)." in form
+    assert 'type="radio" name="collectivite_id"' in form and "checked" in form
+    cysoing = factories.collectivite_id(db, seance, "Cysoing")
+    response = client.post(f"/j/{seance.join_code}/moi",
+                           data={"collectivite_id": cysoing, "role": "secretaire"})
+    assert (response.status_code, response.location) == (302, f"/j/{seance.join_code}")
+    db.refresh(person)
+    assert (person.collectivite_id, person.role) == (cysoing, "secretaire")
+    assert cookie(client, seance).value == person.token  # the same participant, same dots
+    assert "Cysoing" in text(client.get(f"/j/{seance.join_code}"))
+
+
+@pytest.mark.parametrize(("form", "message"), [
+    ({"role": "elu"}, "Choisissez votre collectivité et votre fonction."),
+    ({"collectivite_id": "OUTSIDER", "role": "elu"},
+     "Choisissez une collectivité du périmètre de la séance."),
+    ({"collectivite_id": "CYSOING", "role": "pape"}, "Choisissez votre fonction dans la liste."),
+])
+def test_a_wrong_correction_is_refused_in_french_and_changes_nothing(client, db, seance, form,
+                                                                     message):
+    person = factories.participant(db, seance, "Orchies", role="elu")
+    client.set_cookie(f"p_{seance.id}", person.token)
+    replace = {"OUTSIDER": factories.outsider_id(db),
+               "CYSOING": factories.collectivite_id(db, seance, "Cysoing")}
+    form = {k: replace.get(v, v) for k, v in form.items()}
+    response = client.post(f"/j/{seance.join_code}/moi", data=form)
+    assert response.status_code == 422
+    assert message in text(response)
+    db.refresh(person)
+    assert (person.collectivite_id, person.role) == (
+        factories.collectivite_id(db, seance, "Orchies"), "elu")
+
+
+def test_without_a_cookie_the_correction_page_leads_to_the_join_form(client, seance):
+    response = client.get(f"/j/{seance.join_code}/moi")
+    assert (response.status_code, response.location) == (302, f"/j/{seance.join_code}")
+    response = client.post(f"/j/{seance.join_code}/moi", data={"role": "elu"})
+    assert (response.status_code, response.location) == (302, f"/j/{seance.join_code}")
+
+
+def test_the_phone_board_has_no_preselected_theme(client, db, seance):
+    person = factories.participant(db, seance, "Orchies")
+    client.set_cookie(f"p_{seance.id}", person.token)
+    page = text(client.get(f"/j/{seance.join_code}"))
+    start = page.index('<select id="theme_id"')
+    select_ = page[start:page.index("</select>", start)]
+    assert '<option value="" selected disabled>Choisir un thème…</option>' in select_
+    assert select_.count("selected") == 1
+
+
+def test_the_proxy_page_does_not_say_votre_collectivite_nor_offer_a_change(client, db, seance):
+    orchies = factories.collectivite_id(db, seance, "Orchies")
+    stand_in = participants.proxy(db, seance, orchies, seance.owner_id)
+    client.set_cookie(f"p_{seance.id}", stand_in.token)
+    page = text(client.get(f"/j/{seance.join_code}"))
+    assert '<body class="phone proxy"' in page
+    assert f"/j/{seance.join_code}/moi" not in page
+    person = factories.participant(db, seance, "Orchies")
+    client.set_cookie(f"p_{seance.id}", person.token)
+    page = text(client.get(f"/j/{seance.join_code}"))
+    assert '<body class="phone"' in page and f"/j/{seance.join_code}/moi" in page
+
+
+def test_the_board_lists_the_needs_this_phone_added_for_mes_besoins(client, db, seance):
+    person = factories.participant(db, seance, "Orchies")
+    other = factories.participant(db, seance, "Cysoing")
+    seances.set_phase(db, seance, "recueil", seance.owner_id)
+    mine = factories.need(db, seance, "Le mien", by=person)
+    factories.need(db, seance, "Celui d'un autre", by=other)
+    client.set_cookie(f"p_{seance.id}", person.token)
+    page = text(client.get(f"/j/{seance.join_code}"))
+    assert f'data-added="[{mine.id}]"' in page
+    assert page.count('class="declare-box"') == 2 and "<details" in page

@@ -66,8 +66,8 @@ class ThemeMatch:
     def label(self) -> Message:
         if self.method == "fuzzy":
             return msg("approché (%(score)s %%)", score=self.score)
-        return {"exact": msg("nom exact"), "synonym": msg("synonyme"), "chosen": msg("choisi à la main"),
-                "none": msg("non reconnu")}[self.method]
+        return {"exact": msg("nom exact"), "synonym": msg("autre nom du même thème"),
+                "chosen": msg("choisi à la main"), "none": msg("non reconnu")}[self.method]
 
 
 @dataclass

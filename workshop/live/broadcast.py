@@ -133,7 +133,7 @@ def plan_html(seance: Seance, draft) -> str:
 
 def phone_html(db, seance: Seance, participant: Participant, board=None) -> str:
     """A phone's whole board, for a reconnection or a `sync`."""
-    return render_template("phone/_board.html", seance=seance, oob=True,
+    return render_template("phone/_board.html", seance=seance, oob=True, me=participant.id,
                            board=board or board_service.snapshot(db, seance),
                            mine=board_service.mine(db, seance, participant))
 

@@ -42,7 +42,7 @@ ROUTES = {
     "vote.set": lambda c: broadcaster.counts(c.seance_id, *c.need_ids, dots_only=True),
     "seance.phase": _phase, "seance.settings": _phase, "seance.timer": _phase,
     "seance.closed": _phase, "seance.reopened": _phase,
-    "participant.proxy_created": _people, "presence": _people,
+    "participant.proxy_created": _people, "participant.changed": _people, "presence": _people,
     "plan.pinned": _plan, "plan.unpinned": _plan, "plan.host": _plan, "plan.split": _plan,
     "plan.joined": _plan, "plan.capacity": _plan, "plan.horizon": _plan,
     "plan.pooled": _plan, "plan.unpooled": _plan,

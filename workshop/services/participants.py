@@ -33,6 +33,40 @@ def join(db: Session, seance: Seance, collectivite_id: int, role: str,
     return participant
 
 
+PROXY_FIXED = Refusal("saisie_animateur",
+                      "Cette saisie est celle de l'animateur : sa collectivité ne change pas.")
+
+
+def change(db: Session, seance: Seance, participant: Participant, collectivite_id: int,
+           role: str) -> Participant | Refusal:
+    """A participant who tapped the wrong collectivité or role corrects it (issue 15).
+
+    Their dots stay theirs; agents already declared stay with the collectivité they were
+    declared for (a figure belongs to a collectivité, not to a phone): nothing is moved or
+    deleted. Refused when the séance is closed, for a proxy, or outside the perimeter.
+    Records `participant.changed` with the previous values.
+    """
+    if seance.closed_at is not None:
+        return CLOSED
+    if participant.is_proxy:
+        return PROXY_FIXED
+    if collectivite_id not in perimetres.member_ids(db, seance.perimetre_id):
+        return OUTSIDE
+    if role not in ROLES:
+        return Refusal("role_inconnu", "Choisissez votre fonction dans la liste.", "role")
+    previous = (participant.collectivite_id, participant.role)
+    if previous == (collectivite_id, role):
+        return participant
+    participant.collectivite_id, participant.role = collectivite_id, role
+    db.add(participant)
+    events.record(db, "participant.changed", f"participant:{participant.id}",
+                  seance_id=seance.id, collectivite_id=collectivite_id, role=role,
+                  previous_collectivite_id=previous[0], previous_role=previous[1])
+    db.commit()
+    publish(Change("participant.changed", seance.id))
+    return participant
+
+
 def proxy(db: Session, seance: Seance, collectivite_id: int,
           facilitator_id: int) -> Participant | Refusal:
     """The facilitator's stand-in for a collectivité without a phone: one per collectivité."""

@@ -162,6 +162,36 @@ def join_api(code: str):
     return jsonify(ok=True, participant_id=result.id, seance_id=seance_.id, token=result.token)
 
 
+def _me_or_join(seance_):
+    """The participant behind this phone in this séance, or None."""
+    participant = participants.by_token(get_session(), request.cookies.get(COOKIE.format(seance_.id)))
+    return participant if participant is not None and participant.seance_id == seance_.id else None
+
+
+@bp.route("/<code>/moi", methods=["GET", "POST"])
+@guarded
+def change(code: str):
+    """Correct the collectivité or role tapped on joining (issue 15): the same fields as the
+    join form, the current choice ticked. Refusals in French, nothing changed."""
+    db = get_session()
+    seance_ = _seance_or_404(code)
+    participant = _me_or_join(seance_)
+    if participant is None:
+        return redirect(url_for(".seance", code=seance_.join_code))
+    current = participants.collectivite(db, participant)
+    if request.method == "GET":
+        return render_template("phone/change.html", seance=seance_, participant=participant,
+                               current=current, errors={}, values={"role": participant.role})
+    data, errors = parse(Join, request.form)
+    result = participants.change(db, seance_, participant, data.collectivite_id, data.role) if data \
+        else Refusal("saisie_invalide", "Choisissez votre collectivité et votre fonction.")
+    if isinstance(result, Refusal):
+        return render_template("phone/change.html", seance=seance_, participant=participant,
+                               current=current, values=request.form.to_dict(),
+                               errors={result.field or "_": say(result)}), 422
+    return redirect(url_for(".seance", code=seance_.join_code))
+
+
 def remember(response, seance_id: int, token: str) -> None:
     """The phone's identity for this séance (also set by the facilitator's proxy entry)."""
     response.set_cookie(COOKIE.format(seance_id), token, max_age=COOKIE_DAYS * 86400,
