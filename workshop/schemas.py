@@ -21,6 +21,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from workshop.domain.limits import (  # the byte limits are re-exported for the entry points
+    ACTION_ID_MAX,
     CAPACITY_MAX,
     DETAILS_MAX,
     DOTS_MAX,
@@ -43,6 +44,10 @@ from workshop.domain.rules import Refusal
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TITLE_MAX)]
 Year = Annotated[int, Field(ge=YEAR_MIN, le=YEAR_MAX)]
 Dots = Annotated[int, Field(ge=1, le=DOTS_MAX)]
+# A phone action's id, made by the phone (live.js): the same id twice takes effect once
+# (services.actions). Optional: a script that sends none gets no such memory.
+ActionId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]+$", min_length=1,
+                                            max_length=ACTION_ID_MAX)] | None
 
 def too_large(max_bytes: int) -> Refusal:
     """The refusal of a file over its limit, saying the limit (in whole Mo)."""
@@ -172,6 +177,7 @@ class NeedInput(Input):
     theme: Annotated[str, StringConstraints(strip_whitespace=True, max_length=60)] | None = None
     title: Text
     details: Annotated[str, StringConstraints(strip_whitespace=True, max_length=DETAILS_MAX)] = ""
+    action_id: ActionId = None
     messages = {("_", "missing"): msg("Choisissez un thème.")}
 
     @model_validator(mode="after")
@@ -190,6 +196,7 @@ class DemandInput(Input):
     year: Year
     agents: int = Field(ge=0, le=MAX_AGENTS)
     category: Literal["A", "B", "C"] | None = None  # the agents' category, when said
+    action_id: ActionId = None
     _category = field_validator("category", mode="before")(
         lambda v: (str(v).strip().upper() or None) if v is not None else None)
 
@@ -197,6 +204,7 @@ class DemandInput(Input):
 class VoteInput(Input):
     need_id: int = Field(ge=1, le=ID_MAX)
     dots: int = Field(ge=0, le=DOTS_MAX)
+    action_id: ActionId = None
 
 
 class MergeInput(Input):

@@ -25,3 +25,8 @@ PLAN_FILE_MAX = 5 * 1024 * 1024
 SEANCE_FILE_MAX = 20 * 1024 * 1024
 FORM_MAX = 2 * 1024 * 1024
 JSON_DEPTH_MAX = 64  # a séance export nests 4 deep; deeper is not ours
+
+# A phone action's id (client-made, e.g. a random base-36 string), and how long the server
+# remembers the actions it applied (a double tap, a resend after a reconnection: minutes).
+ACTION_ID_MAX = 64
+ACTION_MEMORY_HOURS = 24

@@ -6,7 +6,7 @@ from workshop.domain import codes
 from workshop.domain.rules import Refusal
 from workshop.domain.territories import ROLES
 from workshop.models import Collectivite, Participant, Seance, utcnow
-from workshop.services import events, perimetres
+from workshop.services import actions, events, perimetres
 from workshop.services.changes import Change, publish
 
 CLOSED = Refusal("seance_close", "Cette séance est close.")
@@ -69,6 +69,8 @@ def collectivite(db: Session, participant: Participant) -> Collectivite:
 
 
 def seen(db: Session, participant: Participant) -> None:
+    """The participant's socket connected: when, and their old action ids forgotten."""
     participant.last_seen_at = utcnow()
     db.add(participant)
+    actions.forget_old(db, participant.id)
     db.commit()
