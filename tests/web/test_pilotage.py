@@ -198,15 +198,23 @@ def test_proxy_opens_the_phone_page_for_the_collectivite(logged_in, db, seance):
     bachy = factories.collectivite_id(db, seance, "Bachy")
     response = logged_in.post(f"/seances/{seance.id}/procuration", data={"collectivite_id": bachy})
     assert response.status_code == 302
-    assert response.location == f"/j/{seance.join_code}"
     stand_in = db.exec(select(Participant)).one()
     assert stand_in.is_proxy and stand_in.collectivite_id == bachy
-    assert logged_in.get_cookie(f"p_{seance.id}").value == stand_in.token
-    page = text(logged_in.get(response.location))
-    assert "Bachy" in page and "saisie par l'animateur" in page
+    assert response.location == f"/seances/{seance.id}/procuration/{stand_in.id}"
+    # The proxy's identity is the tab's (in the page), not a cookie every tab shares.
+    assert logged_in.get_cookie(f"p_{seance.id}") is None
+    html = logged_in.get(response.location).get_data(as_text=True)
+    assert "Saisie pour : Bachy" in text(logged_in.get(response.location))
+    assert f'data-live=\'{{"token": "{stand_in.token}"}}\'' in html
     again = logged_in.post(f"/seances/{seance.id}/procuration", data={"collectivite_id": bachy})
     assert again.status_code == 302
     assert len(db.exec(select(Participant)).all()) == 1
+
+
+def test_a_proxy_page_is_only_for_a_proxy_of_the_seance(logged_in, db, seance):
+    person = factories.participant(db, seance, "Orchies")
+    assert logged_in.get(f"/seances/{seance.id}/procuration/{person.id}").status_code == 404
+    assert logged_in.get(f"/seances/{seance.id}/procuration/999999").status_code == 404
 
 
 def test_proxy_outside_the_perimeter_is_refused(logged_in, db, seance):

@@ -58,6 +58,14 @@ def proxy(db: Session, seance: Seance, collectivite_id: int,
     return participant
 
 
+def proxy_of(db: Session, seance: Seance, participant_id: int) -> Participant | None:
+    """The séance's proxy participant of that id, else None (a real phone's is not ours)."""
+    participant = db.get(Participant, participant_id)
+    if participant is None or participant.seance_id != seance.id or not participant.is_proxy:
+        return None
+    return participant
+
+
 def by_token(db: Session, token: str | None) -> Participant | None:
     if not codes.plausible_secret(token):
         return None

@@ -24,7 +24,6 @@ from workshop.schemas import (
 from workshop.services import board, participants, perimetres, seances
 from workshop.services import state as state_service
 from workshop.web import current_facilitator, invalid, login_required, online, outcome, owned_or_404
-from workshop.web.phone import remember
 from workshop.web.screen import join_urls
 
 bp = Blueprint("pilotage", __name__, url_prefix="/seances/<int:seance_id>")
@@ -196,6 +195,21 @@ def proxy(seance_id: int):
         else participants.OUTSIDE
     if isinstance(result, Refusal):
         return _board(seance, result)
-    response = redirect(url_for("phone.seance", code=seance.join_code))
-    remember(response, seance.id, result.token)
-    return response
+    return redirect(url_for("pilotage.proxy_page", seance_id=seance.id, participant_id=result.id))
+
+
+@bp.get("/procuration/<int:participant_id>")
+@login_required
+def proxy_page(seance_id: int, participant_id: int):
+    """The proxy's phone page, in its own tab: its identity is in the page (the socket's auth),
+    not in a cookie every tab shares, so a tab opened for Cappelle acts for Cappelle even after
+    another tab was opened for Bouvignies and the network came back (issue 14, item 7)."""
+    seance = _seance(seance_id)
+    db = get_session()
+    participant = participants.proxy_of(db, seance, participant_id)
+    if participant is None:
+        abort(404)
+    return render_template("phone/board.html", seance=seance, participant=participant,
+                           collectivite=participants.collectivite(db, participant),
+                           board=board.snapshot(db, seance), mine=board.mine(db, seance, participant),
+                           themes=board.themes(db), live_auth={"token": participant.token})
