@@ -160,10 +160,16 @@ class SeanceCreate(Input):
 
 
 class SeanceSettings(Input):
-    dot_budget: Dots
-    max_dots_per_need: Dots
-    weighting: Literal["participant", "collectivite"]
-    tallies_visible: bool = False
+    """Vote settings; a field left out (None) is left as it is."""
+    dot_budget: Dots | None = None
+    max_dots_per_need: Dots | None = None
+    weighting: Literal["participant", "collectivite"] | None = None
+    tallies_visible: bool | None = None
+
+
+class Revision(Input):
+    """The séance's revision a facilitator's form was rendered at (services.seances.STALE)."""
+    revision: int | None = Field(default=None, ge=0, le=ID_MAX)
 
 
 class Join(Input):

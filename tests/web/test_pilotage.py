@@ -1,3 +1,4 @@
+import re
 from html import unescape
 
 import pytest
@@ -83,15 +84,79 @@ def test_invalid_settings_are_refused_in_french(logged_in, db, seance):
 
 
 def test_reveal_and_hide_the_tallies(logged_in, db, seance):
-    response = logged_in.post(f"/seances/{seance.id}/reglages",
-                              data={**SETTINGS, "tallies_visible": "true"})
+    factories.phase(db, seance, "vote")
+    response = logged_in.post(f"/seances/{seance.id}/reglages", data={"tallies_visible": "true"})
     assert response.status_code == 200
     assert fresh(db, seance).tallies_visible
-    assert "Masquer les résultats" in text(response)
-    response = logged_in.post(f"/seances/{seance.id}/reglages",
-                              data={**SETTINGS, "tallies_visible": "false"})
+    assert "Résultats révélés." in text(response) and "Masquer les résultats" in text(response)
+    response = logged_in.post(f"/seances/{seance.id}/reglages", data={"tallies_visible": "false"})
     assert not fresh(db, seance).tallies_visible
-    assert "Révéler les résultats" in text(response)
+    assert "Résultats masqués." in text(response) and "Révéler les résultats" in text(response)
+
+
+def revision_of(response) -> str:
+    return re.search(r'data-revision="(\d+)"', response.get_data(as_text=True)).group(1)
+
+
+def test_the_tallies_toggle_writes_only_the_tallies(logged_in, db, seance):
+    """Issue 14, item 6: page A, loaded earlier, toggles the tallies after page B set
+    budget 10 / max 4: the séance keeps 10 / 4."""
+    factories.phase(db, seance, "vote")
+    page_a = logged_in.get(f"/seances/{seance.id}/pilotage")
+    b = logged_in.post(f"/seances/{seance.id}/reglages", data={
+        "dot_budget": "10", "max_dots_per_need": "4", "weighting": "participant",
+        "revision": revision_of(page_a)})
+    assert b.status_code == 200
+    toggled = logged_in.post(f"/seances/{seance.id}/reglages",
+                             data={"tallies_visible": "true", "revision": revision_of(b)})
+    assert toggled.status_code == 200
+    stored = fresh(db, seance)
+    assert (stored.dot_budget, stored.max_dots_per_need, stored.tallies_visible) == (10, 4, True)
+
+
+def test_a_change_based_on_a_stale_state_is_refused_with_the_fresh_state(logged_in, db, seance):
+    factories.phase(db, seance, "vote")
+    stale = revision_of(logged_in.get(f"/seances/{seance.id}/pilotage"))
+    assert logged_in.post(f"/seances/{seance.id}/reglages", data={
+        "dot_budget": "10", "max_dots_per_need": "4", "revision": stale}).status_code == 200
+    events_before = len(factories.events(db, seance))
+    for path, data in (("/reglages", {"dot_budget": "6", "max_dots_per_need": "2"}),
+                       ("/phase", {"phase": "resultats"}), ("/minuteur", {"minutes": "3"}),
+                       ("/minuteur/plus", {}), ("/cloture", {"closed": "1"}),
+                       ("/reglages", {"tallies_visible": "true", "revision": "x"})):
+        response = logged_in.post(f"/seances/{seance.id}{path}", data={"revision": stale, **data})
+        assert response.status_code == 422, path
+        assert "Un autre animateur vient de modifier la séance" in text(response)
+        assert 'value="10"' in response.get_data(as_text=True)  # the fresh budget, re-rendered
+    stored = fresh(db, seance)
+    assert (stored.dot_budget, stored.max_dots_per_need, stored.phase) == (10, 4, "vote")
+    assert stored.timer_ends_at is None and stored.closed_at is None and not stored.tallies_visible
+    assert len(factories.events(db, seance)) == events_before
+
+
+def test_the_controls_follow_the_phase(logged_in, db, seance):
+    page = text(logged_in.get(f"/seances/{seance.id}/pilotage"))
+    assert "Phase 1 sur 6" in page and "Phase suivante" in page
+    assert "Révéler les résultats" not in page and "Clore la séance" not in page
+    assert "État (JSON)" not in page.split("Phase 1 sur 6")[0]  # not among the main actions
+    factories.phase(db, seance, "vote")
+    page = text(logged_in.get(f"/seances/{seance.id}/pilotage"))
+    assert "Révéler les résultats" in page and "max. par besoin" in page
+    factories.phase(db, seance, "resultats")
+    page = text(logged_in.get(f"/seances/{seance.id}/pilotage"))
+    assert "Clore la séance" in page and "max. par besoin" not in page
+    assert "Vote : 5 gommettes, 3 au plus par besoin." in page
+
+
+def test_timer_one_more_minute_and_the_field_shows_the_running_timer(logged_in, db, seance):
+    response = logged_in.post(f"/seances/{seance.id}/minuteur", data={"minutes": "3"})
+    assert 'name="minutes" type="number" min="0" max="240" value="3"' in response.get_data(as_text=True)
+    ends = fresh(db, seance).timer_ends_at
+    response = logged_in.post(f"/seances/{seance.id}/minuteur/plus")
+    assert response.status_code == 200 and "Une minute de plus." in text(response)
+    assert (fresh(db, seance).timer_ends_at - ends).total_seconds() == 60
+    assert 'value="4"' in response.get_data(as_text=True)
+    assert "Arrêter" in text(response)
 
 
 def test_timer_start_and_stop(logged_in, db, seance):

@@ -18,6 +18,7 @@ from workshop.schemas import (
     MergeInput,
     NeedInput,
     PhaseInput,
+    Revision,
     SeanceSettings,
     TimerInput,
 )
@@ -80,12 +81,18 @@ def state(seance_id: int):
     return jsonify(state_service.seance_state(get_session(), _seance(seance_id)))
 
 
+def _revision() -> int | None:
+    """The séance's revision the posting page showed (services.seances.STALE)."""
+    data, _errors = parse(Revision, request.form)
+    return data.revision if data else -1  # a mangled revision is stale, never unchecked
+
+
 @bp.post("/phase")
 @login_required
 def phase(seance_id: int):
     seance = _seance(seance_id)
     data, errors = parse(PhaseInput, request.form)
-    result = seances.set_phase(get_session(), seance, data.phase, _me()) if data else \
+    result = seances.set_phase(get_session(), seance, data.phase, _me(), _revision()) if data else \
         phases.UNKNOWN_PHASE
     return _controls(seance, result, _("Phase : %(phase)s.", phase=PHASE_NAMES.get(seance.phase, "")))
 
@@ -93,11 +100,16 @@ def phase(seance_id: int):
 @bp.post("/reglages")
 @login_required
 def settings(seance_id: int):
+    """Vote settings: only the fields the form sends are written."""
     seance = _seance(seance_id)
     data, errors = parse(SeanceSettings, request.form)
-    result = seances.update_settings(get_session(), seance, data, _me()) if data else \
+    result = seances.update_settings(get_session(), seance, data, _me(), _revision()) if data else \
         invalid(errors)
-    return _controls(seance, result, _("Réglages enregistrés."))
+    if data and data.tallies_visible is not None and data.model_fields_set == {"tallies_visible"}:
+        done = _("Résultats révélés.") if data.tallies_visible else _("Résultats masqués.")
+    else:
+        done = _("Réglages enregistrés.")
+    return _controls(seance, result, done)
 
 
 @bp.post("/minuteur")
@@ -105,9 +117,18 @@ def settings(seance_id: int):
 def timer(seance_id: int):
     seance = _seance(seance_id)
     data, errors = parse(TimerInput, request.form)
-    result = seances.set_timer(get_session(), seance, data.minutes, _me()) if data else \
+    result = seances.set_timer(get_session(), seance, data.minutes, _me(), _revision()) if data else \
         Refusal("saisie_invalide", "Durée invalide (0 à 240 minutes).")
     return _controls(seance, result, _("Minuteur lancé.") if data and data.minutes else _("Minuteur arrêté."))
+
+
+@bp.post("/minuteur/plus")
+@login_required
+def timer_more(seance_id: int):
+    """One more minute on the countdown (a stopped one starts for a minute)."""
+    seance = _seance(seance_id)
+    result = seances.extend_timer(get_session(), seance, 1, _me(), _revision())
+    return _controls(seance, result, _("Une minute de plus."))
 
 
 @bp.post("/cloture")
@@ -115,8 +136,8 @@ def timer(seance_id: int):
 def close(seance_id: int):
     seance = _seance(seance_id)
     closed = request.form.get("closed") == "1"
-    seances.set_closed(get_session(), seance, closed, _me())
-    return _controls(seance, None, _("Séance close.") if closed else _("Séance rouverte."))
+    result = seances.set_closed(get_session(), seance, closed, _me(), _revision())
+    return _controls(seance, result, _("Séance close.") if closed else _("Séance rouverte."))
 
 
 @bp.post("/besoins")
