@@ -308,6 +308,7 @@ def test_state_json(logged_in, db, seance):
     assert response.status_code == 200
     state = response.get_json()
     assert state["version"] == 1
+    assert isinstance(state["seance"].pop("revision"), int)
     assert state["seance"] == {
         "id": seance.id, "title": "Séance test", "phase": "vote", "join_code": seance.join_code,
         "held_on": "2026-12-01", "horizon": [2027, 2029], "dot_budget": 5, "max_dots_per_need": 3,

@@ -60,7 +60,8 @@ def _board(seance, result=None, done: str = ""):
 def _controls(seance, result=None, done: str = ""):
     said = outcome(result, done)
     status = said.pop("status")
-    return render_template("pilotage/_controls.html", seance=seance, **said), status
+    return (render_template("pilotage/_controls.html", seance=seance)
+            + render_template("pilotage/_controls_notice.html", oob=True, **said)), status
 
 
 @bp.get("/pilotage")
