@@ -68,6 +68,10 @@ def test_a_proxy_tab_acts_for_its_own_collectivite_after_a_reconnection(browser,
 
     cappelle = open_proxy("Cappelle-en-Pévèle")
     bouvignies = open_proxy("Bouvignies")
+    # The page speaks to the facilitator, not to "your" collectivité.
+    expect(cappelle.get_by_text("Cette collectivité :").first).to_be_visible()
+    expect(cappelle.get_by_text("Votre collectivité")).to_have_count(1)  # the hidden twin
+    expect(cappelle.get_by_text("Votre collectivité")).to_be_hidden()
     screenshot(cappelle, "proxy-tab-cappelle")
     # A Wi-Fi blip: the server goes and comes back; both tabs reconnect.
     live_server.process.stop()
