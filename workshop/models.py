@@ -228,7 +228,8 @@ class PhoneAction(SQLModel, table=True):
     participant_id: int = Field(foreign_key="participant.id")
     action_id: str = Field(max_length=64)
     reply: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    created_at: datetime = Field(default_factory=utcnow, index=True)
+    # No index of its own: forgetting is per participant (the unique key's first column).
+    created_at: datetime = Field(default_factory=utcnow)
 
 
 class Vote(SQLModel, table=True):

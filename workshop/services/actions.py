@@ -39,18 +39,6 @@ def recall(db: Session, action: "Action | None") -> dict | None:
         PhoneAction.action_id == action.action_id)).first()
 
 
-def recall_many(db: Session, actions: list[Action]) -> dict[Action, dict]:
-    """The replies of those already applied, in one query (a batch of votes)."""
-    if not actions:
-        return {}
-    ids = {a.participant_id for a in actions}
-    names = {a.action_id for a in actions}
-    rows = db.exec(select(PhoneAction.participant_id, PhoneAction.action_id, PhoneAction.reply)
-                   .where(PhoneAction.participant_id.in_(ids),
-                          PhoneAction.action_id.in_(names))).all()
-    return {Action(pid, name): reply for pid, name, reply in rows}
-
-
 def remember(db: Session, action: "Action | None", reply: dict) -> None:
     """Add the action to the caller's transaction: it commits with the change it made."""
     if action is not None:

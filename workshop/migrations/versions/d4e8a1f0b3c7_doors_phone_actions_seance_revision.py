@@ -31,8 +31,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint('id'),
         sa.UniqueConstraint('participant_id', 'action_id', name='uq_phone_action'),
     )
-    with op.batch_alter_table('phoneaction', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_phoneaction_created_at'), ['created_at'], unique=False)
     with op.batch_alter_table('seance', schema=None) as batch_op:
         batch_op.add_column(sa.Column('revision', sa.Integer(), nullable=False, server_default='0'))
 
@@ -40,6 +38,4 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table('seance', schema=None) as batch_op:
         batch_op.drop_column('revision')
-    with op.batch_alter_table('phoneaction', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_phoneaction_created_at'))
     op.drop_table('phoneaction')

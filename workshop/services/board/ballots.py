@@ -18,7 +18,7 @@ from workshop.domain import rules
 from workshop.domain.limits import ID_MAX
 from workshop.domain.rules import Refusal
 from workshop.models import Need, Participant, PhoneAction, Seance, Vote, utcnow
-from workshop.services import actions, events
+from workshop.services import events
 from workshop.services.actions import Action
 from workshop.services.board import checks
 from workshop.services.board.checks import NOBODY, NeedRow, VoterRow
@@ -94,6 +94,27 @@ def _replay(stored: dict) -> VoteResult:
     return VoteResult(stored["need_id"], stored["dots"], {}, stored["left"], stored["budget"])
 
 
+# The action ids of a batch already applied (a resend): read like the rest, on the driver.
+_NAMES = {"sqlite": "(SELECT value FROM json_each(:names))",
+          "postgresql": "(SELECT jsonb_array_elements_text(CAST(:names AS jsonb)))"}
+_RECALL = {name: Prepared(text(
+    "SELECT participant_id, action_id, reply FROM phoneaction "
+    f"WHERE participant_id IN {ids} AND action_id IN {_NAMES[name]}"))
+    for name, ids in _IDS.items()}
+
+
+def _recalled(raw, dialect, ballots: list[Ballot]) -> dict[Action, dict]:
+    """{action: its stored reply} for the ballots' action ids already applied."""
+    named = [b for b in ballots if b.action_id]
+    if not named:
+        return {}
+    rows = _RECALL[dialect.name].run(raw, dialect, {
+        "ids": _ids(b.participant_id for b in named),
+        "names": json.dumps(sorted({b.action_id for b in named}))}).fetchall()
+    return {Action(pid, name): reply if isinstance(reply, dict) else json.loads(reply)
+            for pid, name, reply in rows}
+
+
 _ACTION = Prepared(text(
     "INSERT INTO phoneaction (participant_id, action_id, reply, created_at) "
     "VALUES (:participant, :action, :reply, :at)"
@@ -128,7 +149,7 @@ def cast_many(db: Session, ballots: list[Ballot]) -> list[VoteResult | Refusal]:
     results: list[VoteResult | Refusal] = []
     writes: list[dict] = []
     logs: list[dict] = []
-    done = actions.recall_many(db, [b.action for b in ballots if b.action_id])
+    done = _recalled(raw, dialect, ballots)
     applied: list[dict] = []
     for ballot in ballots:
         pid, need_id, dots = ballot.participant_id, ballot.need_id, ballot.dots
