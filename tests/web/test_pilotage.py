@@ -352,6 +352,8 @@ ROUTES = [
     ("post", "/besoins/NEED/afficher", None),
     ("post", "/regrouper", {"target_id": "NEED", "source_id": "OTHER"}),
     ("post", "/procuration", {"collectivite_id": "MEMBER"}),
+    ("post", "/minuteur/plus", None),
+    ("get", "/procuration/PROXY", None),
 ]
 
 
@@ -362,7 +364,7 @@ def test_another_facilitators_seance_is_not_found(logged_in, db, method, path, d
     need, other = factories.need(db, theirs, "A"), factories.need(db, theirs, "B")
     values = {"THEME": factories.theme(db).id, "NEED": need.id, "OTHER": other.id,
               "MEMBER": factories.collectivite_id(db, theirs, "Orchies")}
-    path = path.replace("NEED", str(need.id))
+    path = path.replace("NEED", str(need.id)).replace("PROXY", str(factories.proxy(db, theirs).id))
     data = {k: values.get(v, v) for k, v in (data or {}).items()}
     before = kinds(db, theirs)
     response = getattr(logged_in, method)(f"/seances/{theirs.id}{path}", data=data)
