@@ -69,6 +69,8 @@ def main() -> None:
     parser.add_argument("--participants", type=int, default=1000)
     parser.add_argument("--needs", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--action-ids", action="store_true",
+                        help="every vote carries an action id, as live.js sends (remembered once)")
     args = parser.parse_args()
 
     from workshop import create_app
@@ -80,6 +82,10 @@ def main() -> None:
     from workshop.services import board
 
     rng = random.Random(11)
+    counter = iter(range(10**9))
+
+    def ids() -> str | None:
+        return f"a{next(counter)}" if args.action_ids else None
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
         seance_id, crowd, made = build(url, args.participants, args.needs)
@@ -98,11 +104,11 @@ def main() -> None:
                 started = time.perf_counter()
                 for participant, need, dots in votes:
                     [result] = board.cast_many(db, [board.Ballot(seance_id, participant, need,
-                                                                 dots)])
+                                                                 dots, ids())])
                     assert not isinstance(result, Refusal), result
                 results["board.cast_many (1)"].append((time.perf_counter() - started) / len(votes))
                 votes = plan_votes(crowd, made, rng)
-                ballots = [board.Ballot(seance_id, *vote) for vote in votes]
+                ballots = [board.Ballot(seance_id, *vote, ids()) for vote in votes]
                 started = time.perf_counter()
                 for i in range(0, len(ballots), 50):
                     for result in board.cast_many(db, ballots[i:i + 50]):
@@ -114,12 +120,16 @@ def main() -> None:
                 connections.add(f"sid{participant}", Identity("phone", seance_id, participant))
             started = time.perf_counter()
             for participant, need, dots in votes:
-                answer = on_vote(app, f"sid{participant}", {"need_id": need, "dots": dots})
+                payload = {"need_id": need, "dots": dots}
+                if args.action_ids:
+                    payload["action_id"] = ids()
+                answer = on_vote(app, f"sid{participant}", payload)
                 assert answer["ok"], answer
             results["phone vote handler"].append((time.perf_counter() - started) / len(votes))
         del broadcaster.counts  # the instance attribute: the class's method again
         print(f"{args.participants} participants, {args.needs} needs, "
-              f"{2 * 5 * args.participants} votes per round, {args.rounds} rounds")
+              f"{2 * 5 * args.participants} votes per round, {args.rounds} rounds"
+              + (", with action ids" if args.action_ids else ""))
         for name, values in results.items():
             print(f"{name:>20}: {statistics.median(values) * 1e6:7.0f} µs per vote "
                   f"(min {min(values) * 1e6:.0f}, max {max(values) * 1e6:.0f})")

@@ -65,6 +65,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from workshop import cli
     from workshop.domain import codes, phases, planning, territories
     from workshop.identity import current_facilitator
+    from workshop.services.seances import timer_minutes_left
 
     # Labels every template may need, also when rendered for a socket push (no blueprint).
     app.jinja_env.globals.update(
@@ -73,7 +74,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         KINDS=i18n.Labels(territories.KINDS), HAND_KINDS=territories.HAND_KINDS,
         EPCI_TYPES=i18n.Labels(territories.EPCI_TYPES), ROLES=i18n.Labels(territories.ROLES),
         TRAINING_KINDS=i18n.Labels(planning.KIND_LABELS),
-        display_code=codes.display, live_texts=i18n.live_texts, say=i18n.say, LANGUAGES=LANGUAGES)
+        display_code=codes.display, live_texts=i18n.live_texts, say=i18n.say, LANGUAGES=LANGUAGES,
+        timer_minutes_left=timer_minutes_left)
     cli.register(app)
     _static_versions(app)
     _register_pages(app)

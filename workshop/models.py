@@ -135,6 +135,9 @@ class Seance(SQLModel, table=True):
     join_code: str = Field(max_length=12, unique=True)
     screen_token: str = Field(max_length=64, unique=True)
     timer_ends_at: datetime | None = None
+    # Moves with every change of phase, timer, settings or closing: a facilitator's form
+    # says which revision it was loaded at, and a stale one is refused (services.seances).
+    revision: int = 0
     # Training days the perimeter can host per year, {"2027": 40, ...}; missing years
     # take DEFAULT_CAPACITY (see services.plan).
     plan_capacity: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False,
@@ -216,6 +219,21 @@ class Demand(SQLModel, table=True):
     category: str | None = Field(default=None, max_length=1)  # the agents' category: A, B or C
     updated_by_id: int | None = Field(default=None, foreign_key="participant.id")
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class PhoneAction(SQLModel, table=True):
+    """A phone action already applied (add a need, declare, vote), by the id the phone gave
+    it: a double tap or a resend after a reconnection takes effect once and gets `reply`
+    again (services.actions). Kept ACTION_MEMORY_HOURS (domain/limits.py)."""
+
+    __table_args__ = (UniqueConstraint("participant_id", "action_id", name="uq_phone_action"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    participant_id: int = Field(foreign_key="participant.id")
+    action_id: str = Field(max_length=64)
+    reply: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # No index of its own: forgetting is per participant (the unique key's first column).
+    created_at: datetime = Field(default_factory=utcnow)
 
 
 class Vote(SQLModel, table=True):

@@ -21,6 +21,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from workshop.domain.limits import (  # the byte limits are re-exported for the entry points
+    ACTION_ID_MAX,
     CAPACITY_MAX,
     COST_PER_DAY_MAX,
     DETAILS_MAX,
@@ -46,6 +47,10 @@ from workshop.domain.rules import Refusal
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TITLE_MAX)]
 Year = Annotated[int, Field(ge=YEAR_MIN, le=YEAR_MAX)]
 Dots = Annotated[int, Field(ge=1, le=DOTS_MAX)]
+# A phone action's id, made by the phone (live.js): the same id twice takes effect once
+# (services.actions). Optional: a script that sends none gets no such memory.
+ActionId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]+$", min_length=1,
+                                            max_length=ACTION_ID_MAX)] | None
 
 def too_large(max_bytes: int) -> Refusal:
     """The refusal of a file over its limit, saying the limit (in whole Mo)."""
@@ -158,10 +163,16 @@ class SeanceCreate(Input):
 
 
 class SeanceSettings(Input):
-    dot_budget: Dots
-    max_dots_per_need: Dots
-    weighting: Literal["participant", "collectivite"]
-    tallies_visible: bool = False
+    """Vote settings; a field left out (None) is left as it is."""
+    dot_budget: Dots | None = None
+    max_dots_per_need: Dots | None = None
+    weighting: Literal["participant", "collectivite"] | None = None
+    tallies_visible: bool | None = None
+
+
+class Revision(Input):
+    """The séance's revision a facilitator's form was rendered at (services.seances.STALE)."""
+    revision: int | None = Field(default=None, ge=0, le=ID_MAX)
 
 
 class Join(Input):
@@ -175,6 +186,7 @@ class NeedInput(Input):
     theme: Annotated[str, StringConstraints(strip_whitespace=True, max_length=60)] | None = None
     title: Text
     details: Annotated[str, StringConstraints(strip_whitespace=True, max_length=DETAILS_MAX)] = ""
+    action_id: ActionId = None
     messages = {("_", "missing"): msg("Choisissez un thème.")}
     # The phone's theme list starts on a placeholder ("Choisir un thème…") whose value is "".
     _no_theme = field_validator("theme_id", mode="before")(lambda v: None if v == "" else v)
@@ -195,6 +207,7 @@ class DemandInput(Input):
     year: Year
     agents: int = Field(ge=0, le=MAX_AGENTS)
     category: Literal["A", "B", "C"] | None = None  # the agents' category, when said
+    action_id: ActionId = None
     _category = field_validator("category", mode="before")(
         lambda v: (str(v).strip().upper() or None) if v is not None else None)
 
@@ -202,6 +215,7 @@ class DemandInput(Input):
 class VoteInput(Input):
     need_id: int = Field(ge=1, le=ID_MAX)
     dots: int = Field(ge=0, le=DOTS_MAX)
+    action_id: ActionId = None
 
 
 class MergeInput(Input):

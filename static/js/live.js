@@ -65,9 +65,9 @@
       if (answered) answered(false);
       return;
     }
-    element.setAttribute("aria-busy", "true");
+    actionStarted(element, payload);
     socket.timeout(10000).emit(event, payload, function (error, ack) {
-      element.removeAttribute("aria-busy");
+      actionEnded(element, event, payload, error, ack);
       if (answered) answered(!error && ack.ok);
       if (error) {
         say(texts.noAnswer || "Pas de réponse du serveur : réessayez.", "error");
@@ -81,6 +81,65 @@
       }
     });
   }
+
+  // --- Action ids (issue 14, item 5) ---------------------------------------------------
+  // Every phone action carries an id the server remembers: a double tap, or the same action
+  // sent again after a reconnection, takes effect once and gets the same answer. A form keeps
+  // its id until the server answered it (a retry of the same entry is the same action) and
+  // cannot be sent again while it waits; an action left unanswered by a lost connection is
+  // sent again, with its id, once the socket is back.
+  var unanswered = new Map(); // a form, or "vote:<need>" -> {event, payload, element}
+  function newActionId() {
+    var random = new Uint32Array(2);
+    (window.crypto || window.msCrypto).getRandomValues(random);
+    return Date.now().toString(36) + "-" + random[0].toString(36) + random[1].toString(36);
+  }
+  function actionKey(element, payload) {
+    return element.tagName === "FORM" ? "form:" + payload.action_id
+      : "vote:" + payload.need_id; // a need's last vote says all (its dots are absolute)
+  }
+  function actionStarted(element, payload) {
+    if (element.tagName === "FORM") {
+      if (!element.dataset.actionId) element.dataset.actionId = newActionId();
+      // A form that sends several actions at once (one per year) gives each its own id.
+      if (!payload.action_id) payload.action_id = element.dataset.actionId;
+      element.querySelectorAll("button[type=submit], button:not([type])").forEach(function (b) { b.disabled = true; });
+    } else if (!payload.action_id) {
+      payload.action_id = newActionId();
+    }
+    element.setAttribute("aria-busy", "true");
+    unanswered.delete(actionKey(element, payload));
+  }
+  function actionEnded(element, event, payload, error, ack) {
+    element.removeAttribute("aria-busy");
+    if (element.tagName === "FORM") {
+      element.querySelectorAll("button[type=submit], button:not([type])").forEach(function (b) { b.disabled = false; });
+      if (!error) delete element.dataset.actionId; // answered: the next entry is a new action
+    }
+    if (error && !socket.connected) {
+      unanswered.set(actionKey(element, payload), { event: event, payload: payload, element: element });
+    }
+  }
+  function resendUnanswered() {
+    var waiting = unanswered;
+    unanswered = new Map();
+    waiting.forEach(function (action) {
+      if (action.element.tagName === "FORM") action.element.dataset.actionId = action.payload.action_id;
+      send(action.event, action.payload, action.element);
+    });
+  }
+  var connectedBefore = false;
+  socket.on("connect", function () {
+    if (connectedBefore) resendUnanswered();
+    connectedBefore = true;
+  });
+  function busy(element) {
+    return element.getAttribute("aria-busy") === "true";
+  }
+  document.addEventListener("input", function (e) {
+    var form = e.target.closest && e.target.closest("form[data-live]");
+    if (form && !busy(form)) delete form.dataset.actionId; // what is typed now is a new action
+  });
 
   // Quick taps on "+" or "−": a second tap before the first answer must count too. The
   // server takes a need's dots as a number (the last one it reads wins, in the order sent),
@@ -122,6 +181,7 @@
     var form = e.target.closest("form[data-live]");
     if (!form) return;
     e.preventDefault();
+    if (busy(form)) return; // a double tap on "Ajouter": the first one is on its way
     if (form.hasAttribute("data-years")) { declareYears(form); return; }
     var payload = {};
     new FormData(form).forEach(function (value, key) { payload[key] = value; });
@@ -272,8 +332,11 @@
     });
     if (!changed.length) { say(form.getAttribute("data-nothing") || "", "info"); return; }
     var left = changed.length, allOk = true;
+    // One action per year, each with its own id (the same entry sent again keeps its ids).
+    var base = form.dataset.actionId || (form.dataset.actionId = newActionId());
     changed.forEach(function (field) {
-      send("declare", { need_id: needId, year: field.getAttribute("data-year"), agents: field.value }, form, function (ok) {
+      var year = field.getAttribute("data-year");
+      send("declare", { need_id: needId, year: year, agents: field.value, action_id: base + "-" + year }, form, function (ok) {
         if (ok) field.defaultValue = field.value; else allOk = false;
         if (--left > 0 || !allOk) return;
         var box = document.getElementById("need-" + needId + "-declare");

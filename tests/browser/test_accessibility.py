@@ -42,7 +42,9 @@ def seed(server) -> dict:
         board.declare(db, seance, person, need.id, 2027, 6)
         factories.phase(db, seance, "vote")
         board.vote(db, seance, person, need.id, 2)
-        out = {"token": person.token, "seance": seance.id, "perimetre": seance.perimetre_id}
+        stand_in = factories.proxy(db, seance, "Cysoing")
+        out = {"token": person.token, "seance": seance.id, "perimetre": seance.perimetre_id,
+               "proxy": stand_in.id}
     engine.dispose()
     return out
 
@@ -66,7 +68,8 @@ def test_every_page_passes_axe(browser, live_server):
                        ("pilotage", f"/seances/{sid}/pilotage"), ("plan", f"/seances/{sid}/plan/"),
                        ("exports", f"/seances/{sid}/exports"), ("synthese", f"/seances/{sid}/synthese"),
                        ("plans", f"/perimetres/{pid}/plans/"),
-                       ("ecran", f"/ecran/{live_server.screen_token}")]:
+                       ("ecran", f"/ecran/{live_server.screen_token}"),
+                       ("saisie-procuration", f"/seances/{sid}/procuration/{data['proxy']}")]:
         page.goto(live_server.url + path)
         page.wait_for_load_state("networkidle")
         failures[name] = audit(page)

@@ -3,6 +3,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tests import factories
+from tests.services.test_board import pg  # noqa: F401 - the PostgreSQL fixture
 from workshop.domain import codes
 from workshop.schemas import SeanceSettings
 from workshop.services import seances
@@ -108,3 +109,65 @@ def test_find_a_seance_by_its_screen_secret(db, seance):
     assert seances.by_screen_token(db, seance.screen_token[:-1]) is None
     assert seances.by_screen_token(db, seance.screen_token + "x" * 64) is None
     assert seances.by_screen_token(db, seance.join_code) is None
+
+
+# --- several facilitator pages: partial writes, revisions (issue 14, item 6) ----------------
+
+
+def test_settings_write_only_the_fields_given(db, seance, facilitator):
+    seances.update_settings(db, seance, SeanceSettings(dot_budget=10, max_dots_per_need=4),
+                            facilitator.id)
+    seances.update_settings(db, seance, SeanceSettings(tallies_visible=True), facilitator.id)
+    assert (seance.dot_budget, seance.max_dots_per_need, seance.tallies_visible) == (10, 4, True)
+    # The cap is checked against the budget stored when the form gives only one of them.
+    refusal = seances.update_settings(db, seance, SeanceSettings(max_dots_per_need=11),
+                                      facilitator.id)
+    assert refusal.code == "gommettes_incoherentes" and seance.max_dots_per_need == 4
+
+
+def test_a_change_from_a_stale_revision_changes_nothing(db, seance, facilitator):
+    seen = seance.revision
+    seances.update_settings(db, seance, SeanceSettings(dot_budget=10), facilitator.id, seen)
+    assert seance.revision == seen + 1
+    events = len(factories.events(db, seance))
+    for refused in (
+            seances.update_settings(db, seance, SeanceSettings(dot_budget=6), facilitator.id, seen),
+            seances.set_phase(db, seance, "vote", facilitator.id, seen),
+            seances.set_timer(db, seance, 5, facilitator.id, seen),
+            seances.extend_timer(db, seance, 1, facilitator.id, seen),
+            seances.set_closed(db, seance, True, facilitator.id, seen)):
+        assert refused is seances.STALE
+    assert (seance.dot_budget, seance.phase, seance.timer_ends_at, seance.closed_at) == \
+        (10, "accueil", None, None)
+    assert len(factories.events(db, seance)) == events
+    assert seances.set_phase(db, seance, "vote", facilitator.id, seen + 1).phase == "vote"
+
+
+def test_one_more_minute(db, seance, facilitator):
+    seances.extend_timer(db, seance, 1, facilitator.id)  # none running: starts for a minute
+    assert seances.timer_minutes_left(seance) == 1
+    seances.set_timer(db, seance, 3, facilitator.id)
+    ends = seance.timer_ends_at
+    seances.extend_timer(db, seance, 1, facilitator.id)
+    assert seance.timer_ends_at - ends == timedelta(minutes=1)
+    assert seances.timer_minutes_left(seance) == 4
+    seances.set_timer(db, seance, 0, facilitator.id)
+    assert seances.timer_minutes_left(seance) is None
+
+
+def test_two_pages_racing_on_postgresql_one_wins(pg):  # noqa: F811
+    """Two sessions read the same revision; the first commit wins, the second is refused."""
+    from sqlmodel import Session
+
+    from workshop.models import Seance
+
+    engine, seance_ = pg
+    with Session(engine, expire_on_commit=False) as a, Session(engine, expire_on_commit=False) as b:
+        page_a, page_b = a.get(Seance, seance_.id), b.get(Seance, seance_.id)
+        seen = page_a.revision
+        assert not isinstance(seances.update_settings(
+            a, page_a, SeanceSettings(dot_budget=10, max_dots_per_need=4), seance_.owner_id, seen),
+            type(seances.STALE))
+        assert seances.update_settings(b, page_b, SeanceSettings(tallies_visible=True),
+                                       seance_.owner_id, seen) is seances.STALE
+        assert (page_b.dot_budget, page_b.tallies_visible) == (10, False)  # the fresh state

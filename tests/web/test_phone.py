@@ -288,7 +288,7 @@ def test_the_proxy_page_does_not_say_votre_collectivite_nor_offer_a_change(clien
     stand_in = participants.proxy(db, seance, orchies, seance.owner_id)
     client.set_cookie(f"p_{seance.id}", stand_in.token)
     page = text(client.get(f"/j/{seance.join_code}"))
-    assert '<body class="phone proxy"' in page
+    assert '<body class="phone proxy-entry"' in page
     assert f"/j/{seance.join_code}/moi" not in page
     person = factories.participant(db, seance, "Orchies")
     client.set_cookie(f"p_{seance.id}", person.token)

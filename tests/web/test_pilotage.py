@@ -1,3 +1,4 @@
+import re
 from html import unescape
 
 import pytest
@@ -83,15 +84,79 @@ def test_invalid_settings_are_refused_in_french(logged_in, db, seance):
 
 
 def test_reveal_and_hide_the_tallies(logged_in, db, seance):
-    response = logged_in.post(f"/seances/{seance.id}/reglages",
-                              data={**SETTINGS, "tallies_visible": "true"})
+    factories.phase(db, seance, "vote")
+    response = logged_in.post(f"/seances/{seance.id}/reglages", data={"tallies_visible": "true"})
     assert response.status_code == 200
     assert fresh(db, seance).tallies_visible
-    assert "Masquer les résultats" in text(response)
-    response = logged_in.post(f"/seances/{seance.id}/reglages",
-                              data={**SETTINGS, "tallies_visible": "false"})
+    assert "Résultats révélés." in text(response) and "Masquer les résultats" in text(response)
+    response = logged_in.post(f"/seances/{seance.id}/reglages", data={"tallies_visible": "false"})
     assert not fresh(db, seance).tallies_visible
-    assert "Révéler les résultats" in text(response)
+    assert "Résultats masqués." in text(response) and "Révéler les résultats" in text(response)
+
+
+def revision_of(response) -> str:
+    return re.search(r'data-revision="(\d+)"', response.get_data(as_text=True)).group(1)
+
+
+def test_the_tallies_toggle_writes_only_the_tallies(logged_in, db, seance):
+    """Issue 14, item 6: page A, loaded earlier, toggles the tallies after page B set
+    budget 10 / max 4: the séance keeps 10 / 4."""
+    factories.phase(db, seance, "vote")
+    page_a = logged_in.get(f"/seances/{seance.id}/pilotage")
+    b = logged_in.post(f"/seances/{seance.id}/reglages", data={
+        "dot_budget": "10", "max_dots_per_need": "4", "weighting": "participant",
+        "revision": revision_of(page_a)})
+    assert b.status_code == 200
+    toggled = logged_in.post(f"/seances/{seance.id}/reglages",
+                             data={"tallies_visible": "true", "revision": revision_of(b)})
+    assert toggled.status_code == 200
+    stored = fresh(db, seance)
+    assert (stored.dot_budget, stored.max_dots_per_need, stored.tallies_visible) == (10, 4, True)
+
+
+def test_a_change_based_on_a_stale_state_is_refused_with_the_fresh_state(logged_in, db, seance):
+    factories.phase(db, seance, "vote")
+    stale = revision_of(logged_in.get(f"/seances/{seance.id}/pilotage"))
+    assert logged_in.post(f"/seances/{seance.id}/reglages", data={
+        "dot_budget": "10", "max_dots_per_need": "4", "revision": stale}).status_code == 200
+    events_before = len(factories.events(db, seance))
+    for path, data in (("/reglages", {"dot_budget": "6", "max_dots_per_need": "2"}),
+                       ("/phase", {"phase": "resultats"}), ("/minuteur", {"minutes": "3"}),
+                       ("/minuteur/plus", {}), ("/cloture", {"closed": "1"}),
+                       ("/reglages", {"tallies_visible": "true", "revision": "x"})):
+        response = logged_in.post(f"/seances/{seance.id}{path}", data={"revision": stale, **data})
+        assert response.status_code == 422, path
+        assert "Un autre animateur vient de modifier la séance" in text(response)
+        assert 'value="10"' in response.get_data(as_text=True)  # the fresh budget, re-rendered
+    stored = fresh(db, seance)
+    assert (stored.dot_budget, stored.max_dots_per_need, stored.phase) == (10, 4, "vote")
+    assert stored.timer_ends_at is None and stored.closed_at is None and not stored.tallies_visible
+    assert len(factories.events(db, seance)) == events_before
+
+
+def test_the_controls_follow_the_phase(logged_in, db, seance):
+    page = text(logged_in.get(f"/seances/{seance.id}/pilotage"))
+    assert "Phase 1 sur 6" in page and "Phase suivante" in page
+    assert "Révéler les résultats" not in page and "Clore la séance" not in page
+    assert "État (JSON)" not in page.split("Phase 1 sur 6")[0]  # not among the main actions
+    factories.phase(db, seance, "vote")
+    page = text(logged_in.get(f"/seances/{seance.id}/pilotage"))
+    assert "Révéler les résultats" in page and "max. par besoin" in page
+    factories.phase(db, seance, "resultats")
+    page = text(logged_in.get(f"/seances/{seance.id}/pilotage"))
+    assert "Clore la séance" in page and "max. par besoin" not in page
+    assert "Vote : 5 gommettes, 3 au plus par besoin." in page
+
+
+def test_timer_one_more_minute_and_the_field_shows_the_running_timer(logged_in, db, seance):
+    response = logged_in.post(f"/seances/{seance.id}/minuteur", data={"minutes": "3"})
+    assert 'name="minutes" type="number" min="0" max="240" value="3"' in response.get_data(as_text=True)
+    ends = fresh(db, seance).timer_ends_at
+    response = logged_in.post(f"/seances/{seance.id}/minuteur/plus")
+    assert response.status_code == 200 and "Une minute de plus." in text(response)
+    assert (fresh(db, seance).timer_ends_at - ends).total_seconds() == 60
+    assert 'value="4"' in response.get_data(as_text=True)
+    assert "Arrêter" in text(response)
 
 
 def test_timer_start_and_stop(logged_in, db, seance):
@@ -274,15 +339,23 @@ def test_proxy_opens_the_phone_page_for_the_collectivite(logged_in, db, seance):
     bachy = factories.collectivite_id(db, seance, "Bachy")
     response = logged_in.post(f"/seances/{seance.id}/procuration", data={"collectivite_id": bachy})
     assert response.status_code == 302
-    assert response.location == f"/j/{seance.join_code}"
     stand_in = db.exec(select(Participant)).one()
     assert stand_in.is_proxy and stand_in.collectivite_id == bachy
-    assert logged_in.get_cookie(f"p_{seance.id}").value == stand_in.token
-    page = text(logged_in.get(response.location))
-    assert "Bachy" in page and "saisie par l'animateur" in page
+    assert response.location == f"/seances/{seance.id}/procuration/{stand_in.id}"
+    # The proxy's identity is the tab's (in the page), not a cookie every tab shares.
+    assert logged_in.get_cookie(f"p_{seance.id}") is None
+    html = logged_in.get(response.location).get_data(as_text=True)
+    assert "Saisie pour : Bachy" in text(logged_in.get(response.location))
+    assert f'data-live=\'{{"token": "{stand_in.token}"}}\'' in html
     again = logged_in.post(f"/seances/{seance.id}/procuration", data={"collectivite_id": bachy})
     assert again.status_code == 302
     assert len(db.exec(select(Participant)).all()) == 1
+
+
+def test_a_proxy_page_is_only_for_a_proxy_of_the_seance(logged_in, db, seance):
+    person = factories.participant(db, seance, "Orchies")
+    assert logged_in.get(f"/seances/{seance.id}/procuration/{person.id}").status_code == 404
+    assert logged_in.get(f"/seances/{seance.id}/procuration/999999").status_code == 404
 
 
 def test_proxy_outside_the_perimeter_is_refused(logged_in, db, seance):
@@ -311,6 +384,7 @@ def test_state_json(logged_in, db, seance):
     assert response.status_code == 200
     state = response.get_json()
     assert state["version"] == 1
+    assert isinstance(state["seance"].pop("revision"), int)
     assert state["seance"] == {
         "id": seance.id, "title": "Séance test", "phase": "vote", "join_code": seance.join_code,
         "held_on": "2026-12-01", "horizon": [2027, 2029], "dot_budget": 5, "max_dots_per_need": 3,
@@ -356,6 +430,8 @@ ROUTES = [
     ("post", "/besoins/NEED/separer", None),
     ("post", "/regrouper-coches", {"target_id": "NEED", "need_ids": ["NEED", "OTHER"]}),
     ("post", "/procuration", {"collectivite_id": "MEMBER"}),
+    ("post", "/minuteur/plus", None),
+    ("get", "/procuration/PROXY", None),
 ]
 
 
@@ -366,7 +442,7 @@ def test_another_facilitators_seance_is_not_found(logged_in, db, method, path, d
     need, other = factories.need(db, theirs, "A"), factories.need(db, theirs, "B")
     values = {"THEME": factories.theme(db).id, "NEED": need.id, "OTHER": other.id,
               "MEMBER": factories.collectivite_id(db, theirs, "Orchies")}
-    path = path.replace("NEED", str(need.id))
+    path = path.replace("NEED", str(need.id)).replace("PROXY", str(factories.proxy(db, theirs).id))
     data = {k: [values.get(x, x) for x in v] if isinstance(v, list) else values.get(v, v)
             for k, v in (data or {}).items()}
     before = kinds(db, theirs)

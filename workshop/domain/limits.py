@@ -61,3 +61,8 @@ IMPORT_SLICE_ROWS = 500
 # reload then never fills the worker's queue for the whole instance.
 JOBS_ACTIVE_PER_SEANCE = 3
 JOBS_ACTIVE_PER_FACILITATOR = 6
+
+# A phone action's id (client-made, e.g. a random base-36 string), and how long the server
+# remembers the actions it applied (a double tap, a resend after a reconnection: minutes).
+ACTION_ID_MAX = 64
+ACTION_MEMORY_HOURS = 24

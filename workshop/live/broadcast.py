@@ -401,13 +401,17 @@ class Broadcaster:
         self.counts(seance_id, need_id)
 
     def phase(self, seance_id: int) -> None:
-        """Phase, timer, tallies shown or not, budget: the phones' banner and every count."""
+        """Phase, timer, tallies shown or not, budget: the phones' banner, the facilitators'
+        controls and every count."""
         with self._rendering(), session_scope() as db:
             seance = db.get(Seance, seance_id)
             self._localised(partial(phones_room, seance_id), partial(
                 render_template, "phone/_phase.html", seance=seance, oob=True))
             self._localised(partial(screen_room, seance_id), partial(
                 render_template, "screen/_header.html", seance=seance, oob=True))
+            # Every facilitator page of the séance follows phase, timer and settings.
+            self._localised(partial(facilitator_room, seance_id), partial(
+                render_template, "pilotage/_controls.html", seance=seance, oob=True))
             # Everyone's dots left, from one query (a phase change must not stall the room).
             spent = board_service.spent(db, seance_id)
             budgets: dict[tuple[str, int], str] = {}  # a few fragments for a thousand phones

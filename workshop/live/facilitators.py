@@ -4,7 +4,7 @@ The facilitator acts over HTTP (htmx forms); the socket only brings the
 live board back to their page.
 """
 
-from flask import request
+from flask import render_template, request
 from flask_socketio import emit, join_room
 
 from workshop.db import get_session
@@ -43,6 +43,7 @@ def connect(auth: dict) -> Refusal | None:
         return None
     connections.add(request.sid, Identity("facilitator", seance.id))
     join_room(facilitator_room(seance.id, language()))
-    if not auth.get("fresh"):  # a reconnection: catch up at once
-        emit(EVENT, facilitator_html(board_service.snapshot(get_session(), seance)))
+    if not auth.get("fresh"):  # a reconnection: catch up at once (board and controls)
+        emit(EVENT, facilitator_html(board_service.snapshot(get_session(), seance))
+             + render_template("pilotage/_controls.html", seance=seance, oob=True))
     return None

@@ -29,6 +29,7 @@ from workshop.live.presence import presence
 from workshop.models import Participant, Seance
 from workshop.schemas import DemandInput, NeedInput
 from workshop.services import board, participants
+from workshop.services.actions import Action
 
 log = logging.getLogger(__name__)
 SERVER_ERROR = replies.SERVER_ERROR
@@ -71,6 +72,11 @@ def _caller() -> tuple[Seance, Participant] | Refusal:
     return db.get(Seance, who.seance_id), db.get(Participant, who.participant_id)
 
 
+def _action(participant: Participant, data) -> Action | None:
+    """The payload's action id: the same id twice takes effect once (services.actions)."""
+    return Action(participant.id, data.action_id) if data.action_id else None
+
+
 def on_declare(payload=None):
     caller = _caller()
     if isinstance(caller, Refusal):
@@ -80,7 +86,7 @@ def on_declare(payload=None):
         return replies.invalid(errors)
     seance, participant = caller
     result = board.declare(get_session(), seance, participant, data.need_id, data.year,
-                           data.agents, data.category)
+                           data.agents, data.category, action=_action(participant, data))
     if isinstance(result, Refusal):
         return refused(result)
     return {"ok": True, "need_id": data.need_id, "year": data.year, "agents": data.agents}
@@ -95,7 +101,7 @@ def on_add_need(payload=None):
         return replies.invalid(errors)
     seance, participant = caller
     result = board.add_need(get_session(), seance, data.theme_ref, data.title, data.details,
-                            participant=participant)
+                            participant=participant, action=_action(participant, data))
     if isinstance(result, Refusal):
         return refused(result)
     return {"ok": True, "need_id": result.id}

@@ -131,7 +131,7 @@ def on_vote(app, sid: str, payload=None) -> dict:
             with replies.speaking(app, who.locale):
                 return replies.invalid({field: say(message) for field, message in errors.items()})
         result = writer.submit(board.Ballot(who.seance_id, who.participant_id, data.need_id,
-                                            data.dots))
+                                            data.dots, data.action_id))
         if isinstance(result, Refusal):
             with replies.speaking(app, who.locale):
                 return replies.refused(result)

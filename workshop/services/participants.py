@@ -6,7 +6,7 @@ from workshop.domain import codes
 from workshop.domain.rules import Refusal
 from workshop.domain.territories import ROLES
 from workshop.models import Collectivite, Participant, Seance, utcnow
-from workshop.services import events, perimetres
+from workshop.services import actions, events, perimetres
 from workshop.services.changes import Change, publish
 
 CLOSED = Refusal("seance_close", "Cette séance est close.")
@@ -92,6 +92,14 @@ def proxy(db: Session, seance: Seance, collectivite_id: int,
     return participant
 
 
+def proxy_of(db: Session, seance: Seance, participant_id: int) -> Participant | None:
+    """The séance's proxy participant of that id, else None (a real phone's is not ours)."""
+    participant = db.get(Participant, participant_id)
+    if participant is None or participant.seance_id != seance.id or not participant.is_proxy:
+        return None
+    return participant
+
+
 def by_token(db: Session, token: str | None) -> Participant | None:
     if not codes.plausible_secret(token):
         return None
@@ -103,6 +111,8 @@ def collectivite(db: Session, participant: Participant) -> Collectivite:
 
 
 def seen(db: Session, participant: Participant) -> None:
+    """The participant's socket connected: when, and their old action ids forgotten."""
     participant.last_seen_at = utcnow()
     db.add(participant)
+    actions.forget_old(db, participant.id)
     db.commit()

@@ -1,13 +1,14 @@
 """Séances: creation, listing, and the facilitator's controls (phase, settings, timer)."""
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, timedelta
 
-from sqlalchemy import and_, false, func, or_
+from sqlalchemy import and_, false, func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from workshop.domain import codes, phases, rules
+from workshop.domain.limits import TIMER_MINUTES_MAX
 from workshop.domain.rules import Refusal
 from workshop.models import Facilitator, Participant, Perimetre, Seance, SeanceShare, utcnow
 from workshop.schemas import SeanceCreate, SeanceSettings
@@ -134,8 +135,33 @@ def by_screen_token(db: Session, token: str) -> Seance | None:
     return db.exec(select(Seance).where(Seance.screen_token == token, Seance.importing == false())).first()
 
 
-def set_phase(db: Session, seance: Seance, phase: str, actor_id: int) -> Seance | Refusal:
-    refusal = phases.check_phase(phase)
+# --- The facilitator's controls ---------------------------------------------------------
+# Each moves the séance's revision. A facilitator page sends the revision it shows
+# (`revision`); when another page changed the séance since, nothing is written and the
+# refusal goes back with the fresh state (issue 14, item 6). None: no check (scripts).
+
+STALE = Refusal("etat_perime", "Un autre animateur vient de modifier la séance : voici son état "
+                               "actuel. Refaites votre modification si elle est encore utile.")
+
+
+def _claim(db: Session, seance: Seance, revision: int | None) -> Refusal | None:
+    """Move the séance's revision in the caller's transaction, if it still is `revision`
+    (one conditional UPDATE: two pages racing, one wins). The loser's session is rolled back
+    and `seance` reloaded, so the caller shows the fresh state."""
+    expected = seance.revision if revision is None else revision
+    moved = db.execute(update(Seance).where(Seance.id == seance.id, Seance.revision == expected)
+                       .values(revision=expected + 1).execution_options(synchronize_session=False))
+    if moved.rowcount != 1:
+        db.rollback()
+        db.refresh(seance)
+        return STALE
+    seance.revision = expected + 1
+    return None
+
+
+def set_phase(db: Session, seance: Seance, phase: str, actor_id: int,
+              revision: int | None = None) -> Seance | Refusal:
+    refusal = phases.check_phase(phase) or _claim(db, seance, revision)
     if refusal:
         return refusal
     previous, seance.phase, seance.timer_ends_at = seance.phase, phase, None
@@ -148,16 +174,21 @@ def set_phase(db: Session, seance: Seance, phase: str, actor_id: int) -> Seance 
 
 
 def update_settings(db: Session, seance: Seance, data: SeanceSettings,
-                    actor_id: int) -> Seance | Refusal:
+                    actor_id: int, revision: int | None = None) -> Seance | Refusal:
     """Dot budget, cap per need, weighting, tallies shown.
 
-    A lower budget or cap gives back the dots that no longer fit (`board.fitting`:
-    each participant's most recently placed dots first), told on their phones.
+    Only the fields `data` gives are written (None: unchanged): the tallies toggle sends
+    the tallies alone, and cannot undo a budget another page set meanwhile. A lower
+    budget or cap gives back the dots that no longer fit (`board.fitting`: each
+    participant's most recently placed dots first), told on their phones.
     """
-    refusal = rules.dot_settings(data.dot_budget, data.max_dots_per_need)
+    given = data.model_dump(exclude_none=True)
+    refusal = rules.dot_settings(given.get("dot_budget", seance.dot_budget),
+                                 given.get("max_dots_per_need", seance.max_dots_per_need)) \
+        or _claim(db, seance, revision)
     if refusal:
         return refusal
-    changes = {k: v for k, v in data.model_dump().items() if getattr(seance, k) != v}
+    changes = {k: v for k, v in given.items() if getattr(seance, k) != v}
     for key, value in changes.items():
         setattr(seance, key, value)
     db.add(seance)
@@ -174,8 +205,12 @@ def update_settings(db: Session, seance: Seance, data: SeanceSettings,
     return seance
 
 
-def set_timer(db: Session, seance: Seance, minutes: int, actor_id: int) -> Seance:
+def set_timer(db: Session, seance: Seance, minutes: int, actor_id: int,
+              revision: int | None = None) -> Seance | Refusal:
     """Start a countdown for the current phase (0 stops it)."""
+    refusal = _claim(db, seance, revision)
+    if refusal:
+        return refusal
     seance.timer_ends_at = utcnow() + timedelta(minutes=minutes) if minutes > 0 else None
     db.add(seance)
     events.record(db, "seance.timer", events.facilitator_actor(actor_id), seance_id=seance.id,
@@ -185,7 +220,44 @@ def set_timer(db: Session, seance: Seance, minutes: int, actor_id: int) -> Seanc
     return seance
 
 
-def set_closed(db: Session, seance: Seance, closed: bool, actor_id: int) -> Seance:
+def extend_timer(db: Session, seance: Seance, minutes: int, actor_id: int,
+                 revision: int | None = None) -> Seance | Refusal:
+    """`minutes` more on the running countdown (a stopped or finished one starts anew);
+    never beyond TIMER_MINUTES_MAX from now."""
+    refusal = _claim(db, seance, revision)
+    if refusal:
+        return refusal
+    now = utcnow()
+    ends = seance.timer_ends_at
+    start = ends if ends is not None and _aware(ends) > now else now
+    seance.timer_ends_at = min(_aware(start) + timedelta(minutes=minutes),
+                               now + timedelta(minutes=TIMER_MINUTES_MAX))
+    db.add(seance)
+    events.record(db, "seance.timer", events.facilitator_actor(actor_id), seance_id=seance.id,
+                  added=minutes)
+    db.commit()
+    publish(Change("seance.timer", seance.id))
+    return seance
+
+
+def _aware(moment):
+    """SQLite gives naive UTC datetimes back: make them aware."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def timer_minutes_left(seance: Seance) -> int | None:
+    """Whole minutes left on the running countdown (rounded up), None when none runs."""
+    if seance.timer_ends_at is None:
+        return None
+    seconds = (_aware(seance.timer_ends_at) - utcnow()).total_seconds()
+    return max(0, -(-int(seconds) // 60)) if seconds > 0 else None
+
+
+def set_closed(db: Session, seance: Seance, closed: bool, actor_id: int,
+               revision: int | None = None) -> Seance | Refusal:
+    refusal = _claim(db, seance, revision)
+    if refusal:
+        return refusal
     seance.closed_at = utcnow() if closed else None
     db.add(seance)
     kind = "seance.closed" if closed else "seance.reopened"

@@ -94,6 +94,7 @@ def seance_state(db: Session, seance: Seance) -> dict:
             "weighting": seance.weighting, "tallies_visible": seance.tallies_visible,
             "closed": seance.closed_at is not None,
             "timer_ends_at": seance.timer_ends_at.isoformat() if seance.timer_ends_at else None,
+            "revision": seance.revision,  # what a control form sends back (docs/protocol.md)
         },
         "needs": [need(v) for v in snapshot.ranked],
         "hidden": [need(v) for v in snapshot.hidden],

@@ -22,6 +22,7 @@ from workshop.schemas import (
     MergeManyInput,
     NeedInput,
     PhaseInput,
+    Revision,
     SeanceSettings,
     TimerInput,
     form_data,
@@ -29,7 +30,6 @@ from workshop.schemas import (
 from workshop.services import board, participants, perimetres, seances
 from workshop.services import state as state_service
 from workshop.web import current_facilitator, invalid, login_required, online, outcome, owned_or_404
-from workshop.web.phone import remember
 from workshop.web.screen import join_urls
 
 bp = Blueprint("pilotage", __name__, url_prefix="/seances/<int:seance_id>")
@@ -65,7 +65,8 @@ def _board(seance, result=None, done: str = ""):
 def _controls(seance, result=None, done: str = ""):
     said = outcome(result, done)
     status = said.pop("status")
-    return render_template("pilotage/_controls.html", seance=seance, **said), status
+    return (render_template("pilotage/_controls.html", seance=seance)
+            + render_template("pilotage/_controls_notice.html", oob=True, **said)), status
 
 
 @bp.get("/pilotage")
@@ -86,12 +87,18 @@ def state(seance_id: int):
     return jsonify(state_service.seance_state(get_session(), _seance(seance_id)))
 
 
+def _revision() -> int | None:
+    """The séance's revision the posting page showed (services.seances.STALE)."""
+    data, _errors = parse(Revision, request.form)
+    return data.revision if data else -1  # a mangled revision is stale, never unchecked
+
+
 @bp.post("/phase")
 @login_required
 def phase(seance_id: int):
     seance = _seance(seance_id)
     data, errors = parse(PhaseInput, request.form)
-    result = seances.set_phase(get_session(), seance, data.phase, _me()) if data else \
+    result = seances.set_phase(get_session(), seance, data.phase, _me(), _revision()) if data else \
         phases.UNKNOWN_PHASE
     return _controls(seance, result, _("Phase : %(phase)s.", phase=PHASE_NAMES.get(seance.phase, "")))
 
@@ -99,11 +106,16 @@ def phase(seance_id: int):
 @bp.post("/reglages")
 @login_required
 def settings(seance_id: int):
+    """Vote settings: only the fields the form sends are written."""
     seance = _seance(seance_id)
     data, errors = parse(SeanceSettings, request.form)
-    result = seances.update_settings(get_session(), seance, data, _me()) if data else \
+    result = seances.update_settings(get_session(), seance, data, _me(), _revision()) if data else \
         invalid(errors)
-    return _controls(seance, result, _("Réglages enregistrés."))
+    if data and data.tallies_visible is not None and data.model_fields_set == {"tallies_visible"}:
+        done = _("Résultats révélés.") if data.tallies_visible else _("Résultats masqués.")
+    else:
+        done = _("Réglages enregistrés.")
+    return _controls(seance, result, done)
 
 
 @bp.post("/minuteur")
@@ -111,9 +123,18 @@ def settings(seance_id: int):
 def timer(seance_id: int):
     seance = _seance(seance_id)
     data, errors = parse(TimerInput, request.form)
-    result = seances.set_timer(get_session(), seance, data.minutes, _me()) if data else \
+    result = seances.set_timer(get_session(), seance, data.minutes, _me(), _revision()) if data else \
         Refusal("saisie_invalide", "Durée invalide (0 à 240 minutes).")
     return _controls(seance, result, _("Minuteur lancé.") if data and data.minutes else _("Minuteur arrêté."))
+
+
+@bp.post("/minuteur/plus")
+@login_required
+def timer_more(seance_id: int):
+    """One more minute on the countdown (a stopped one starts for a minute)."""
+    seance = _seance(seance_id)
+    result = seances.extend_timer(get_session(), seance, 1, _me(), _revision())
+    return _controls(seance, result, _("Une minute de plus."))
 
 
 @bp.post("/cloture")
@@ -121,8 +142,8 @@ def timer(seance_id: int):
 def close(seance_id: int):
     seance = _seance(seance_id)
     closed = request.form.get("closed") == "1"
-    seances.set_closed(get_session(), seance, closed, _me())
-    return _controls(seance, None, _("Séance close.") if closed else _("Séance rouverte."))
+    result = seances.set_closed(get_session(), seance, closed, _me(), _revision())
+    return _controls(seance, result, _("Séance close.") if closed else _("Séance rouverte."))
 
 
 @bp.post("/besoins")
@@ -266,6 +287,21 @@ def proxy(seance_id: int):
         else participants.OUTSIDE
     if isinstance(result, Refusal):
         return _board(seance, result)
-    response = redirect(url_for("phone.seance", code=seance.join_code))
-    remember(response, seance.id, result.token)
-    return response
+    return redirect(url_for("pilotage.proxy_page", seance_id=seance.id, participant_id=result.id))
+
+
+@bp.get("/procuration/<int:participant_id>")
+@login_required
+def proxy_page(seance_id: int, participant_id: int):
+    """The proxy's phone page, in its own tab: its identity is in the page (the socket's auth),
+    not in a cookie every tab shares, so a tab opened for Cappelle acts for Cappelle even after
+    another tab was opened for Bouvignies and the network came back (issue 14, item 7)."""
+    seance = _seance(seance_id)
+    db = get_session()
+    participant = participants.proxy_of(db, seance, participant_id)
+    if participant is None:
+        abort(404)
+    return render_template("phone/board.html", seance=seance, participant=participant,
+                           collectivite=participants.collectivite(db, participant),
+                           board=board.snapshot(db, seance), mine=board.mine(db, seance, participant),
+                           themes=board.themes(db), live_auth={"token": participant.token})

@@ -17,8 +17,9 @@ from sqlmodel import Session
 from workshop.domain import rules
 from workshop.domain.limits import ID_MAX
 from workshop.domain.rules import Refusal
-from workshop.models import Need, Participant, Seance, Vote, utcnow
+from workshop.models import Need, Participant, PhoneAction, Seance, Vote, utcnow
 from workshop.services import events
+from workshop.services.actions import Action
 from workshop.services.board import checks
 from workshop.services.board.checks import NOBODY, NeedRow, VoterRow
 from workshop.services.changes import Change, publish
@@ -82,6 +83,43 @@ class Ballot:
     participant_id: int
     need_id: int
     dots: int
+    action_id: str | None = None  # the phone's id for this tap: a resend takes effect once
+
+    @property
+    def action(self) -> Action | None:
+        return Action(self.participant_id, self.action_id) if self.action_id else None
+
+
+def _replay(stored: dict) -> VoteResult:
+    return VoteResult(stored["need_id"], stored["dots"], {}, stored["left"], stored["budget"])
+
+
+# The action ids of a batch already applied (a resend): read like the rest, on the driver.
+_NAMES = {"sqlite": "(SELECT value FROM json_each(:names))",
+          "postgresql": "(SELECT jsonb_array_elements_text(CAST(:names AS jsonb)))"}
+_RECALL = {name: Prepared(text(
+    "SELECT participant_id, action_id, reply FROM phoneaction "
+    f"WHERE participant_id IN {ids} AND action_id IN {_NAMES[name]}"))
+    for name, ids in _IDS.items()}
+
+
+def _recalled(raw, dialect, ballots: list[Ballot]) -> dict[Action, dict]:
+    """{action: its stored reply} for the ballots' action ids already applied."""
+    named = [b for b in ballots if b.action_id]
+    if not named:
+        return {}
+    rows = _RECALL[dialect.name].run(raw, dialect, {
+        "ids": _ids(b.participant_id for b in named),
+        "names": json.dumps(sorted({b.action_id for b in named}))}).fetchall()
+    return {Action(pid, name): reply if isinstance(reply, dict) else json.loads(reply)
+            for pid, name, reply in rows}
+
+
+_ACTION = Prepared(text(
+    "INSERT INTO phoneaction (participant_id, action_id, reply, created_at) "
+    "VALUES (:participant, :action, :reply, :at)"
+).bindparams(bindparam("reply", type_=PhoneAction.__table__.c.reply.type),
+             bindparam("at", type_=PhoneAction.__table__.c.created_at.type)))
 
 
 def cast_many(db: Session, ballots: list[Ballot]) -> list[VoteResult | Refusal]:
@@ -111,8 +149,13 @@ def cast_many(db: Session, ballots: list[Ballot]) -> list[VoteResult | Refusal]:
     results: list[VoteResult | Refusal] = []
     writes: list[dict] = []
     logs: list[dict] = []
+    done = _recalled(raw, dialect, ballots)
+    applied: list[dict] = []
     for ballot in ballots:
         pid, need_id, dots = ballot.participant_id, ballot.need_id, ballot.dots
+        if ballot.action in done:
+            results.append(_replay(done[ballot.action]))
+            continue
         voter = voters.get(pid, NOBODY)
         refusal = checks.participant_refusal(voter, ballot.seance_id, voter.phase,
                                              voter.closed_at, "vote") \
@@ -134,11 +177,19 @@ def cast_many(db: Session, ballots: list[Ballot]) -> list[VoteResult | Refusal]:
         logs.append(events.row("vote.set", f"participant:{pid}", at,
                                seance_id=ballot.seance_id, need_id=need_id, dots=dots,
                                previous=previous))
-        results.append(VoteResult(need_id, dots, dict(allocation),
-                                  rules.dots_left(budget, sum(allocation.values())), budget))
+        result = VoteResult(need_id, dots, dict(allocation),
+                            rules.dots_left(budget, sum(allocation.values())), budget)
+        results.append(result)
+        if ballot.action_id:
+            reply = {"need_id": need_id, "dots": dots, "left": result.left, "budget": budget}
+            done[ballot.action] = reply
+            applied.append({"participant": pid, "action": ballot.action_id, "reply": reply,
+                            "at": at})
     if writes:
         _UPSERT.run_many(raw, dialect, writes)
         events.insert_many(raw, dialect, logs)
+        if applied:
+            _ACTION.run_many(raw, dialect, applied)
         db.commit()
         voted: dict[int, set[int]] = defaultdict(set)
         for write in writes:

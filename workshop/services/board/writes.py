@@ -25,7 +25,8 @@ from workshop.models import (
     Vote,
     utcnow,
 )
-from workshop.services import events
+from workshop.services import actions, events
+from workshop.services.actions import Action
 from workshop.services.board import checks, fitting, reads
 from workshop.services.changes import Change, publish
 
@@ -51,7 +52,12 @@ def _participant_may(seance: Seance, participant: Participant, action: str) -> R
 
 def add_need(db: Session, seance: Seance, theme_id: int | str, title: str, details: str = "", *,
              participant: Participant | None = None, facilitator_id: int | None = None,
-             source: str = "participant") -> Need | Refusal:
+             source: str = "participant", action: Action | None = None) -> Need | Refusal:
+    """A need on the board. `action` (a phone's action id): a second add with the same id
+    changes nothing and gives the need the first one added (services.actions)."""
+    replayed = _replayed_need(db, action)
+    if replayed is not None:
+        return replayed
     if participant is not None:
         refusal = _participant_may(seance, participant, "add_need")
         if refusal:
@@ -73,18 +79,38 @@ def add_need(db: Session, seance: Seance, theme_id: int | str, title: str, detai
     db.flush()
     events.record(db, "need.added", _actor(participant, facilitator_id), seance_id=seance.id,
                   need_id=need.id, theme_id=theme.id, title=need.title, source=source)
-    db.commit()
+    actions.remember(db, action, {"need_id": need.id})
+    try:
+        db.commit()
+    except IntegrityError:  # the same action committed meanwhile (another socket, a resend)
+        db.rollback()
+        replayed = _replayed_need(db, action)
+        if replayed is None:
+            raise
+        return replayed
     publish(Change("need.added", seance.id, (need.id,)))
     return need
 
 
+def _replayed_need(db: Session, action: Action | None) -> Need | None:
+    stored = actions.recall(db, action)
+    return db.get(Need, stored["need_id"]) if stored else None
+
+
 def declare(db: Session, seance: Seance, participant: Participant, need_id: int, year: int,
-            agents: int, category: str | None = None) -> Demand | Refusal:
+            agents: int, category: str | None = None,
+            action: Action | None = None) -> Demand | Refusal:
     """One figure per collectivité, need and year: a colleague's entry replaces it.
+
+    `action` (a phone's action id): a second declaration with the same id changes nothing
+    (a colleague's later figure stays) and gives what the first one stored (services.actions).
 
     `category` (A, B or C) says the agents' category when the participant gives it;
     None leaves the stored one as it is.
     """
+    replayed = _replayed_demand(db, action, participant)
+    if replayed is not None:
+        return replayed
     refusal = _participant_may(seance, participant, "declare") \
         or rules.demand(agents, year, reads.horizon(seance))
     if refusal:
@@ -96,6 +122,8 @@ def declare(db: Session, seance: Seance, participant: Participant, need_id: int,
         return need
     need_id, collectivite_id, participant_id = need.id, participant.collectivite_id, participant.id
     for attempt in (1, 2):
+        if attempt == 2 and (replayed := _replayed_demand(db, action, participant)) is not None:
+            return replayed
         row = db.exec(select(Demand).where(
             Demand.need_id == need_id, Demand.collectivite_id == collectivite_id,
             Demand.year == year).with_for_update()).first()
@@ -111,12 +139,14 @@ def declare(db: Session, seance: Seance, participant: Participant, need_id: int,
                       seance_id=seance.id, need_id=need_id, collectivite_id=collectivite_id,
                       year=year, agents=agents, previous=previous,
                       **({"category": category} if category else {}))
+        actions.remember(db, action, {"need_id": need_id, "year": year, "agents": agents})
         try:
             db.commit()
         except IntegrityError:
             # A colleague's first figure for the same need and year was committed between
             # our read and our insert (FOR UPDATE locks no row that does not exist yet):
-            # read again, now their row is there to lock, and ours replaces it.
+            # read again, now their row is there to lock, and ours replaces it. (Or the same
+            # action was committed meanwhile: the next attempt recalls it.)
             db.rollback()
             if attempt == 2:
                 raise
@@ -124,6 +154,15 @@ def declare(db: Session, seance: Seance, participant: Participant, need_id: int,
         publish(Change("demand.declared", seance.id, (need_id,), collectivite_id))
         return row
     raise AssertionError("unreachable")
+
+
+def _replayed_demand(db: Session, action: Action | None, participant: Participant) -> Demand | None:
+    """What an already applied declaration stored (a detached row: nothing is written)."""
+    stored = actions.recall(db, action)
+    if stored is None:
+        return None
+    return Demand(need_id=stored["need_id"], collectivite_id=participant.collectivite_id,
+                  year=stored["year"], agents=stored["agents"])
 
 
 
