@@ -7,7 +7,7 @@ one per flush and shares it (see live/broadcast.py).
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import func
+from sqlalchemy import case, func
 from sqlmodel import Session, select
 
 from workshop.domain import phases, rules, tally
@@ -60,6 +60,9 @@ class Board:
     demand: dict[int, dict[tuple[int, int], int]] = field(default_factory=dict)
     # need -> the agents' categories (A, B, C) said in its declarations, in order.
     categories: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    # Who has voted, from the same totals as the ranking (tally.participation): the screen's
+    # "18 participants sur 24 ont voté · 81 gommettes sur 120".
+    participation: tally.Participation = tally.Participation(0, 0, 0, 0)
 
     @property
     def ranked(self) -> list[NeedView]:
@@ -88,9 +91,11 @@ def _vote_totals(db: Session, seance_id: int) -> tally.Totals:
                            func.count(func.distinct(Vote.participant_id)))
                    .group_by(Participant.collectivite_id, Vote.need_id)).all()
     voters = db.exec(grouped(Participant.collectivite_id,
-                             func.count(func.distinct(Vote.participant_id)))
+                             func.count(func.distinct(Vote.participant_id)),
+                             func.count(func.distinct(case((Participant.is_proxy, Vote.participant_id)))))
                      .group_by(Participant.collectivite_id)).all()
-    total = tally.Totals(collectivite_voters=dict(voters))
+    total = tally.Totals(collectivite_voters={c: n for c, n, _ in voters},
+                         proxy_voters=sum(p for _, _, p in voters))
     for collectivite, need, dots, people in rows:
         total.by_collectivite[(collectivite, need)] = int(dots)
         total.dots[need] = total.dots.get(need, 0) + int(dots)
@@ -163,6 +168,7 @@ def snapshot(db: Session, seance: Seance) -> Board:
         people=people,
         demand=demand,
         categories=categories,
+        participation=tally.participation(total, sum(p.count for p in people), seance.dot_budget),
     )
 
 
