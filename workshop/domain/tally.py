@@ -125,8 +125,8 @@ def participation(total: Totals, people: int, budget: int) -> Participation:
     """The vote's participation from the totals the ranking reads (no count of its own).
 
     `people`: participants in the room (proxies excluded; the proxies that voted come from
-    `total.proxy_voters`); `budget`: dots per participant (the séance's setting). Every voter is counted once (one
-    collectivité each), so voted <= participants whatever the inputs.
+    `total.proxy_voters`); `budget`: dots per participant (the séance's setting). Every voter
+    is counted once (one collectivité each), so voted <= participants whatever the inputs.
     """
     voted = sum(total.collectivite_voters.values())
     participants = max(people + total.proxy_voters, voted)

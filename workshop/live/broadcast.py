@@ -44,6 +44,7 @@ from workshop.live.presence import presence
 from workshop.models import Need, Participant, Seance
 from workshop.services import board as board_service
 from workshop.services import plan as plan_service
+from workshop.services import seances
 
 log = logging.getLogger(__name__)
 FLUSH_SECONDS = 0.1
@@ -90,6 +91,12 @@ def screen_html(db, seance: Seance, board, draft=None) -> str:
         draft = plan_service.on_screen(db, seance, board)
     return render_template("screen/_board.html", board=board, oob=True,
                            plan=draft.plan if draft else None, names=draft.names if draft else None)
+
+
+def screen_header_html(db, seance: Seance) -> str:
+    """The projector's title bar and its countdown (a phase, timer or settings change)."""
+    return render_template("screen/_header.html", seance=seance, oob=True,
+                           timer_started=seances.timer_started(db, seance))
 
 
 def facilitator_html(board) -> str:
@@ -308,8 +315,7 @@ class Broadcaster:
             seance = db.get(Seance, seance_id)
             self._localised(partial(phones_room, seance_id), partial(
                 render_template, "phone/_phase.html", seance=seance, oob=True))
-            self._localised(partial(screen_room, seance_id), partial(
-                render_template, "screen/_header.html", seance=seance, oob=True))
+            self._localised(partial(screen_room, seance_id), screen_header_html, db, seance)
             # Everyone's dots left, from one query (a phase change must not stall the room).
             spent = board_service.spent(db, seance_id)
             budgets: dict[tuple[str, int], str] = {}  # a few fragments for a thousand phones

@@ -1,7 +1,7 @@
 """Séances: creation, listing, and the facilitator's controls (phase, settings, timer)."""
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_
 from sqlalchemy.exc import IntegrityError
@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from workshop.domain import codes, phases, rules
 from workshop.domain.rules import Refusal
-from workshop.models import Facilitator, Participant, Perimetre, Seance, SeanceShare, utcnow
+from workshop.models import Event, Facilitator, Participant, Perimetre, Seance, SeanceShare, utcnow
 from workshop.schemas import SeanceCreate, SeanceSettings
 from workshop.services import events, perimetres
 from workshop.services.changes import Change, publish
@@ -172,6 +172,18 @@ def set_timer(db: Session, seance: Seance, minutes: int, actor_id: int) -> Seanc
     db.commit()
     publish(Change("seance.timer", seance.id))
     return seance
+
+
+def timer_started(db: Session, seance: Seance) -> datetime | None:
+    """When the running countdown was set (the last `seance.timer` event), for the screen's
+    ring that empties from there to `seance.timer_ends_at`; None when no countdown runs.
+
+    One indexed read, made when the header is drawn (a phase or timer change, a page load).
+    """
+    if seance.timer_ends_at is None:
+        return None
+    return db.exec(select(Event.at).where(Event.seance_id == seance.id, Event.kind == "seance.timer")
+                   .order_by(Event.id.desc()).limit(1)).first()
 
 
 def set_closed(db: Session, seance: Seance, closed: bool, actor_id: int) -> Seance:

@@ -1,0 +1,119 @@
+"""The projected screen in every phase, at 1920x1080 and 1280x720: every text the room reads is
+at least 28 px at 1080p (the same share of the height at 720p), the QR code is there and a
+camera decodes it to the join address, the countdown is a tenth of the height at least, and a
+screenshot of each state is saved (tests/artifacts/screen-phase-*.png)."""
+
+import io
+import re
+
+import pytest
+import zxingcpp
+from PIL import Image
+from playwright.sync_api import expect
+
+from tests.browser.conftest import screenshot
+from tests.browser.test_accessibility import screen_states
+
+pytestmark = pytest.mark.browser
+SIZES = [(1920, 1080), (1280, 720)]
+SMALLEST = 28  # px at 1080p, for anything a participant reads
+
+# Every visible text node and its computed font size, outside the facilitator's switches
+# (contrast, sound) and the texts for screen readers only.
+# Pages that turn (long lists) are each shown in turn, in the same synchronous call.
+TEXTS = """shown => {
+  document.querySelectorAll('[data-pages]').forEach(box => box.querySelectorAll(':scope > .page')
+    .forEach((page, i) => { page.hidden = i !== shown % box.querySelectorAll(':scope > .page').length; }));
+  const found = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const text = node.textContent.trim();
+    const el = node.parentElement;
+    if (!text || !el || el.closest('.screen-tools, .sr-only, script, [hidden]')) continue;
+    const range = document.createRange(); range.selectNodeContents(node);
+    const boxes = [...range.getClientRects()].filter(r => r.width > 0 && r.height > 0);
+    if (!boxes.length) continue;
+    // Cut: outside a box that clips it (a clamp with an ellipsis is meant, and says so).
+    let cut = false;
+    const style = getComputedStyle(el);
+    const meant = style.textOverflow === 'ellipsis' || style.webkitLineClamp !== 'none';
+    for (let box = el; box && box !== document.body && !meant; box = box.parentElement) {
+      if (getComputedStyle(box).overflow === 'visible') continue;
+      const r = box.getBoundingClientRect();
+      cut = cut || boxes.some(b => b.bottom > r.bottom + 2 || b.right > r.right + 2);
+    }
+    cut = cut || boxes.some(b => b.bottom > innerHeight || b.right > innerWidth);
+    found.push({text: text.slice(0, 60), size: parseFloat(style.fontSize), cut,
+                cls: typeof el.className === 'string' ? el.className : ''});
+  }
+  return found;
+}"""
+
+
+def decoded(page) -> list[str]:
+    shot = Image.open(io.BytesIO(page.screenshot()))
+    return [r.text for r in zxingcpp.read_barcodes(shot)]
+
+
+def test_every_phase_reads_from_the_back_of_the_room(browser, live_server):
+    pages = {}
+    for width, height in SIZES:
+        context = browser.new_context(viewport={"width": width, "height": height}, locale="fr-FR")
+        page = context.new_page()
+        page.clock.install()
+        errors = []
+        page.on("pageerror", lambda e, errors=errors: errors.append(str(e)))
+        pages[width, height] = page, errors
+    seen = set()
+    for state in screen_states(live_server):
+        for (width, height), (page, errors) in pages.items():
+            page.goto(f"{live_server.url}/ecran/{live_server.screen_token}")
+            page.wait_for_load_state("networkidle")
+            expect(page.locator("#screen-header")).to_have_attribute(
+                "data-phase", re.compile(state.split("-")[0]))
+            if state == "vote":
+                # The countdown runs: a ring a tenth of the height at least; at the end it says so.
+                ring = page.locator("[data-timer-ring]")
+                expect(page.locator("[data-countdown]")).to_have_text(re.compile(r"^\d+:\d\d$"))
+                assert ring.bounding_box()["height"] >= 0.1 * height
+                expect(page.locator(".participation-text")).to_contain_text(
+                    "5 participants sur 5 ont voté · 25 gommettes sur 25")
+            if state == "resultats":
+                expect(page.locator(".page:not([hidden]) .chart-row").first).to_be_visible()
+                expect(page.locator(".ranking-weighting")).to_contain_text("pondérées par collectivité")
+                expect(page.locator(".page-of").first).to_have_text("page 1/3")
+            if state == "plan":
+                expect(page.locator(".tl-year")).to_have_count(3)
+                expect(page.locator(".tl-below").first).to_be_visible()
+            name = f"screen-phase-{state}-{width}x{height}"
+            path = screenshot(page, name)
+            seen.add(name)
+
+            smallest = SMALLEST * height / 1080
+            for shown in range(max(page.locator("[data-pages] > .page").count(), 1)):
+                texts = page.evaluate(TEXTS, shown)
+                if shown:
+                    path = screenshot(page, f"{name}-page{shown + 1}")
+                assert texts, state
+                small = [t for t in texts if t["size"] < smallest - 0.01]
+                assert small == [], (state, width, shown, smallest, small[:8])
+                cut = [t for t in texts if t["cut"]]
+                assert cut == [], (state, width, shown, cut[:8], path)
+            # Nothing the room reads sticks out of the screen.
+            assert page.evaluate("document.documentElement.scrollWidth") <= width
+            assert page.evaluate("document.documentElement.scrollHeight") <= height
+
+            qr = page.get_by_role("img", name=re.compile("QR code vers"))
+            join_url = qr.get_attribute("aria-label").removeprefix("QR code vers ")
+            box = qr.locator("svg").bounding_box()
+            assert box["x"] >= 0 and box["y"] >= 0, box
+            assert box["x"] + box["width"] <= width and box["y"] + box["height"] <= height, box
+            assert box["height"] >= 0.25 * height, (state, box)
+            for part in ("welcome-url", "welcome-code"):
+                where = page.locator(f".{part}").bounding_box()
+                assert where and where["y"] + where["height"] <= height, (state, part, where)
+            assert decoded(page) == [join_url], (state, path)
+            assert errors == [], errors
+    for page, _errors in pages.values():
+        page.context.close()
+    assert len(seen) == 12
