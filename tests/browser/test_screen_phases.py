@@ -86,14 +86,12 @@ def test_every_phase_reads_from_the_back_of_the_room(browser, live_server):
                 expect(page.locator(".tl-year")).to_have_count(3)
                 expect(page.locator(".tl-below").first).to_be_visible()
             name = f"screen-phase-{state}-{width}x{height}"
-            path = screenshot(page, name)
             seen.add(name)
 
             smallest = SMALLEST * height / 1080
             for shown in range(max(page.locator("[data-pages] > .page").count(), 1)):
                 texts = page.evaluate(TEXTS, shown)
-                if shown:
-                    path = screenshot(page, f"{name}-page{shown + 1}")
+                path = screenshot(page, f"{name}-page{shown + 1}" if shown else name)
                 assert texts, state
                 small = [t for t in texts if t["size"] < smallest - 0.01]
                 assert small == [], (state, width, shown, smallest, small[:8])
