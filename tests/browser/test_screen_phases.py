@@ -78,6 +78,25 @@ def test_every_phase_reads_from_the_back_of_the_room(browser, live_server):
                 assert ring.bounding_box()["height"] >= 0.1 * height
                 expect(page.locator(".participation-text")).to_contain_text(
                     "5 participants sur 5 ont voté · 25 gommettes sur 25")
+                # The ring empties with the time left (a one-minute timer here).
+                page.clock.fast_forward(25_000)
+                left, empty = page.evaluate("""() => {
+                    const [m, s] = document.querySelector('[data-countdown]').textContent.split(':');
+                    return [Number(m) * 60 + Number(s),
+                            Number(document.querySelector('.ring-left').getAttribute('stroke-dashoffset'))];
+                }""")
+                assert 0 < left < 40 and abs(empty - (1 - left / 60) * 100) < 5, (left, empty)
+                expect(page.locator(".timer-over")).to_be_hidden()
+                page.clock.fast_forward(60_000)
+                expect(page.locator(".timer-over")).to_have_text("Temps écoulé")
+                expect(page.locator(".timer-ring.over")).to_have_count(1)
+                expect(page.locator("[data-countdown]")).to_have_text("0:00")
+                # Time flew for the page only (its socket timed out): a reload reconnects and
+                # measures the server's clock again, whose minute is not over.
+                page.goto(f"{live_server.url}/ecran/{live_server.screen_token}")
+                page.wait_for_load_state("networkidle")
+                expect(page.locator("[data-countdown]")).to_have_text(re.compile(r"^0:[1-5]\d$"))
+                expect(page.locator(".timer-over")).to_be_hidden()
             if state == "resultats":
                 expect(page.locator(".page:not([hidden]) .chart-row").first).to_be_visible()
                 expect(page.locator(".ranking-weighting")).to_contain_text("pondérées par collectivité")
