@@ -202,14 +202,11 @@
       if (server - ends < 5000) beep();
     }
   }
+  // The sound is switched on by a click on the screen page (a browser lets a page sound only
+  // after one, so the choice lasts as long as the page: a reloaded screen is silent again).
   var audio = null;
-  function soundOn() {
-    try { return window.localStorage.getItem("workshop.screen.sound") === "on"; } catch (e) { return false; }
-  }
+  function soundOn() { return audio !== null; }
   function beep() {
-    if (!soundOn()) return;
-    var Context = window.AudioContext || window.webkitAudioContext;
-    if (!audio && Context) audio = new Context(); // after a reload: allowed if the page was clicked
     if (!audio) return;
     if (audio.state === "suspended") audio.resume();
     var t = audio.currentTime;
@@ -224,27 +221,15 @@
       osc.stop(t + offset + 0.3);
     });
   }
-  function drawSoundSwitch() {
-    var button = document.querySelector("[data-sound-switch]");
-    if (!button) return;
-    var on = soundOn();
-    button.setAttribute("aria-pressed", on ? "true" : "false");
-    button.textContent = button.getAttribute(on ? "data-on" : "data-off");
-  }
-  // The switch is a click (a browser lets a page sound only after one): it makes the audio
-  // context then, and remembers the choice on this computer.
   document.addEventListener("click", function (e) {
     var button = e.target.closest("[data-sound-switch]");
     if (!button) return;
-    var on = !soundOn();
-    try { window.localStorage.setItem("workshop.screen.sound", on ? "on" : "off"); } catch (err) { /* private mode */ }
-    if (on && !audio && (window.AudioContext || window.webkitAudioContext)) {
-      audio = new (window.AudioContext || window.webkitAudioContext)();
-    }
-    if (on && audio && audio.state === "suspended") audio.resume();
-    drawSoundSwitch();
+    var Context = window.AudioContext || window.webkitAudioContext;
+    if (audio) { audio.close(); audio = null; }
+    else if (Context) { audio = new Context(); }
+    button.setAttribute("aria-pressed", soundOn() ? "true" : "false");
+    button.textContent = button.getAttribute(soundOn() ? "data-on" : "data-off");
   });
-  drawSoundSwitch();
   // The results' bars grow once when the chart first shows, not at every refresh.
   var chartSince = null;
   function screenChart(now) {

@@ -50,6 +50,15 @@ TEXTS = """shown => {
 }"""
 
 
+TONES = """(() => {
+  window.tones = 0;
+  const Context = window.AudioContext;
+  if (!Context) return;
+  const make = Context.prototype.createOscillator;
+  Context.prototype.createOscillator = function () { window.tones += 1; return make.call(this); };
+})();"""
+
+
 def decoded(page) -> list[str]:
     shot = Image.open(io.BytesIO(page.screenshot()))
     return [r.text for r in zxingcpp.read_barcodes(shot)]
@@ -58,7 +67,11 @@ def decoded(page) -> list[str]:
 def test_every_phase_reads_from_the_back_of_the_room(browser, live_server):
     pages = {}
     for width, height in SIZES:
-        context = browser.new_context(viewport={"width": width, "height": height}, locale="fr-FR")
+        # The 720p projector's computer asks for reduced motion: nothing moves there.
+        context = browser.new_context(viewport={"width": width, "height": height}, locale="fr-FR",
+                                      reduced_motion="reduce" if height == 720 else "no-preference")
+        # Count the tones the page makes (the browser's own Web Audio, counted, not replaced).
+        context.add_init_script(TONES)
         page = context.new_page()
         page.clock.install()
         errors = []
@@ -78,6 +91,14 @@ def test_every_phase_reads_from_the_back_of_the_room(browser, live_server):
                 assert ring.bounding_box()["height"] >= 0.1 * height
                 expect(page.locator(".participation-text")).to_contain_text(
                     "5 participants sur 5 ont voté · 25 gommettes sur 25")
+                # The facilitator switches the sound on (at 1080p), off and on again.
+                sound = height == 1080
+                if sound:
+                    page.get_by_role("button", name="Son à la fin : désactivé").click()
+                    expect(page.get_by_role("button", name="Son à la fin : activé")).to_have_attribute(
+                        "aria-pressed", "true")
+                    page.get_by_role("button", name="Son à la fin : activé").click()
+                    page.get_by_role("button", name="Son à la fin : désactivé").click()
                 # The ring empties with the time left (a one-minute timer here).
                 page.clock.fast_forward(25_000)
                 left, empty = page.evaluate("""() => {
@@ -87,10 +108,16 @@ def test_every_phase_reads_from_the_back_of_the_room(browser, live_server):
                 }""")
                 assert 0 < left < 40 and abs(empty - (1 - left / 60) * 100) < 5, (left, empty)
                 expect(page.locator(".timer-over")).to_be_hidden()
-                page.clock.fast_forward(60_000)
+                assert page.evaluate("window.tones") == 0
+                page.clock.run_for(40_000)  # second by second, as the room lives it
+                expect(page.locator(".timer-over")).to_be_visible()
                 expect(page.locator(".timer-over")).to_have_text("Temps écoulé")
                 expect(page.locator(".timer-ring.over")).to_have_count(1)
                 expect(page.locator("[data-countdown]")).to_have_text("0:00")
+                # One short beep (two tones) when the sound is on, none otherwise.
+                assert page.evaluate("window.tones") == (2 if sound else 0)
+                motion = page.evaluate("getComputedStyle(document.querySelector('.ring-left')).transitionDuration")
+                assert motion == ("0s" if height == 720 else "1s"), motion
                 # Time flew for the page only (its socket timed out): a reload reconnects and
                 # measures the server's clock again, whose minute is not over.
                 page.goto(f"{live_server.url}/ecran/{live_server.screen_token}")
@@ -99,6 +126,9 @@ def test_every_phase_reads_from_the_back_of_the_room(browser, live_server):
                 expect(page.locator(".timer-over")).to_be_hidden()
             if state == "resultats":
                 expect(page.locator(".page:not([hidden]) .chart-row").first).to_be_visible()
+                if height == 720:  # reduced motion: the bars are drawn at once
+                    assert page.evaluate("getComputedStyle(document.querySelector('.chart-bar .fill'))"
+                                         ".animationName") == "none"
                 expect(page.locator(".ranking-weighting")).to_contain_text("pondérées par collectivité")
                 expect(page.locator(".page-of").first).to_have_text("page 1/3")
             if state == "plan":
