@@ -20,10 +20,14 @@ SMALLEST = 28  # px at 1080p, for anything a participant reads
 
 # Every visible text node and its computed font size, outside the facilitator's switches
 # (contrast, sound) and the texts for screen readers only.
-# Pages that turn (long lists) are each shown in turn, in the same synchronous call.
+# Pages that turn (long lists) are each shown in turn (their turning stopped, so that the
+# screenshot shows the page measured).
 TEXTS = """shown => {
-  document.querySelectorAll('[data-pages]').forEach(box => box.querySelectorAll(':scope > .page')
-    .forEach((page, i) => { page.hidden = i !== shown % box.querySelectorAll(':scope > .page').length; }));
+  document.querySelectorAll('.pages').forEach(box => {
+    box.removeAttribute('data-pages');
+    const pages = box.querySelectorAll(':scope > .page');
+    pages.forEach((page, i) => { page.hidden = i !== shown % pages.length; });
+  });
   const found = [];
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
@@ -42,7 +46,7 @@ TEXTS = """shown => {
       const r = box.getBoundingClientRect();
       cut = cut || boxes.some(b => b.bottom > r.bottom + 2 || b.right > r.right + 2);
     }
-    cut = cut || boxes.some(b => b.bottom > innerHeight || b.right > innerWidth);
+    cut = cut || (!meant && boxes.some(b => b.bottom > innerHeight || b.right > innerWidth));
     found.push({text: text.slice(0, 60), size: parseFloat(style.fontSize), cut,
                 cls: typeof el.className === 'string' ? el.className : ''});
   }
@@ -116,7 +120,8 @@ def test_every_phase_reads_from_the_back_of_the_room(browser, live_server):
                 expect(page.locator("[data-countdown]")).to_have_text("0:00")
                 # One short beep (two tones) when the sound is on, none otherwise.
                 assert page.evaluate("window.tones") == (2 if sound else 0)
-                motion = page.evaluate("getComputedStyle(document.querySelector('.ring-left')).transitionDuration")
+                motion = page.evaluate(
+                    "getComputedStyle(document.querySelector('.ring-left')).transitionDuration")
                 assert motion == ("0s" if height == 720 else "1s"), motion
                 # Time flew for the page only (its socket timed out): a reload reconnects and
                 # measures the server's clock again, whose minute is not over.
@@ -138,7 +143,7 @@ def test_every_phase_reads_from_the_back_of_the_room(browser, live_server):
             seen.add(name)
 
             smallest = SMALLEST * height / 1080
-            for shown in range(max(page.locator("[data-pages] > .page").count(), 1)):
+            for shown in range(max(page.locator(".pages > .page").count(), 1)):
                 texts = page.evaluate(TEXTS, shown)
                 path = screenshot(page, f"{name}-page{shown + 1}" if shown else name)
                 assert texts, state
@@ -164,3 +169,54 @@ def test_every_phase_reads_from_the_back_of_the_room(browser, live_server):
     for page, _errors in pages.values():
         page.context.close()
     assert len(seen) == 12
+
+
+def test_a_busy_room_still_fits_the_screen(browser, live_server):
+    """Forty people, twenty-eight needs (long titles among them), the default capacity: every
+    phase's text stays whole and large enough from 800x600 to 1920x1080."""
+    from sqlmodel import Session
+
+    from tests import factories
+    from workshop.db import make_engine
+    from workshop.models import Facilitator, Seance
+    from workshop.schemas import SeanceSettings
+    from workshop.services import board, seances
+
+    engine = make_engine(live_server.database_url)
+    with Session(engine, expire_on_commit=False) as db:
+        owner = db.get(Facilitator, db.get(Seance, live_server.seance_id).owner_id)
+        seance = factories.populated_seance(db, owner, people=40, needs=28)
+        person = factories.participant(db, seance, "Orchies")
+        factories.phase(db, seance, "recueil")
+        long = factories.need(db, seance, "Prévention des risques psychosociaux et accompagnement "
+                              "des agents en situation d'épuisement professionnel", "rh-rps", by=person)
+        factories.ok(board.declare(db, seance, person, long.id, seance.horizon_start + 2, 4))
+        factories.phase(db, seance, "vote")
+        factories.ok(seances.update_settings(db, seance, SeanceSettings(
+            dot_budget=5, max_dots_per_need=3, weighting="participant", tallies_visible=True), owner.id))
+        token = seance.screen_token
+        phases = []
+        for phase in ("vote", "resultats", "plan"):
+            factories.phase(db, seance, phase)
+            seances.set_timer(db, seance, 5, owner.id)
+            phases.append(phase)
+            for width, height in [(1920, 1080), (1280, 720), (800, 600)]:
+                context = browser.new_context(viewport={"width": width, "height": height},
+                                              locale="fr-FR")
+                page = context.new_page()
+                page.goto(f"{live_server.url}/ecran/{token}")
+                page.wait_for_load_state("networkidle")
+                smallest = SMALLEST * height / 1080
+                for shown in range(max(page.locator(".pages > .page").count(), 1)):
+                    texts = page.evaluate(TEXTS, shown)
+                    name = f"screen-busy-{phase}-{width}x{height}" + (f"-page{shown + 1}" if shown else "")
+                    path = screenshot(page, name)
+                    small = [t for t in texts if t["size"] < smallest - 0.01]
+                    assert small == [], (phase, width, shown, small[:8])
+                    cut = [t for t in texts if t["cut"]]
+                    assert cut == [], (phase, width, shown, cut[:8], path)
+                qr = page.get_by_role("img", name=re.compile("QR code vers"))
+                assert decoded(page) == [qr.get_attribute("aria-label").removeprefix("QR code vers ")]
+                context.close()
+    engine.dispose()
+    assert phases == ["vote", "resultats", "plan"]
