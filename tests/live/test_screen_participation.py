@@ -2,8 +2,9 @@
 board snapshot the broadcaster already takes for the screen, pushed by the dispatcher."""
 
 import re
+import time
 
-from tests.live.support import theme_id
+from tests.live.support import HTML_WAIT, theme_id
 
 
 def said(html: str) -> str:
@@ -29,3 +30,21 @@ def test_the_screen_counts_who_voted_as_the_votes_arrive(room):
     assert phones[1].call("vote", {"need_id": needs[1], "dots": 0})["ok"]
     assert "1 participant sur 3 a voté · 3 gommettes sur 15" in said(
         screen.wait_for("3 gommettes sur 15"))
+
+
+def test_a_timer_reaches_the_screen_with_its_start_and_end(room):
+    screen = room.screen()
+    room.phase("recueil")
+    assert room.facilitator.post(f"/seances/{room.server.seance_id}/minuteur",
+                                 minutes="3").status_code == 200
+    html = screen.wait_for('id="screen-timer"')
+    started, ends = re.search(r'data-started="([^"]+)" data-ends="([^"]+)"', html).groups()
+    assert started < ends and 'data-countdown="' + ends in html
+    assert room.facilitator.post(f"/seances/{room.server.seance_id}/minuteur",
+                                 minutes="0").status_code == 200
+    # Stopped: the next header push carries an empty countdown.
+    pushed = len(screen.html)
+    deadline = time.monotonic() + HTML_WAIT
+    while not any('id="screen-timer"' in h and "data-timer-ring" not in h for h in screen.html[pushed - 1:]):
+        assert time.monotonic() < deadline, screen.html[-1:]
+        time.sleep(0.02)
