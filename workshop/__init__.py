@@ -64,6 +64,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from workshop import cli
     from workshop.domain import codes, phases, planning, territories
+    from workshop.domain.planning import explain
     from workshop.identity import current_facilitator
     from workshop.services.seances import timer_minutes_left
 
@@ -73,7 +74,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         PHASES=phases.PHASES, PHASE_LABELS=i18n.Labels(phases.LABELS),
         KINDS=i18n.Labels(territories.KINDS), HAND_KINDS=territories.HAND_KINDS,
         EPCI_TYPES=i18n.Labels(territories.EPCI_TYPES), ROLES=i18n.Labels(territories.ROLES),
-        TRAINING_KINDS=i18n.Labels(planning.KIND_LABELS),
+        TRAINING_KINDS=i18n.Labels(planning.KIND_LABELS), below_brief=explain.brief,
         display_code=codes.display, live_texts=i18n.live_texts, say=i18n.say, LANGUAGES=LANGUAGES,
         timer_minutes_left=timer_minutes_left)
     cli.register(app)

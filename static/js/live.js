@@ -227,7 +227,7 @@
     var now = Date.now();
     // Pages that turn by themselves (the screen's long lists), chosen from the clock.
     document.querySelectorAll("[data-pages]").forEach(function (box) {
-      var pages = box.querySelectorAll(":scope > ol");
+      var pages = box.querySelectorAll(":scope > ol, :scope > .page");
       var shown = Math.floor(now / Number(box.getAttribute("data-pages"))) % Math.max(pages.length, 1);
       pages.forEach(function (page, i) { page.hidden = i !== shown; });
     });
@@ -239,6 +239,70 @@
       if (el.textContent !== text) el.textContent = text;
       el.classList.toggle("ending", left <= 30);
     });
+    screenTimer(server);
+    screenChart(now);
+  }
+
+  // --- the projected screen (templates/screen/) ---
+  // The countdown's ring empties from when the timer was set to its end; at the end it says
+  // "Temps écoulé" and, when the facilitator switched the sound on, beeps once.
+  var beeped = {}; // end time -> true: one beep per countdown, not one per refresh
+  function screenTimer(server) {
+    var ring = document.querySelector("[data-timer-ring]");
+    if (!ring || server === null) return;
+    var ends = Date.parse(ring.getAttribute("data-ends"));
+    var started = Date.parse(ring.getAttribute("data-started") || "");
+    var span = isNaN(started) ? 0 : ends - started;
+    var left = Math.max(0, ends - server);
+    var share = span > 0 ? Math.min(1, left / span) : (left > 0 ? 1 : 0);
+    var arc = ring.querySelector(".ring-left");
+    if (arc) arc.setAttribute("stroke-dashoffset", String(Math.round((1 - share) * 1000) / 10));
+    var over = left <= 0;
+    ring.classList.toggle("ending", !over && left <= 30000);
+    ring.classList.toggle("over", over);
+    var note = document.querySelector(".timer-over");
+    if (note) note.hidden = !over;
+    var key = ring.getAttribute("data-ends");
+    if (over && !beeped[key]) {
+      beeped[key] = true;
+      // Only a countdown seen running ends with a beep (not one long over when the page opened).
+      if (server - ends < 5000) beep();
+    }
+  }
+  // The sound is switched on by a click on the screen page (a browser lets a page sound only
+  // after one, so the choice lasts as long as the page: a reloaded screen is silent again).
+  var audio = null;
+  function soundOn() { return audio !== null; }
+  function beep() {
+    if (!audio) return;
+    if (audio.state === "suspended") audio.resume();
+    var t = audio.currentTime;
+    [0, 0.35].forEach(function (offset) { // two short tones, 880 Hz, made here (no audio file)
+      var osc = audio.createOscillator(), gain = audio.createGain();
+      osc.frequency.value = 880;
+      gain.gain.setValueAtTime(0.0001, t + offset);
+      gain.gain.exponentialRampToValueAtTime(0.4, t + offset + 0.02);
+      gain.gain.exponentialRampToValueAtTime(0.0001, t + offset + 0.25);
+      osc.connect(gain).connect(audio.destination);
+      osc.start(t + offset);
+      osc.stop(t + offset + 0.3);
+    });
+  }
+  document.addEventListener("click", function (e) {
+    var button = e.target.closest("[data-sound-switch]");
+    if (!button) return;
+    var Context = window.AudioContext || window.webkitAudioContext;
+    if (audio) { audio.close(); audio = null; }
+    else if (Context) { audio = new Context(); }
+    button.setAttribute("aria-pressed", soundOn() ? "true" : "false");
+    button.textContent = button.getAttribute(soundOn() ? "data-on" : "data-off");
+  });
+  // The results' bars grow once when the chart first shows, not at every refresh.
+  var chartSince = null;
+  function screenChart(now) {
+    if (!document.querySelector(".chart")) { chartSince = null; body.classList.remove("chart-shown"); return; }
+    if (chartSince === null) chartSince = now;
+    else if (now - chartSince > 2500) body.classList.add("chart-shown");
   }
   tick();
   setInterval(tick, 1000);

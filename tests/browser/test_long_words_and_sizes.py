@@ -1,6 +1,6 @@
-"""Long words wrap everywhere (phone 360 px, screen cards, the PDF), and the accueil screen's QR
-code fits and decodes at every projector size from 800x600 up (decoded from the screenshot by
-zxing-cpp, as a phone's camera would)."""
+"""Long words wrap everywhere (phone 360 px, screen cards, the PDF), and the screen's QR code
+fits and decodes in every phase at every projector size from 800x600 up (decoded from the
+screenshot by zxing-cpp, as a phone's camera would)."""
 
 import io
 import re
@@ -108,22 +108,30 @@ def screenshot_path(name: str) -> str:
 
 @pytest.mark.parametrize("width,height", SIZES)
 def test_the_qr_code_fits_and_decodes_at_every_projector_size(browser, live_server, width, height):
+    """In every phase: half the height in the welcome, a quarter after it (the side column
+    that stays for latecomers), with the address and the code, all inside the screen."""
+    from tests.browser.test_accessibility import screen_states
+
     context = browser.new_context(viewport={"width": width, "height": height}, locale="fr-FR")
     page = context.new_page()
-    page.goto(f"{live_server.url}/ecran/{live_server.screen_token}")
-    qr = page.get_by_role("img", name=re.compile("QR code vers"))
-    join_url = qr.get_attribute("aria-label").removeprefix("QR code vers ")
-    box = qr.locator("svg").bounding_box()
-    path = screenshot(page, f"screen-accueil-{width}x{height}")
-    # Whole and inside the viewport, big enough to be read from the back of the room.
-    assert box["x"] >= 0 and box["y"] >= 0, box
-    assert box["x"] + box["width"] <= width and box["y"] + box["height"] <= height, box
-    assert box["height"] >= 0.4 * height, box
-    assert overflow(page, width) <= 0
-    code = page.locator(".welcome-code").bounding_box()
-    assert code["x"] + code["width"] <= width and code["y"] + code["height"] <= height
-    # What a camera reads in the picture of the screen.
-    shot = Image.open(io.BytesIO(page.screenshot()))
-    decoded = [r.text for r in zxingcpp.read_barcodes(shot)]
-    assert decoded == [join_url], (decoded, path)
+    for state in screen_states(live_server):
+        page.goto(f"{live_server.url}/ecran/{live_server.screen_token}")
+        page.wait_for_load_state("networkidle")
+        qr = page.get_by_role("img", name=re.compile("QR code vers"))
+        join_url = qr.get_attribute("aria-label").removeprefix("QR code vers ")
+        box = qr.locator("svg").bounding_box()
+        path = screenshot(page, f"screen-{state}-{width}x{height}")
+        # Whole and inside the viewport, big enough to be read from the first rows.
+        assert box["x"] >= 0 and box["y"] >= 0, (state, box)
+        assert box["x"] + box["width"] <= width and box["y"] + box["height"] <= height, (state, box)
+        assert box["height"] >= (0.4 if state == "accueil" else 0.25) * height, (state, box)
+        assert overflow(page, width) <= 0, state
+        for part in (".welcome-code", ".welcome-url"):
+            where = page.locator(part).bounding_box()
+            assert where["x"] >= 0 and where["x"] + where["width"] <= width, (state, part, where)
+            assert where["y"] + where["height"] <= height, (state, part, where)
+        # What a camera reads in the picture of the screen.
+        shot = Image.open(io.BytesIO(page.screenshot()))
+        decoded = [r.text for r in zxingcpp.read_barcodes(shot)]
+        assert decoded == [join_url], (state, decoded, path)
     context.close()

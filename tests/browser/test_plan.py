@@ -33,7 +33,8 @@ def seed_board(server):
 
 
 def year_column(page, year):
-    return page.locator(".plan-year", has=page.locator(f"#year-{year}"))
+    """A year's column: the plan page's, or the screen's timeline."""
+    return page.locator(".plan-year, .tl-year", has=page.locator(f"#year-{year}"))
 
 
 def test_pin_and_capacity_reflow_the_screen_live(browser, live_server):

@@ -586,3 +586,22 @@ def test_a_batch_of_votes_on_postgresql(pg):
                                       "budget_epuise", (b.id, 2, 0)]
         assert votes(db) == sorted([(alice.id, a.id, 3), (alice.id, b.id, 2), (bob.id, b.id, 2)])
         assert len(factories.events(db, seance_, "vote.set")) == 3
+
+
+def test_the_snapshot_says_who_voted_from_the_ranking_totals(db, seance, facilitator, orchies,
+                                                              cysoing, voting):
+    a, b, c = voting
+    factories.participant(db, seance, "Phalempin")  # in the room, has not voted
+    stand_in = factories.proxy(db, seance, "Templeuve-en-Pévèle")
+    factories.ok(board.vote(db, seance, orchies, a.id, 3))
+    factories.ok(board.vote(db, seance, orchies, b.id, 1))
+    factories.ok(board.vote(db, seance, cysoing, a.id, 2))
+    factories.ok(board.vote(db, seance, stand_in, c.id, 1))
+    shown = board.snapshot(db, seance).participation
+    # Three people in the room and the proxy that voted; 7 dots of 4 × 5.
+    assert (shown.voted, shown.participants, shown.dots, shown.possible) == (3, 4, 7, 20)
+    board.set_hidden(db, seance, c.id, True, facilitator.id)  # hidden: its dots go back
+    shown = board.snapshot(db, seance).participation
+    assert (shown.voted, shown.participants, shown.dots) == (2, 3, 6)
+    snapshot = board.snapshot(db, seance)
+    assert shown.dots == sum(v.dots for v in snapshot.needs)

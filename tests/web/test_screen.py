@@ -50,9 +50,37 @@ def test_the_screen_shows_the_board_and_the_people(client, db, seance):
     factories.need(db, seance, "Gestes et postures", "hs-gestes-postures")
     hidden = factories.need(db, seance, "Hors sujet")
     board.set_hidden(db, seance, hidden.id, True, seance.owner_id)
+    # The welcome: who joined (the needs wait for the recueil).
+    page = unescape(client.get(f"/ecran/{seance.screen_token}").get_data(as_text=True))
+    assert "Orchies" in page and "participants" in page and "Gestes et postures" not in page
+    factories.phase(db, seance, "recueil")
     page = unescape(client.get(f"/ecran/{seance.screen_token}").get_data(as_text=True))
     assert "Gestes et postures" in page and "Hors sujet" not in page
-    assert "Orchies" in page and "participants" in page
+    assert "2 participants · 1 collectivité · 1 besoin" in " ".join(page.split())
+    # The way in stays on every phase, for latecomers.
+    assert codes.display(seance.join_code) in page and "QR code vers" in page
+
+
+def test_the_vote_says_who_voted_and_the_results_are_a_ranked_chart(client, db, seance):
+    factories.phase(db, seance, "recueil")
+    people = [factories.participant(db, seance, name) for name in ("Orchies", "Orchies", "Cysoing")]
+    first = factories.need(db, seance, "Gestes et postures", "hs-gestes-postures")
+    second = factories.need(db, seance, "Accueil des publics")
+    factories.phase(db, seance, "vote")
+    factories.ok(board.vote(db, seance, people[0], first.id, 3))
+    factories.ok(board.vote(db, seance, people[2], second.id, 1))
+    page = unescape(client.get(f"/ecran/{seance.screen_token}").get_data(as_text=True))
+    assert "2 participants sur 3 ont voté · 4 gommettes sur 15" in " ".join(
+        re.sub(r"<[^>]+>", "", page).split())
+    factories.ok(seances.update_settings(db, seance, SeanceSettings(
+        dot_budget=5, max_dots_per_need=3, weighting="participant", tallies_visible=True),
+        seance.owner_id))
+    factories.phase(db, seance, "resultats")
+    page = unescape(client.get(f"/ecran/{seance.screen_token}").get_data(as_text=True))
+    bars = re.findall(r'<span class="chart-title">([^<]+)</span>.*?<rect class="fill" width="([\d.]+)"',
+                      page, re.S)
+    assert bars == [("Gestes et postures", "100.0"), ("Accueil des publics", "33.3")]
+    assert "Score : nombre de gommettes" in page
 
 
 def test_a_wrong_screen_token_is_not_found(client, seance):

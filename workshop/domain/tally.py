@@ -45,6 +45,7 @@ class Totals:
     voters: dict[int, int] = field(default_factory=dict)  # need -> participants with dots on it
     by_collectivite: dict[tuple[int, int], int] = field(default_factory=dict)  # (coll., need) -> dots
     collectivite_voters: dict[int, int] = field(default_factory=dict)  # coll. -> voting participants
+    proxy_voters: int = 0  # of those, the facilitator's proxies (participation counts them apart)
 
 
 def totals(ballots: list[Ballot]) -> Totals:
@@ -103,3 +104,30 @@ def display_score(score: Fraction) -> int | float:
     if score.denominator == 1:
         return score.numerator
     return round(float(score), 1)
+
+
+@dataclass(frozen=True)
+class Participation:
+    """How much of the room has voted: "18 participants sur 24 ont voté · 81 gommettes sur 120".
+
+    voted: participants with at least one dot on a visible need; participants: the people in
+    the room plus the facilitator's proxies that voted (a proxy that has not voted is no one
+    waiting); dots: dots on visible needs; possible: participants × the budget.
+    """
+
+    voted: int
+    participants: int
+    dots: int
+    possible: int
+
+
+def participation(total: Totals, people: int, budget: int) -> Participation:
+    """The vote's participation from the totals the ranking reads (no count of its own).
+
+    `people`: participants in the room (proxies excluded; the proxies that voted come from
+    `total.proxy_voters`); `budget`: dots per participant (the séance's setting). Every voter
+    is counted once (one collectivité each), so voted <= participants whatever the inputs.
+    """
+    voted = sum(total.collectivite_voters.values())
+    participants = max(people + total.proxy_voters, voted)
+    return Participation(voted, participants, sum(total.dots.values()), participants * budget)

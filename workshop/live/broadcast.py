@@ -44,6 +44,7 @@ from workshop.live.presence import presence
 from workshop.models import Need, Participant, Seance
 from workshop.services import board as board_service
 from workshop.services import plan as plan_service
+from workshop.services import seances
 
 log = logging.getLogger(__name__)
 FLUSH_SECONDS = 0.1
@@ -119,6 +120,12 @@ def screen_html(db, seance: Seance, board, draft=None) -> str:
         draft = plan_service.on_screen(db, seance, board)
     return render("screen/_board.html", board=board, oob=True,
                            plan=draft.plan if draft else None, names=draft.names if draft else None)
+
+
+def screen_header_html(db, seance: Seance) -> str:
+    """The projector's title bar and its countdown (a phase, timer or settings change)."""
+    return render_template("screen/_header.html", seance=seance, oob=True,
+                           timer_started=seances.timer_started(db, seance))
 
 
 def facilitator_html(board) -> str:
@@ -407,8 +414,7 @@ class Broadcaster:
             seance = db.get(Seance, seance_id)
             self._localised(partial(phones_room, seance_id), partial(
                 render_template, "phone/_phase.html", seance=seance, oob=True))
-            self._localised(partial(screen_room, seance_id), partial(
-                render_template, "screen/_header.html", seance=seance, oob=True))
+            self._localised(partial(screen_room, seance_id), screen_header_html, db, seance)
             # Every facilitator page of the séance follows phase, timer and settings.
             self._localised(partial(facilitator_room, seance_id), partial(
                 render_template, "pilotage/_controls.html", seance=seance, oob=True))

@@ -1,7 +1,7 @@
 """Séances: creation, listing, and the facilitator's controls (phase, settings, timer)."""
 
 from dataclasses import dataclass
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import and_, false, func, or_, update
 from sqlalchemy.exc import IntegrityError
@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from workshop.domain import codes, phases, rules
 from workshop.domain.limits import TIMER_MINUTES_MAX
 from workshop.domain.rules import Refusal
-from workshop.models import Facilitator, Participant, Perimetre, Seance, SeanceShare, utcnow
+from workshop.models import Event, Facilitator, Participant, Perimetre, Seance, SeanceShare, utcnow
 from workshop.schemas import SeanceCreate, SeanceSettings
 from workshop.services import events, perimetres
 from workshop.services.board import fitting
@@ -233,8 +233,10 @@ def extend_timer(db: Session, seance: Seance, minutes: int, actor_id: int,
     seance.timer_ends_at = min(_aware(start) + timedelta(minutes=minutes),
                                now + timedelta(minutes=TIMER_MINUTES_MAX))
     db.add(seance)
-    events.record(db, "seance.timer", events.facilitator_actor(actor_id), seance_id=seance.id,
-                  added=minutes)
+    # Its own kind: the screen's ring keeps counting from when the countdown was set
+    # (`timer_started` reads the last `seance.timer`), now over a longer span.
+    events.record(db, "seance.timer_extended", events.facilitator_actor(actor_id),
+                  seance_id=seance.id, added=minutes)
     db.commit()
     publish(Change("seance.timer", seance.id))
     return seance
@@ -251,6 +253,18 @@ def timer_minutes_left(seance: Seance) -> int | None:
         return None
     seconds = (_aware(seance.timer_ends_at) - utcnow()).total_seconds()
     return max(0, -(-int(seconds) // 60)) if seconds > 0 else None
+
+
+def timer_started(db: Session, seance: Seance) -> datetime | None:
+    """When the running countdown was set (the last `seance.timer` event), for the screen's
+    ring that empties from there to `seance.timer_ends_at`; None when no countdown runs.
+
+    One indexed read, made when the header is drawn (a phase or timer change, a page load).
+    """
+    if seance.timer_ends_at is None:
+        return None
+    return db.exec(select(Event.at).where(Event.seance_id == seance.id, Event.kind == "seance.timer")
+                   .order_by(Event.id.desc()).limit(1)).first()
 
 
 def set_closed(db: Session, seance: Seance, closed: bool, actor_id: int,

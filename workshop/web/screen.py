@@ -40,4 +40,5 @@ def show(token: str):
     high_contrast = request.args.get("contraste") == "fort"
     return render_template("screen/screen.html", high_contrast=high_contrast, seance=seance,
                            board=snapshot, plan=plan, names=names, qr=qr_svg(url),
+                           timer_started=seances.timer_started(db, seance),
                            join_url=url, short_url=short, code=codes.display(seance.join_code))

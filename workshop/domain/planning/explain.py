@@ -181,3 +181,18 @@ def _statutory(line: Line) -> Text:
         head = msg("%(year)s : %(trainees)s en professionnalisation, statutaire, organisée par le "
                    "CNFPT pour chaque agent", year=line.shown_year, trainees=trainees(line.total))
     return _sentence([head, financing(line)])
+
+
+def brief(line: Line) -> Text:
+    """Why a line below threshold is not territorialised, in a few words for the projected
+    screen (the full sentence is `explain`): "6 stagiaires, 9 stagiaires manquants pour
+    atteindre 15", "4 stagiaires en surnombre des groupes", "4 stagiaires, après l'horizon"."""
+    total = trainees(line.total)
+    if line.key.part == "apres":
+        return msg("%(trainees)s, après l'horizon", trainees=total)
+    if line.key.part == "reste":
+        return msg("%(trainees)s en surnombre des groupes", trainees=total)
+    if line.missing:
+        return joined([total, missing_text(line.missing, line.theme.threshold)], ", ")
+    return msg("%(trainees)s, sous le seuil de %(threshold)s", trainees=total,
+               threshold=line.theme.threshold)

@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from sqlalchemy import func
+from sqlalchemy import case, func
 from sqlmodel import Session, select
 
 from workshop.domain import phases, rules, tally
@@ -61,6 +61,9 @@ class Board:
     demand: dict[int, dict[tuple[int, int], int]] = field(default_factory=dict)
     # need -> the agents' categories (A, B, C) said in its declarations, in order.
     categories: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    # Who has voted, from the same totals as the ranking (tally.participation): the screen's
+    # "18 participants sur 24 ont voté · 81 gommettes sur 120".
+    participation: tally.Participation = tally.Participation(0, 0, 0, 0)
 
     @property
     def ranked(self) -> list[NeedView]:
@@ -88,10 +91,13 @@ def _vote_totals(db: Session, seance_id: int) -> tally.Totals:
         .group_by(Participant.collectivite_id, Vote.need_id)).all()
     voted = select(Vote.id).join(Need, Need.id == Vote.need_id) \
         .where(Vote.participant_id == Participant.id, *counted).exists()
-    voters = db.exec(select(Participant.collectivite_id, func.count())
+    # Per collectivité: who voted, and how many of them are proxies (the screen's participation).
+    voters = db.exec(select(Participant.collectivite_id, func.count(),
+                            func.count(case((Participant.is_proxy, Participant.id))))
                      .where(Participant.seance_id == seance_id, voted)
                      .group_by(Participant.collectivite_id)).all()
-    total = tally.Totals(collectivite_voters=dict(voters))
+    total = tally.Totals(collectivite_voters={c: n for c, n, _ in voters},
+                         proxy_voters=sum(p for _, _, p in voters))
     for collectivite, need, dots, people in rows:
         total.by_collectivite[(collectivite, need)] = int(dots)
         total.dots[need] = total.dots.get(need, 0) + int(dots)
@@ -173,6 +179,7 @@ def snapshot(db: Session, seance: Seance) -> Board:
         people=people,
         demand=demand,
         categories=categories,
+        participation=tally.participation(total, sum(p.count for p in people), seance.dot_budget),
     )
 
 
