@@ -109,6 +109,17 @@ else:
         gc.collect()
         out["runs"].append({"before_mb": before, "after_mb": status("VmRSS"), "peak_mb": status("VmHWM"),
                             "children_peak_mb": found[0] or None, "s": round(took, 1), "job": done})
+    # The fork server (our child, isolated mode): it stays between jobs.
+    import os, re
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                text = Path(f"/proc/{d}/status").read_text()
+            except OSError:
+                continue
+            if int(re.search(r"PPid:\s+(\d+)", text).group(1)) == os.getpid():
+                rss = re.search(r"VmRSS:\s+(\d+)", text)
+                out["forkserver_mb"] = round(int(rss.group(1)) / 1024, 1) if rss else None
 print(json.dumps(out))
 """
 
@@ -177,7 +188,9 @@ def main() -> None:
             print("one PDF, step by step (MB of RSS):", json.dumps(steps))
         for mode in args.modes.split(","):
             result = play(url, jobs_dir, seance_id, owner_id, args.runs, mode, args.kind)
-            print(f"\n{mode}: worker at start {result['start_mb']} MB")
+            print(f"\n{mode}: worker at start {result['start_mb']} MB"
+                  + (f", fork server after the jobs {result['forkserver_mb']} MB"
+                     if result.get("forkserver_mb") else ""))
             print(f"{'run':>4} {'before':>8} {'after':>8} {'peak':>8} {'child peak':>11} {'s':>6}  job")
             for i, r in enumerate(result["runs"], 1):
                 print(f"{i:>4} {r['before_mb']:>8} {r['after_mb']:>8} {r['peak_mb']:>8} "
