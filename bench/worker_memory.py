@@ -65,7 +65,6 @@ from workshop import create_app
 app = create_app({"DATABASE_URL": url, "JOBS_DIR": jobs_dir, "SECRET_KEY": "bench"})
 from workshop.db import session_scope
 from workshop.services import jobs as jobs_service
-from workshop.worker import tasks
 out = {"start_mb": status("VmRSS")}
 if mode == "steps":
     from flask import render_template
@@ -86,8 +85,10 @@ if mode == "steps":
     gc.collect()
     out["after_gc_mb"] = status("VmRSS")
 else:
-    from workshop.worker import process
-    run = process.run_isolated if mode == "isolated" else tasks.run
+    if mode == "isolated":
+        from workshop.worker.process import run_isolated as run
+    else:
+        from workshop.worker.tasks import run
     out["runs"] = []
     for _ in range(int(runs)):
         with app.app_context(), session_scope() as db:
