@@ -98,8 +98,11 @@ def run_isolated(app, job_id: str) -> None:
             with app.test_request_context("/", headers={"Accept-Language": job.locale}):
                 jobs.fail(db, job_id, _("Le travail s'est arrêté avant la fin (mémoire ou erreur du "
                                         "serveur) ; rien n'a été écrit. Réessayez."))
-    files.part_path(job_id).unlink(missing_ok=True)
-    files.input_path(job_id).unlink(missing_ok=True)
+    for path in (files.part_path(job_id), files.input_path(job_id)):
+        try:
+            path.unlink(missing_ok=True)
+        except OSError:  # the jobs folder itself is what failed
+            log.exception("job %s: %s not removed", job_id, path)
 
 
 
