@@ -92,7 +92,8 @@ else:
     out["runs"] = []
     for _ in range(int(runs)):
         with app.app_context(), session_scope() as db:
-            job = jobs_service.create(db, kind, int(owner_id), int(seance_id), {}, "fr")
+            job = jobs_service.create(db, kind, int(owner_id), int(seance_id),
+                                     {"table": "plan"} if kind == "tableau_csv" else {}, "fr")
             job_id = job.id
         before = status("VmRSS")
         import threading
