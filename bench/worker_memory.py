@@ -196,7 +196,7 @@ def main() -> None:
             print(f"{'run':>4} {'before':>8} {'after':>8} {'peak':>8} {'child peak':>11} {'s':>6}  job")
             for i, r in enumerate(result["runs"], 1):
                 print(f"{i:>4} {r['before_mb']:>8} {r['after_mb']:>8} {r['peak_mb']:>8} "
-                      f"{r['children_peak_mb']:>11} {r['s']:>6}  {r['job'][0]} {r['job'][1] // 1024} KiB")
+                      f"{r['children_peak_mb']!s:>11} {r['s']:>6}  {r['job'][0]} {r['job'][1] // 1024} KiB")
         print("\n(MB of RSS; 'peak' is the worker process's own high-water mark, 'child peak' the "
               "largest job process's, sampled)")
 
