@@ -65,7 +65,6 @@ from workshop import create_app
 app = create_app({"DATABASE_URL": url, "JOBS_DIR": jobs_dir, "SECRET_KEY": "bench"})
 from workshop.db import session_scope
 from workshop.services import jobs as jobs_service
-from workshop.worker import tasks
 out = {"start_mb": status("VmRSS")}
 if mode == "steps":
     from flask import render_template
@@ -86,12 +85,15 @@ if mode == "steps":
     gc.collect()
     out["after_gc_mb"] = status("VmRSS")
 else:
-    from workshop.worker import process
-    run = process.run_isolated if mode == "isolated" else tasks.run
+    if mode == "isolated":
+        from workshop.worker.process import run_isolated as run
+    else:
+        from workshop.worker.tasks import run
     out["runs"] = []
     for _ in range(int(runs)):
         with app.app_context(), session_scope() as db:
-            job = jobs_service.create(db, kind, int(owner_id), int(seance_id), {}, "fr")
+            job = jobs_service.create(db, kind, int(owner_id), int(seance_id),
+                                     {"table": "plan"} if kind == "tableau_csv" else {}, "fr")
             job_id = job.id
         before = status("VmRSS")
         import threading
@@ -109,6 +111,17 @@ else:
         gc.collect()
         out["runs"].append({"before_mb": before, "after_mb": status("VmRSS"), "peak_mb": status("VmHWM"),
                             "children_peak_mb": found[0] or None, "s": round(took, 1), "job": done})
+    # The fork server (our child, isolated mode): it stays between jobs.
+    import os, re
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                text = Path(f"/proc/{d}/status").read_text()
+            except OSError:
+                continue
+            if int(re.search(r"PPid:\s+(\d+)", text).group(1)) == os.getpid():
+                rss = re.search(r"VmRSS:\s+(\d+)", text)
+                out["forkserver_mb"] = round(int(rss.group(1)) / 1024, 1) if rss else None
 print(json.dumps(out))
 """
 
@@ -177,11 +190,13 @@ def main() -> None:
             print("one PDF, step by step (MB of RSS):", json.dumps(steps))
         for mode in args.modes.split(","):
             result = play(url, jobs_dir, seance_id, owner_id, args.runs, mode, args.kind)
-            print(f"\n{mode}: worker at start {result['start_mb']} MB")
+            print(f"\n{mode}: worker at start {result['start_mb']} MB"
+                  + (f", fork server after the jobs {result['forkserver_mb']} MB"
+                     if result.get("forkserver_mb") else ""))
             print(f"{'run':>4} {'before':>8} {'after':>8} {'peak':>8} {'child peak':>11} {'s':>6}  job")
             for i, r in enumerate(result["runs"], 1):
                 print(f"{i:>4} {r['before_mb']:>8} {r['after_mb']:>8} {r['peak_mb']:>8} "
-                      f"{r['children_peak_mb']:>11} {r['s']:>6}  {r['job'][0]} {r['job'][1] // 1024} KiB")
+                      f"{r['children_peak_mb']!s:>11} {r['s']:>6}  {r['job'][0]} {r['job'][1] // 1024} KiB")
         print("\n(MB of RSS; 'peak' is the worker process's own high-water mark, 'child peak' the "
               "largest job process's, sampled)")
 

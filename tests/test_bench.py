@@ -33,3 +33,12 @@ def test_import_bench_runs_on_a_small_file(monkeypatch, capsys):
     assert "input: 50 rows, 1 runs each" in output
     for name in ("plan.csv", "plan.xlsx"):
         assert f"preview {name}" in output and "50 rows accepted" in output.split(f"preview {name}")[1]
+
+
+def test_worker_memory_bench_runs_on_a_small_seance(monkeypatch, capsys):
+    monkeypatch.setattr(sys, "argv", ["worker_memory.py", "--needs", "5", "--runs", "1",
+                                      "--kind", "tableau_csv", "--modes", "isolated"])
+    runpy.run_path(str(BENCH / "worker_memory.py"), run_name="__main__")
+    output = capsys.readouterr().out
+    assert "séance built: 5 needs" in output and "isolated: worker at start" in output
+    assert "fork server after the jobs" in output and " done " in output

@@ -71,6 +71,8 @@ def load(instance_path: str) -> dict:
         # or "external" (its own service, docs/deploy.md). Its files: JOBS_DIR, shared by both.
         "WORKER": env.get("WORKSHOP_WORKER", "child"),
         "JOBS_DIR": env.get("WORKSHOP_JOBS_DIR") or None,
+        # Each job in its own process, which exits after it (its memory with it): worker/process.py.
+        "JOBS_ISOLATED": env.get("WORKSHOP_JOBS_ISOLATED", "1") == "1",
         # New participants per address and minute (a venue's NAT puts a whole room on one).
         "JOINS_PER_MINUTE": int(env.get("WORKSHOP_JOINS_PER_MINUTE", "600") or 600),
         # Socket flood control per participant (all their sockets, all processes): a burst,

@@ -35,3 +35,26 @@ def test_a_shared_seance_opens_for_the_colleague_only(client, db, facilitator):
         assert client.get(f"/seances/{seance.id}{path}").status_code == 404, path
     assert client.post(f"/seances/{seance.id}/partage",
                        data={"email": stranger.email}).status_code == 404
+
+
+def test_a_colleague_of_one_seance_sees_and_withdraws_its_pooling(client, db, facilitator):
+    """Pooling across perimeters (issue 17, item 9): accepted by the facilitator who runs
+    both séances; a colleague the other séance is shared with sees the shared line on its
+    plan and may withdraw it, without seeing the first séance."""
+    from workshop.services import pooling, seances
+
+    here, other, (ours, theirs) = factories.pooling_pair(db, facilitator)
+    factories.ok(pooling.accept(db, here, f"{ours.id}:2028", other.id, f"{theirs.id}:2028",
+                                facilitator.id))
+    colleague = factories.facilitator(db, "collegue@example.fr")
+    factories.ok(seances.share(db, other, colleague.email, facilitator.id))
+    client.post("/connexion", data={"email": colleague.email, "password": factories.PASSWORD})
+    assert client.get(f"/seances/{here.id}/plan/").status_code == 404
+    page = client.get(f"/seances/{other.id}/plan/").get_data(as_text=True).replace("&#39;", "'")
+    assert "Action mutualisée avec Pévèle : 7 + 9 = 16 stagiaires" in page
+    state = client.get(f"/seances/{other.id}/etat.json").get_json()
+    [line] = [ln for ln in state["plan"]["lines"] if ln["pooling"]]
+    pooling_id = line["pooling"]["id"]
+    assert client.post(f"/seances/{other.id}/plan/mutualisation/retirer",
+                       data={"pooling_id": pooling_id}).status_code == 200
+    assert "Action mutualisée" not in client.get(f"/seances/{other.id}/plan/").get_data(as_text=True)

@@ -5,7 +5,8 @@ keeps most of what it once held (the allocator's arenas): a worker that ran one 
 stayed near 600 MB. Each job therefore runs in a child process that exits after it, so
 its memory goes back to the system. The children are forked by multiprocessing's fork
 server, a small single-threaded process that imported the app's modules once
-(`worker/preload.py`, WeasyPrint included): a child makes its app (`create_app`, as the
+(`worker/preload.py`, WeasyPrint included; the worker itself never loads them): a
+child makes its app (`create_app`, as the
 worker process does: this module is wiring) and runs the job, without importing the
 modules again, and never inherits the consumer's threads or database connections.
 
@@ -20,7 +21,6 @@ from flask_babel import gettext as _
 from workshop.db import session_scope
 from workshop.models import Job
 from workshop.services import jobs
-from workshop.worker.tasks import run
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +63,7 @@ def _child(config: dict, job_id: str) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("weasyprint").setLevel(logging.WARNING)
     from workshop import create_app
+    from workshop.worker.tasks import run
 
     run(create_app(config), job_id)
     peak = _peak_mb()
@@ -77,6 +78,8 @@ def run_isolated(app, job_id: str) -> None:
     job failed with a reason in French, and nothing written.
     """
     if app.config.get("JOBS_IMMEDIATE") or not app.config.get("JOBS_ISOLATED", True):
+        from workshop.worker.tasks import run
+
         run(app, job_id)
         return
     child = _context().Process(target=_child, args=(_plain_config(app), job_id),
@@ -95,8 +98,11 @@ def run_isolated(app, job_id: str) -> None:
             with app.test_request_context("/", headers={"Accept-Language": job.locale}):
                 jobs.fail(db, job_id, _("Le travail s'est arrêté avant la fin (mémoire ou erreur du "
                                         "serveur) ; rien n'a été écrit. Réessayez."))
-    files.part_path(job_id).unlink(missing_ok=True)
-    files.input_path(job_id).unlink(missing_ok=True)
+    for path in (files.part_path(job_id), files.input_path(job_id)):
+        try:
+            path.unlink(missing_ok=True)
+        except OSError:  # the jobs folder itself is what failed
+            log.exception("job %s: %s not removed", job_id, path)
 
 
 
