@@ -81,6 +81,12 @@ def _when(line: Line, capacity: dict[int, int]) -> Text:
         return msg("%(year)s : première année où le seuil est atteint", year=line.year)
     if line.year == asked:
         return msg("%(year)s : année demandée", year=line.year)
+    skipped = tuple(sorted(y for _, years in line.skipped_by for y in years))
+    if len(line.skipped_by) > 2 or (len(line.skipped_by) == 2 and len(skipped) > 3):
+        # Each year with its own reason would run past one short clause: say only that the
+        # years before had no room for it (each of them really had none).
+        return msg("%(year)s : %(skipped)s sans place pour cette action", year=line.year,
+                   skipped=_years(skipped))
     return joined([msg("%(year)s :", year=line.year),
                    joined([_skipped(reason, years, line.days) for reason, years in line.skipped_by],
                           ", ")], " ")
