@@ -103,6 +103,8 @@ def test_importing_a_seance_twice_through_the_form_keeps_one_perimeter(logged_in
         response = logged_in.post("/seances/importer", data={"fichier": (io.BytesIO(exported), "s.json")},
                                   content_type="multipart/form-data")
         assert response.status_code == 303
+        said = logged_in.get(response.location).get_data(as_text=True)
+        assert f"importée dans le périmètre « {db.get(Perimetre, seance.perimetre_id).name} »" in said
     db.expire_all()
     assert db.exec(select(func.count()).select_from(Perimetre)).one() == perimetres_before
     copies = db.exec(select(Seance).where(Seance.title == seance.title)).all()
