@@ -93,3 +93,42 @@ def test_a_big_plan_shows_its_reading_progress_then_its_preview(browser, live_se
     expect(page.locator("#columns-0 select").nth(2)).to_have_value("agents")
     screenshot(page, "plans-preview-big")
     assert errors == []
+
+
+def test_a_preview_without_details_keeps_its_headers_whole_and_nothing_to_import_says_why(
+        browser, live_server, tmp_path):
+    """The "Détails" header wrapped « D / ét / ai / ls » when no row had details; a header-only
+    file showed "0 ligne comprise" and a "Confirmer l'import" button."""
+    engine = make_engine(live_server.database_url)
+    with Session(engine) as db:
+        perimetre_id = db.get(Seance, live_server.seance_id).perimetre_id
+    engine.dispose()
+    page = browser.new_context(viewport={"width": 1024, "height": 800}, locale="fr-FR").new_page()
+    page.goto(live_server.url + "/connexion")
+    page.get_by_label("Adresse e-mail").fill(live_server.email)
+    page.get_by_label("Mot de passe").fill(live_server.password)
+    page.get_by_role("button", name="Se connecter").click()
+    plain = tmp_path / "sans-details.csv"
+    plain.write_text("Action;Agents;Année\nSauveteur secouriste du travail, formation initiale;4;2027\n"
+                     "Conduire l'entretien professionnel annuel des agents;2;2028\n", encoding="utf-8")
+    header_only = tmp_path / "en-tete-seul.csv"
+    header_only.write_text("Action;Agents;Année\n", encoding="utf-8")
+    for path in (plain, header_only):
+        page.goto(f"{live_server.url}/perimetres/{perimetre_id}/plans/")
+        page.get_by_label("Fichier", exact=True).set_input_files(str(path))
+        page.get_by_label("Collectivité du fichier").select_option(label="Orchies")
+        page.get_by_role("button", name="Voir l'aperçu").click()
+        expect(page.locator("#preview-counts")).to_be_visible(timeout=60_000)
+        if path == plain:
+            details = page.locator("th.preview-details").bounding_box()
+            line = page.get_by_role("columnheader", name="Ligne").bounding_box()
+            assert details["height"] == line["height"] and details["width"] >= 100  # one line, 8rem
+            expect(page.get_by_role("button", name="Confirmer l'import")).to_be_visible()
+            screenshot(page, "plans-preview-no-details")
+        else:
+            expect(page.locator("#nothing-to-import")).to_contain_text(
+                "Aucune ligne de données dans ce fichier : il n'y a rien à importer.")
+            expect(page.get_by_text("Aucune ligne de données sous l'en-tête (ligne 1).")).to_be_visible()
+            expect(page.get_by_role("button", name="Confirmer l'import")).to_have_count(0)
+            screenshot(page, "plans-preview-nothing-to-import")
+        assert audit(page) == []

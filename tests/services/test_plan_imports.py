@@ -113,6 +113,9 @@ def test_unknown_collectivite_in_a_collectivite_column(db, perimetre):
     ("fake.ods", b"PK\x03\x04 not really a zip", "xlsx_illisible"),
     ("fake.xlsx", b"PK\x03\x04 not really a zip", "xlsx_illisible"),
     ("binary.csv", b"abc\x00def", "type_refuse"),
+    # Random bytes named .xls: no OLE2 signature, so no XLS workbook (the tester's fake.xls).
+    ("fake.xls", bytes(range(256)) * 4, "xlsx_illisible"),
+    ("plan.xls", "Action;Agents;Année\nSST;4;2027\n".encode(), "xlsx_illisible"),
 ])
 def test_files_that_cannot_be_read_are_refused(db, perimetre, name, data, code):
     result = service.upload(db, perimetre, name, data, None, perimetre.owner_id)
@@ -127,7 +130,50 @@ def test_a_file_refused_only_once_read_says_why_in_its_preview(db, perimetre):
                          None, perimetre.owner_id)
     preview = service.preview(db, row, 2027)
     assert [str(e) for e in preview.errors] == ["Ce fichier n'est pas un classeur XLSX, ODS ou XLS lisible."]
-    assert preview.rows == [] and service.confirm(db, row, 2027, perimetre.owner_id) == 0
+    assert preview.rows == [] and not preview.kind
+    refused = service.confirm(db, row, 2027, perimetre.owner_id)
+    assert refused.code == "fichier_illisible" and "rien à importer" in refused.message
+    db.refresh(row)
+    assert row.status == "preview" and row.confirmed_at is None  # not recorded as imported
+    assert db.exec(select(Event).where(Event.kind == "plans.imported")).all() == []
+
+
+def header_only_and_too_long():
+    yield "header-only.csv", "Action;Agents;Année\n;;\n".encode(), "aucune_ligne"
+    yield "long.csv", ("Action;Agents;Année\n" + "SST;1;2027\n" * 20_001).encode(), "fichier_illisible"
+    yield "refused.csv", "Action;Agents;Année\nSST;beaucoup;2027\n".encode(), "aucune_ligne_comprise"
+
+
+@pytest.mark.parametrize("name, data, code", list(header_only_and_too_long()))
+def test_a_preview_with_nothing_to_import_cannot_be_confirmed(db, perimetre, name, data, code):
+    """The tester's header-only CSV and 20,001-row CSV: the preview says why, the
+    confirmation is refused, nothing is recorded as imported, index and synthesis agree."""
+    from workshop.services import plan_preview
+
+    row = upload(db, perimetre, name, data, "Orchies")
+    preview = service.preview(db, row, 2027)
+    assert preview.accepted_count == 0 and plan_preview.blocker(preview).code == code
+    if code == "aucune_ligne":
+        assert [str(n) for n in preview.notes] == ["Aucune ligne de données sous l'en-tête (ligne 1)."]
+    if name == "long.csv":
+        assert [str(e) for e in preview.errors] == ["Plus de 20000 lignes."]
+    refused = service.confirm(db, row, 2027, perimetre.owner_id)
+    assert isinstance(refused, Refusal) and refused.code == code
+    db.refresh(row)
+    assert row.status == "preview"
+    synthesis = service.synthesis(db, perimetre)
+    assert synthesis.lines == [] and synthesis.counted == {} and synthesis.sent == []
+
+
+def test_the_synthesis_counts_each_import_it_shows(db, perimetre):
+    """One truth: what the index calls imported is what the synthesis counts."""
+    first = upload(db, perimetre, "a.csv", "Action;Agents;Année\nSST;4;2027\nCACES;2;2027\n".encode(),
+                   "Orchies")
+    assert service.confirm(db, first, 2027, perimetre.owner_id) == 2
+    assert service.synthesis(db, perimetre).counted == {first.id: 2}
+    second = upload(db, perimetre, "b.csv", "Action;Agents;Année\nSST;5;2027\n".encode(), "Orchies")
+    assert service.confirm(db, second, 2027, perimetre.owner_id) == 1
+    assert service.synthesis(db, perimetre).counted == {second.id: 1}  # the first one superseded
 
 
 def test_a_zip_bomb_disguised_as_xlsx_is_refused_before_opening(db, perimetre):

@@ -91,3 +91,36 @@ def test_only_a_seance_the_facilitator_runs_can_be_pooled_with(db, facilitator, 
     stranger = factories.facilitator(db)
     refused = pooling.accept(db, here, f"{ours.id}:2028", other.id, f"{theirs.id}:2028", stranger.id)
     assert isinstance(refused, Refusal) and refused.code == "seance_inconnue"
+
+
+def copy_of(db, facilitator, here, agents=9, year=2028, who="Orchies"):
+    """Another perimeter over the same communes (what a re-imported séance used to create),
+    whose séance has the same collectivité's agents on the same theme and year."""
+    copy = factories.seance(db, facilitator, factories.perimetre(db, facilitator, name="Pévèle (copie)"),
+                            title="Pévèle 2027 (copie)")
+    factories.phase(db, copy, "recueil")
+    need = factories.need(db, copy, "Accueil du public", "acc-accueil-public")
+    factories.ok(board.declare(db, copy, factories.participant(db, copy, who), need.id, year, agents))
+    return copy, need
+
+
+def test_a_seance_with_the_same_collectivites_is_never_pooled_with(db, facilitator, two):
+    """The tester's case: a plan offered pooling with its own copy (9 + 9 = 18), the same
+    agents of Orchies counted twice. Not offered (said why), and an acceptance is refused."""
+    here, other, (ours, theirs) = two
+    copy, copied = copy_of(db, facilitator, here)
+    survey = pooling.survey(db, here, facilitator.id)
+    assert [(o.seance.id, o.total) for o in survey.offers[f"{ours.id}:2028"]] == [(other.id, 16)]
+    [aside] = survey.set_aside
+    assert aside.seance.id == copy.id and str(aside.why) == \
+        "agents de Orchies sur les deux lignes : ils seraient comptés deux fois"
+    refused = pooling.accept(db, here, f"{ours.id}:2028", copy.id, f"{copied.id}:2028", facilitator.id)
+    assert isinstance(refused, Refusal) and refused.code == "memes_collectivites"
+    assert str(refused.why).startswith(
+        "Mutualisation impossible avec Pévèle 2027 (copie) : agents de Orchies")
+    assert db.exec(select(PlanPooling)).all() == []
+    # From the copy's side too; with disjoint collectivités (Cysoing there) the offer comes back.
+    assert pooling.offers(db, copy, facilitator.id)[f"{copied.id}:2028"][0].seance.id == other.id
+    other_copy, moved = copy_of(db, facilitator, here, agents=6, who="Cysoing")
+    assert {o.seance.id for o in pooling.offers(db, here, facilitator.id)[f"{ours.id}:2028"]} == \
+        {other.id, other_copy.id}

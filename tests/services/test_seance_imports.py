@@ -6,7 +6,7 @@ from sqlmodel import Session, func, select
 
 from tests import factories
 from workshop.exports import json_seance
-from workshop.models import Collectivite, Demand, Need, Participant, Perimetre, Seance, Vote
+from workshop.models import Collectivite, Demand, Need, Participant, Perimetre, Seance, Vote, utcnow
 from workshop.services import seances
 
 
@@ -102,3 +102,29 @@ def test_duplicates_are_refused_before_anything_is_written(db, seance, facilitat
     before = counts(db)
     assert json_seance.load(db, data, facilitator.id).code == "import_incoherent"
     assert counts(db) == before
+
+
+def test_a_reimport_lands_in_the_same_perimeter_never_a_copy(db, seance, facilitator):
+    """The tester's case: each re-import of a séance made another "Pévèle-Carembault", which
+    pooling then offered to pool with itself. The facilitator's perimeter with the same name
+    and collectivités is reused; with other collectivités the new one is named apart."""
+    data = json_seance.dump(db, seance)
+    before = counts(db)
+    first, second = (json_seance.load(db, json_seance.dump(db, seance), facilitator.id) for _ in range(2))
+    assert first.perimetre_id == second.perimetre_id == seance.perimetre_id
+    after = counts(db)
+    assert (after["Perimetre"], after["Collectivite"]) == (before["Perimetre"], before["Collectivite"])
+    assert factories.events(db, first, "seance.imported")[0].payload["perimetre_reused"] is True
+    # A member added by hand (no code): another perimeter, named apart; imported again, reused.
+    data["perimetre"]["members"].append({"ref": "c999", "code": None, "name": "CCAS d'Orchies",
+                                         "kind": "ccas"})
+    grown = json_seance.load(db, data, facilitator.id)
+    again = json_seance.load(db, data, facilitator.id)
+    name = db.get(Perimetre, seance.perimetre_id).name
+    assert grown.perimetre_id == again.perimetre_id != seance.perimetre_id
+    assert db.get(Perimetre, grown.perimetre_id).name == f"{name} (import du {utcnow():%d/%m/%Y})"
+    assert counts(db)["Collectivite"] == before["Collectivite"] + 1  # the CCAS, once
+    # Another facilitator's import makes their own perimeter, with the file's name.
+    other = factories.facilitator(db)
+    theirs = json_seance.load(db, json_seance.dump(db, seance), other.id)
+    assert db.get(Perimetre, theirs.perimetre_id).name == name and theirs.perimetre_id != seance.perimetre_id

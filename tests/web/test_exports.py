@@ -88,3 +88,24 @@ def test_bad_imports_are_refused_in_french(logged_in, body, message):
     response = logged_in.post("/seances/importer", data={"fichier": (io.BytesIO(body), "x.json")},
                               content_type="multipart/form-data", follow_redirects=True)
     assert message in response.get_data(as_text=True).replace("&#39;", "'")
+
+
+def test_importing_a_seance_twice_through_the_form_keeps_one_perimeter(logged_in, db, seance):
+    """Re-importing one's own export lands in the perimeter it came from (no second
+    "Pévèle-Carembault" to pool with)."""
+    from sqlmodel import func, select
+
+    from workshop.models import Perimetre, Seance
+
+    exported = logged_in.get(f"/seances/{seance.id}/seance.json", follow_redirects=True).data
+    perimetres_before = db.exec(select(func.count()).select_from(Perimetre)).one()
+    for _ in range(2):
+        response = logged_in.post("/seances/importer", data={"fichier": (io.BytesIO(exported), "s.json")},
+                                  content_type="multipart/form-data")
+        assert response.status_code == 303
+        said = logged_in.get(response.location).get_data(as_text=True)
+        assert f"importée dans le périmètre « {db.get(Perimetre, seance.perimetre_id).name} »" in said
+    db.expire_all()
+    assert db.exec(select(func.count()).select_from(Perimetre)).one() == perimetres_before
+    copies = db.exec(select(Seance).where(Seance.title == seance.title)).all()
+    assert len(copies) == 3 and {s.perimetre_id for s in copies} == {seance.perimetre_id}

@@ -194,3 +194,33 @@ def test_an_accepted_pooling_shows_on_both_plan_pages(logged_in, db, facilitator
     assert "9 + 4 = 13 stagiaires, sous le seuil de 15" in refused.get_data(as_text=True)
     bad = logged_in.post(f"/seances/{here.id}/plan/mutualiser", data={"line": "x"}, headers=HTMX)
     assert bad.status_code == 422
+
+
+def test_a_copy_of_the_plan_is_not_offered_nor_accepted_through_http(logged_in, db, facilitator):
+    """The tester's case through HTTP: a séance over the same collectivités (a re-import
+    used to make one) is set aside with why, and a pooling posted anyway is refused."""
+    from sqlmodel import select
+
+    from workshop.models import PlanPooling
+
+    made = []
+    for name in ("Pévèle-Carembault", "Pévèle-Carembault (copie)"):
+        seance = factories.seance(db, facilitator, factories.perimetre(db, facilitator, name=name),
+                                  title=f"Séance {name}")
+        factories.phase(db, seance, "recueil")
+        need = factories.need(db, seance, "Accueil du public", "acc-accueil-public")
+        board.declare(db, seance, factories.participant(db, seance, "Orchies"), need.id, 2028, 9)
+        made.append((seance, need))
+    (here, ours), (copy, copied) = made
+    html = logged_in.get(f"/seances/{here.id}/plan/mutualisations").get_data(as_text=True)
+    html = html.replace("&#39;", "'")
+    assert "Accepter cette mutualisation" not in html and "9 + 9 = 18" not in html
+    assert "pas avec Pévèle-Carembault (copie) (Séance Pévèle-Carembault (copie)) : agents de Orchies sur " \
+           "les deux lignes : ils seraient comptés deux fois." in html
+    assert "les agents d'une collectivité ne sont jamais comptés deux fois" in html
+    form = {"line": f"{ours.id}:2028", "other_seance_id": copy.id, "other_line": f"{copied.id}:2028"}
+    refused = logged_in.post(f"/seances/{here.id}/plan/mutualiser", data=form, headers=HTMX)
+    assert refused.status_code == 422
+    assert "Mutualisation impossible avec Séance Pévèle-Carembault (copie)" in refused.get_data(as_text=True)
+    assert db.exec(select(PlanPooling)).all() == []
+    assert "Action mutualisée" not in logged_in.get(f"/seances/{here.id}/plan/").get_data(as_text=True)

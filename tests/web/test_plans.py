@@ -89,3 +89,37 @@ def test_the_preview_says_which_rows_add_up_and_shows_the_category(logged_in, db
     assert page.count("(2 lignes additionnées)") == 2
     assert "1 besoin réunit plusieurs lignes du fichier" in page
     assert "catégorie des agents (A, B, C) : C" in page
+
+
+def test_a_file_with_nothing_to_import_offers_no_confirmation(logged_in, db, perimetre):
+    """The tester's files: random bytes named fake.xls are refused at upload; a header-only
+    CSV and a 20,001-row CSV show why nothing can be imported and no "Confirmer l'import";
+    a confirmation posted anyway is refused in French; the index calls neither imported, in
+    step with the synthesis."""
+    orchies = next(m.id for m in perimetres.members(db, perimetre.id) if m.name == "Orchies")
+    fake = post_file(logged_in, perimetre, "fake.xls", bytes(range(256)) * 4, orchies)
+    assert fake.status_code == 303
+    said = logged_in.get(fake.location).get_data(as_text=True).replace("&#39;", "'")
+    assert "n'est pas un classeur XLSX, ODS ou XLS lisible" in said
+    cases = (("header-only.csv", b"Action;Agents;Ann\xc3\xa9e\n",
+              ["Aucune ligne de données sous l'en-tête (ligne 1).",
+               "Aucune ligne de données dans ce fichier : il n'y a rien à importer."]),
+             ("long.csv", ("Action;Agents;Année\n" + "SST;1;2027\n" * 20_001).encode(),
+              ["Plus de 20000 lignes.", "Ce fichier n'a pas pu être lu : il n'y a rien à importer."]),
+             ("ole.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1 not really OLE",
+              ["Ce fichier n'est pas un classeur XLSX, ODS ou XLS lisible."]))
+    for name, data, sentences in cases:
+        response = post_file(logged_in, perimetre, name, data, orchies)
+        page = logged_in.get(response.location).get_data(as_text=True).replace("&#39;", "'")
+        assert all(s in page for s in sentences), (name, page)
+        assert "Confirmer l'import" not in page and "Lu comme : ?" not in page
+        posted = logged_in.post(response.location + "/confirmer", follow_redirects=True)
+        page = posted.get_data(as_text=True).replace("&#39;", "'")
+        assert "il n'y a rien à importer" in page and "importé depuis" not in page, name
+    index = logged_in.get(f"/perimetres/{perimetre.id}/plans/").get_data(as_text=True)
+    assert "importé" not in index.replace("Aucun plan importé", "")
+    assert index.count("aperçu à confirmer") == 3 and "Aucun plan importé pour l'instant." in index
+    good = post_file(logged_in, perimetre, "good.csv", "Action;Agents;Année\nSST;4;2027\n".encode(), orchies)
+    logged_in.post(good.location + "/confirmer")
+    index = logged_in.get(f"/perimetres/{perimetre.id}/plans/").get_data(as_text=True)
+    assert "importé (1 besoin)" in index and "Aucun plan importé" not in index

@@ -120,7 +120,8 @@ def accepted_poolings(db: Session, seance: Seance) -> dict[LineKey, Pooling]:
         line, names = short_line(db, other, their_key)
         theirs = tuple(sorted((names.get(c, "?"), n) for c, n in line.trainees.items())) if line else ()
         found[key] = Pooling(row.id, key, db.get(Perimetre, other.perimetre_id).name, other.id,
-                             other.title, their_key, theirs)
+                             other.title, their_key, theirs,
+                             frozenset(c for c, n in line.trainees.items() if n > 0) if line else frozenset())
     return found
 
 

@@ -13,8 +13,8 @@ import csv
 import hashlib
 import io
 import json
-from collections import defaultdict
-from dataclasses import dataclass
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -268,7 +268,10 @@ def _remember(db: Session, actor_id: int, shape: str, mapping: dict[str, str]) -
 
 def confirm(db: Session, upload_: PlanImport, default_year: int, actor_id: int,
             result: FilePreview | None = None) -> int | Refusal:
-    """Save the accepted rows once; returns how many needs were imported.
+    """Save the accepted rows once; returns how many needs were imported (at least one).
+
+    Refused, nothing recorded, when the preview cannot be confirmed (`plan_preview.blocker`:
+    unreadable file, columns to choose, no row understood) or the file was imported already.
 
     `result`: the preview the facilitator saw (built by the worker), else it is built here.
 
@@ -285,9 +288,9 @@ def confirm(db: Session, upload_: PlanImport, default_year: int, actor_id: int,
                        date=f"{twin.confirmed_at:%d/%m/%Y}")
     if result is None:
         result = preview(db, upload_, default_year)
-    if any(sheet.status == "ask" for sheet in result.sheets):
-        return Refusal("colonnes_a_choisir", "Choisissez d'abord les colonnes signalées dans l'aperçu : "
-                                             "rien n'a été importé.")
+    blocked = plan_preview.blocker(result)  # unreadable, columns to choose, no row understood
+    if blocked is not None:
+        return blocked
     _, themes = catalogue(db)
     saved = [(row, result.collectivites[row.key]) for row in result.rows
              if row.accepted and row.key in result.collectivites]
@@ -406,6 +409,9 @@ class Synthesis:
     sent: list[Collectivite]  # collectivités whose plan arrived
     missing: list[Collectivite]  # the coordinator's follow-up list
     imports: list[PlanImport]
+    # Import id -> its rows the synthesis counts (the same rows as `lines`): the index says
+    # "importé" only for an import that brings needs into the synthesis (one truth).
+    counted: dict[int, int] = field(default_factory=dict)
 
 
 def synthesis(db: Session, perimetre: Perimetre) -> Synthesis:
@@ -432,7 +438,7 @@ def synthesis(db: Session, perimetre: Perimetre) -> Synthesis:
         lines=sorted(groups.values(), key=lambda ln: (-ln.status.total, ln.theme.name, ln.title)),
         sent=[m for m in members if m.id in sent_ids],
         missing=[m for m in members if m.id not in sent_ids],
-        imports=list(imports))
+        imports=list(imports), counted=dict(Counter(need.import_id for need, _ in rows)))
 
 
 def start_seance(db: Session, perimetre: Perimetre, data: SeanceCreate,

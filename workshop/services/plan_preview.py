@@ -75,6 +75,27 @@ class FilePreview:
         return len(self.refused) + self.left_out.get("refused", 0)
 
 
+def blocker(preview: FilePreview) -> Refusal | None:
+    """Why this preview cannot be confirmed (nothing could be imported from it), or None.
+
+    One rule for the preview page (no "Confirmer l'import" button, this sentence instead) and
+    for the confirmation (`plan_imports.confirm` refuses, nothing is recorded as imported):
+    the file could not be read (`kind` is "": unreadable, too many rows...), columns are to be
+    chosen, or not one row is understood (none under the header, or all refused).
+    """
+    if not preview.kind:
+        return Refusal("fichier_illisible", "Ce fichier n'a pas pu être lu : il n'y a rien à importer.")
+    if any(sheet.status == "ask" for sheet in preview.sheets):
+        return Refusal("colonnes_a_choisir", "Choisissez d'abord les colonnes signalées dans l'aperçu : "
+                                             "rien n'a été importé.")
+    if preview.accepted_count:
+        return None
+    if preview.refused_count:
+        return Refusal("aucune_ligne_comprise", "Aucune ligne n'est comprise : corrigez les lignes refusées "
+                                                "ou envoyez un fichier corrigé ; il n'y a rien à importer.")
+    return Refusal("aucune_ligne", "Aucune ligne de données dans ce fichier : il n'y a rien à importer.")
+
+
 def shorten(preview: FilePreview, limit: int) -> FilePreview:
     """The preview as a page shows it: at most `limit` rows, those that need a look first
     (refused, a theme approached or not found, corrected, added up with others), then the
@@ -165,6 +186,11 @@ def build(filename: str, data: bytes, options: Options, progress: Progress = _qu
         per_sheet[index] = plan_files.parse(
             sheet.rows, columns, start, options.catalogue, options.default_year, sheet.name,
             options.years, index, options.corrections, told, PROGRESS_EVERY)
+        if all(row.skipped for row in per_sheet[index]):
+            result.notes.append(
+                msg("Feuille « %(sheet)s » : aucune ligne de données sous l'en-tête (ligne %(line)s).",
+                    sheet=label, line=start + 1) if sheet.name else
+                msg("Aucune ligne de données sous l'en-tête (ligne %(line)s).", line=start + 1))
     progress(96, msg("Rapprochement des collectivités…"))
     _leave_out_recaps(result, per_sheet)
     for index, rows in per_sheet.items():

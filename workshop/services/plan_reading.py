@@ -32,6 +32,7 @@ MAX_COLUMNS = limits.PLAN_COLUMNS_MAX
 MAX_CELLS = limits.PLAN_CELLS_MAX
 SPREADSHEETS = (".xlsx", ".xlsm", ".xls", ".ods")
 TEXTS = (".csv", ".txt", ".tsv", ".tab")
+OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the signature of a compound file: every XLS workbook
 ENCODING_NAMES = {"utf-8": "UTF-8", "utf-16": "UTF-16", "utf-16-le": "UTF-16", "utf-16-be": "UTF-16",
                   "cp1252": "Windows-1252", "mac-roman": "Mac Roman", "iso8859-1": "ISO-8859-1",
                   "latin-1": "ISO-8859-1", "iso8859-15": "ISO-8859-15", "cp850": "DOS (CP850)"}
@@ -64,7 +65,7 @@ def read(filename: str, data: bytes) -> Book | Refusal:
     name = filename.lower()
     if data[:4] == b"PK\x03\x04" or name.endswith((".xlsx", ".xlsm", ".ods")):
         return _read_zipped(data)
-    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" or name.endswith(".xls"):
+    if data[:8] == OLE2 or name.endswith(".xls"):
         return _read_book(data, "xls", {})
     if name.endswith(TEXTS) or not name.rpartition(".")[1]:
         return _read_text(data)
@@ -74,7 +75,8 @@ def read(filename: str, data: bytes) -> Book | Refusal:
 def sniff(filename: str, data: bytes) -> Refusal | None:
     """What can be refused at once, without reading the cells (milliseconds, in the request):
     an empty file, a format we do not read, a text with NUL bytes, a workbook that is not a
-    zip of a workbook or decompresses to an abnormal volume. The rest is `read`'s (the worker's)."""
+    zip of a workbook or decompresses to an abnormal volume, a `.xls` without the OLE2
+    signature (D0 CF 11 E0 A1 B1 1A E1). The rest is `read`'s (the worker's)."""
     if not data.strip():
         return Refusal("fichier_vide", "Le fichier est vide.")
     name = filename.lower()
@@ -86,8 +88,10 @@ def sniff(filename: str, data: bytes) -> Refusal | None:
         if "xl/workbook.xml" not in names and "content.xml" not in names:
             return Refusal("xlsx_illisible", "Ce fichier n'est pas un classeur XLSX ou ODS lisible.")
         return None
-    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" or name.endswith(".xls"):
+    if data[:8] == OLE2:
         return None
+    if name.endswith(".xls"):  # an XLS workbook is an OLE2 compound file: anything else is not one
+        return Refusal("xlsx_illisible", "Ce fichier n'est pas un classeur XLSX, ODS ou XLS lisible.")
     if name.endswith(TEXTS) or not name.rpartition(".")[1]:
         if b"\x00" in data and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
             return Refusal("type_refuse", "Ce fichier n'est pas un texte CSV.")

@@ -13,13 +13,15 @@ Each other séance's plan is built once per `offers` call; the plan page asks fo
 proposals apart (htmx on load), so a pin click still builds one plan.
 """
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import and_, or_
 from sqlmodel import Session, select
 
 from workshop.domain.limits import POOLING_SEANCES_MAX
+from workshop.domain.messages import Text
 from workshop.domain.planning import Line, LineKey
+from workshop.domain.planning import pooling as rule
 from workshop.domain.rules import Refusal
 from workshop.models import Collectivite, Perimetre, PlanPooling, Seance, utcnow
 from workshop.services import events
@@ -61,15 +63,41 @@ def _host(counts: dict[str, int]) -> str:
     return min(counts, key=lambda name: (-counts[name], name))
 
 
+@dataclass(frozen=True)
+class SetAside:
+    """A line of another séance that would reach the threshold with ours but shares
+    collectivités with it (`pooling.SHARED`): not proposed, and the page says why."""
+
+    title: str
+    seance: Seance
+    perimetre: str
+    why: Text
+
+
+@dataclass
+class Survey:
+    offers: dict[str, list[Offer]] = field(default_factory=dict)  # our line key -> offers
+    set_aside: list[SetAside] = field(default_factory=list)
+
+
 def offers(db: Session, seance: Seance, facilitator_id: int) -> dict[str, list[Offer]]:
     """Our line key -> pooling offers that reach the threshold and fit one group, nearest
-    perimeters first (same department, then the largest total)."""
+    perimeters first (same department, then the largest total); only with lines whose
+    collectivités are all other than ours (`domain.planning.pooling.check`)."""
+    return survey(db, seance, facilitator_id).offers
+
+
+def survey(db: Session, seance: Seance, facilitator_id: int) -> Survey:
+    """The offers, and the lines set aside because a collectivité has agents on both lines
+    (its agents would be counted twice: a séance imported again as a copy, two perimeters
+    sharing communes)."""
     plan, names = plan_service.build(db, seance)
     ours = _shorts(plan)
+    result = Survey()
     if not ours:
-        return {}
+        return result
+    found = result.offers
     here = _departement(db, db.get(Perimetre, seance.perimetre_id))
-    found: dict[str, list[Offer]] = {}
     others = [row for row in seances_service.owned(db, facilitator_id)
               if row.seance.id != seance.id and row.seance.perimetre_id != seance.perimetre_id]
     for row in others[:POOLING_SEANCES_MAX]:
@@ -77,7 +105,12 @@ def offers(db: Session, seance: Seance, facilitator_id: int) -> dict[str, list[O
         departement = _departement(db, row.perimetre)
         for key, theirs in _shorts(their_plan).items():
             line = ours.get(key)
-            if line is None or not line.theme.threshold <= line.total + theirs.total <= line.theme.max_group:
+            if line is None:
+                continue
+            verdict = rule.check(line, theirs.trainees, theirs.total, names)
+            if verdict.code == rule.SHARED and line.total + theirs.total >= line.theme.threshold:
+                result.set_aside.append(SetAside(line.title, row.seance, row.perimetre.name, verdict.why))
+            if not verdict.ok:
                 continue
             counts = {names.get(c, "?"): n for c, n in line.trainees.items()}
             for c, n in theirs.trainees.items():
@@ -89,7 +122,7 @@ def offers(db: Session, seance: Seance, facilitator_id: int) -> dict[str, list[O
                 here is not None and departement == here, str(theirs.key)))
     for offers_ in found.values():
         offers_.sort(key=lambda o: (not o.same_departement, -o.total, o.perimetre))
-    return found
+    return result
 
 
 GONE = Refusal("ligne_inconnue", "Cette ligne n'est plus sous le seuil dans ce plan : rechargez-le.")
@@ -112,8 +145,10 @@ def accept(db: Session, seance: Seance, key: str | LineKey, other_seance_id: int
     the re-flowed draft of this séance (the other séance's is published too).
 
     Refused (nothing stored) when the facilitator does not run the other séance, when either
-    line is not below threshold any more or is already pooled, or when the figures now give
-    less than the threshold or more than one group (`mutualisation_caduque`).
+    line is not below threshold any more or is already pooled, when a collectivité has agents
+    on both lines (`memes_collectivites`: they would be counted twice), or when the figures
+    now give less than the threshold or more than one group (`mutualisation_caduque`); the
+    rule is `domain.planning.pooling.check`.
     """
     key, other_key = LineKey.parse(key), LineKey.parse(other_key)
     other = seances_service.get_owned(db, other_seance_id, facilitator_id)
@@ -132,13 +167,19 @@ def accept(db: Session, seance: Seance, key: str | LineKey, other_seance_id: int
         return Refusal("mutualisation_caduque", "%(seance)s n'a plus de ligne sous le seuil pour ce "
                                                 "thème en %(year)s : la mutualisation n'est plus "
                                                 "possible.", seance=other.title, year=line.asked_year)
-    total, threshold = line.total + theirs.total, line.theme.threshold
-    if total < threshold:
+    verdict = rule.check(line, theirs.trainees, theirs.total, before.names)
+    total, threshold = verdict.total, line.theme.threshold
+    if verdict.code == rule.SHARED:
+        return Refusal("memes_collectivites", "Mutualisation impossible avec %(seance)s : %(why)s. "
+                                              "On ne mutualise qu'avec une séance dont les collectivités "
+                                              "de la ligne sont toutes différentes des vôtres.",
+                       seance=other.title, why=verdict.why)
+    if verdict.code == rule.UNDER:
         return Refusal("mutualisation_caduque", "Les chiffres ont changé : %(ours)s + %(theirs)s = "
                                                 "%(total)s stagiaires, sous le seuil de %(threshold)s. "
                                                 "La mutualisation n'est plus possible.",
                        ours=line.total, theirs=theirs.total, total=total, threshold=threshold)
-    if total > line.theme.max_group:
+    if verdict.code == rule.OVER:
         return Refusal("mutualisation_caduque", "Les chiffres ont changé : %(total)s stagiaires "
                                                 "dépassent le groupe maximal de %(max)s.",
                        total=total, max=line.theme.max_group)

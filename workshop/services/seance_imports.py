@@ -15,7 +15,7 @@ could reach the séance meanwhile) and the error goes up.
 from collections.abc import Callable, Iterable
 from datetime import date
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -110,24 +110,28 @@ def _create(db: Session, data: dict, owner_id: int, themes: dict, progress: Prog
         progress(30 + 65 * done // total, msg("Écriture de la séance… %(done)s lignes sur %(total)s",
                                              done=done, total=total))
 
-    c_id: dict[str, int] = {}
-    for m in data["perimetre"]["members"]:
-        found = db.exec(select(Collectivite).where(Collectivite.code == m["code"])).first() \
-            if m["code"] else None
-        if found is None:
-            found = Collectivite(name=m["name"], kind=m["kind"], code=None, created_by_id=owner_id,
-                                 search_key=search_key(m["name"]))
-            db.add(found)
-            db.flush()
-            written.collectivites.append(found.id)
-        c_id[m["ref"]] = found.id
-    perimetre = Perimetre(name=data["perimetre"]["name"], owner_id=owner_id,
-                          coordinator_id=c_id.get(data["perimetre"]["coordinator"]))
-    db.add(perimetre)
-    db.flush()
-    written.perimetre_id = perimetre.id
-    db.add_all(PerimetreMember(perimetre_id=perimetre.id, collectivite_id=i)
-               for i in dict.fromkeys(c_id.values()))
+    reused = _same_perimetre(db, data["perimetre"], owner_id)
+    if reused is not None:  # the facilitator's own perimeter, same name and collectivités
+        perimetre, c_id = reused
+    else:
+        c_id = {}
+        for m in data["perimetre"]["members"]:
+            found = db.exec(select(Collectivite).where(Collectivite.code == m["code"])).first() \
+                if m["code"] else None
+            if found is None:
+                found = Collectivite(name=m["name"], kind=m["kind"], code=None, created_by_id=owner_id,
+                                     search_key=search_key(m["name"]))
+                db.add(found)
+                db.flush()
+                written.collectivites.append(found.id)
+            c_id[m["ref"]] = found.id
+        perimetre = Perimetre(name=_distinct_name(db, data["perimetre"]["name"], owner_id), owner_id=owner_id,
+                              coordinator_id=c_id.get(data["perimetre"]["coordinator"]))
+        db.add(perimetre)
+        db.flush()
+        written.perimetre_id = perimetre.id
+        db.add_all(PerimetreMember(perimetre_id=perimetre.id, collectivite_id=i)
+                   for i in dict.fromkeys(c_id.values()))
     s = data["seance"]
     seance = Seance(perimetre_id=perimetre.id, owner_id=owner_id, title=s["title"],
                     held_on=date.fromisoformat(s["held_on"]), horizon_start=s["horizon_start"],
@@ -183,7 +187,8 @@ def _create(db: Session, data: dict, owner_id: int, themes: dict, progress: Prog
     seance = db.get(Seance, seance_id)
     seance.importing = False
     events.record(db, "seance.imported", events.facilitator_actor(owner_id), seance_id=seance_id,
-                  perimetre_id=perimetre.id, needs=len(n_id), participants=len(p_id),
+                  perimetre_id=perimetre.id, perimetre_reused=reused is not None,
+                  needs=len(n_id), participants=len(p_id),
                   original_events=len(data.get("events", [])))
     # A file's dots above the budget or the cap (an older export, a hand-edited file) go
     # back, with their `vote.returned` rows: the room's invariants hold from the start.
@@ -191,6 +196,49 @@ def _create(db: Session, data: dict, owner_id: int, themes: dict, progress: Prog
                   fitting.returned_for("settings", seance))
     db.commit()
     return seance
+
+
+def _same_perimetre(db: Session, said: dict, owner_id: int) -> tuple[Perimetre, dict[str, int]] | None:
+    """The owner's perimeter with the file's name (or a copy named by `_distinct_name`) and
+    exactly its collectivités, and the file's member refs -> their ids there; None when there
+    is none (a new perimeter is made). The perimeter's coordinator stays as it is.
+
+    A member with a code is that collectivité; one without (a CCAS, a syndicat added by hand)
+    is the perimeter's member without a code of the same name and kind. Re-importing a séance
+    thus lands in the perimeter it came from, never in a copy of it (docs/export-format.md)."""
+    named = or_(Perimetre.name == said["name"],
+                col(Perimetre.name).startswith(said["name"][:150] + " (import du "))
+    for perimetre in db.exec(select(Perimetre).where(Perimetre.owner_id == owner_id, named)
+                             .order_by(col(Perimetre.id))):
+        members = db.exec(select(Collectivite).join(
+            PerimetreMember, PerimetreMember.collectivite_id == Collectivite.id)
+            .where(PerimetreMember.perimetre_id == perimetre.id)).all()
+        by_code = {m.code: m.id for m in members if m.code}
+        uncoded = {(search_key(m.name), m.kind): m.id for m in members if not m.code}
+        found: dict[str, int] = {}
+        for m in said["members"]:
+            found_id = by_code.get(m["code"]) if m["code"] \
+                else uncoded.get((search_key(m["name"]), m["kind"]))
+            if found_id is None:
+                break
+            found[m["ref"]] = found_id
+        else:
+            if set(found.values()) == {m.id for m in members}:
+                return perimetre, found
+    return None
+
+
+def _distinct_name(db: Session, name: str, owner_id: int) -> str:
+    """The file's perimeter name, or, when the owner has a perimeter of that name already (with
+    other collectivités), "<name> (import du DD/MM/YYYY)" (then ", 2", ", 3"...): two of the
+    owner's perimeters never read alike."""
+    taken = set(db.exec(select(Perimetre.name).where(Perimetre.owner_id == owner_id,
+                                                     col(Perimetre.name).startswith(name[:150]))))
+    candidate, copy = name, 1
+    while candidate in taken:
+        suffix = f" (import du {utcnow():%d/%m/%Y}{'' if copy == 1 else f', {copy}'})"
+        candidate, copy = name[:200 - len(suffix)] + suffix, copy + 1
+    return candidate
 
 
 def _remove(db: Session, written: _Written) -> None:

@@ -30,7 +30,11 @@ def follow(job: Job):
     if job.status == "done" and job.filename:
         return redirect(url_for("jobs.file", job_id=job.id), 303)
     if job.status == "done" and "seance_id" in job.result:  # an import: the séance it made
-        flash(_("Séance « %(title)s » importée.", title=job.result["title"]), "success")
+        if job.result.get("perimetre"):
+            flash(_("Séance « %(title)s » importée dans le périmètre « %(perimetre)s ».",
+                    title=job.result["title"], perimetre=job.result["perimetre"]), "success")
+        else:
+            flash(_("Séance « %(title)s » importée.", title=job.result["title"]), "success")
         return redirect(url_for("seances.detail", seance_id=job.result["seance_id"]), 303)
     if job.status == "failed" and job.seance_id is None:  # an import: back to the form, told why
         flash(job.error, "error")

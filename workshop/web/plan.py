@@ -45,7 +45,7 @@ def _answer(seance, result, done: str, settings: bool = False, offers: bool = Fa
         html += render_template("plan/_settings.html", oob=True, **context)
     if offers and status == 200:
         html += render_template("plan/_offers.html", oob=True, seance=seance,
-                                offers=pooling.offers(get_session(), seance, current_facilitator().id))
+                                survey=pooling.survey(get_session(), seance, current_facilitator().id))
     return html, status
 
 
@@ -141,8 +141,8 @@ def need(seance_id: int):
 def offers(seance_id: int):
     """Pooling with the facilitator's other perimeters, asked apart (it builds their plans)."""
     seance = _seance(seance_id)
-    found = pooling.offers(get_session(), seance, current_facilitator().id)
-    return render_template("plan/_offers.html", seance=seance, offers=found)
+    found = pooling.survey(get_session(), seance, current_facilitator().id)
+    return render_template("plan/_offers.html", seance=seance, survey=found)
 
 
 @bp.post("/mutualiser")

@@ -14,7 +14,7 @@ from workshop.exports.tables import Table
 from workshop.i18n import parse, say
 from workshop.models import Job, PlanImport
 from workshop.schemas import PLAN_FILE_MAX, SeanceCreate, form_id
-from workshop.services import jobs, perimetres
+from workshop.services import jobs, perimetres, plan_preview
 from workshop.services import plan_imports as service
 from workshop.services.plan_preview import FilePreview
 from workshop.web import current_facilitator, download, invalid, login_required, owned_or_404
@@ -95,7 +95,8 @@ def _preview_page(perimetre, upload_, preview):
                            theme_names={t.code: t.name for t in themes.values()},
                            names={m.id: m.name for m in perimetres.members(db, perimetre.id)},
                            editable=service.editable(preview), shown=service.shown(db, preview, perimetre.id),
-                           fields=fields, field_names=dict(fields))
+                           fields=fields, field_names=dict(fields),
+                           preview_blocker=plan_preview.blocker)
 
 
 def _ready(upload_) -> tuple[Job | None, service.Kept | None]:
@@ -208,6 +209,10 @@ def confirm(perimetre_id: int, import_id: int):
         return back
     if upload_.status != "preview":  # refused at once: nothing to read
         flash(say(service.confirm(db, upload_, _year(), actor)), "error")
+        return back
+    blocked = plan_preview.blocker(shown.preview)  # no button was shown: posted anyway
+    if blocked is not None:
+        flash(say(blocked), "error")
         return back
     job = worker.submit(service.IMPORT_JOB, actor, locale=str(get_locale()),
                         params={"import_id": upload_.id, "perimetre_id": upload_.perimetre_id,

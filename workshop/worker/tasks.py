@@ -30,7 +30,7 @@ from workshop.db import session_scope
 from workshop.domain.rules import Refusal
 from workshop.exports import csv_files, json_seance, pdf, pfm, pfm_docx, tables, xlsx
 from workshop.i18n import say
-from workshop.models import PlanImport, Seance
+from workshop.models import Perimetre, PlanImport, Seance
 from workshop.schemas import load_json
 from workshop.services import jobs, plan_imports, summary
 
@@ -277,7 +277,8 @@ def import_json(ctx: Context) -> Output:
                               progress=lambda percent, step: ctx.progress(percent, say(step)))
     if isinstance(result, Refusal):
         raise JobFailed(say(result))
-    return Output(result={"seance_id": result.id, "title": result.title})
+    perimetre = ctx.db.get(Perimetre, result.perimetre_id)  # reused when it was the same one
+    return Output(result={"seance_id": result.id, "title": result.title, "perimetre": perimetre.name})
 
 
 @builder("apercu_plan")

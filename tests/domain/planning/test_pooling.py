@@ -70,3 +70,28 @@ def test_without_poolings_the_plan_is_unchanged():
     assert [str(ln.key) for ln in plain.below] == ["1:2028"]
     assert [ln.reason for ln in plain.all_lines] == [ln.reason for ln in with_other.all_lines]
     assert len(with_other.lapsed_poolings) == 1  # 2:2027 reached the threshold alone
+
+
+def test_agents_of_one_collectivite_are_never_pooled_twice():
+    """A séance imported again as a copy: the same 9 agents of Orchies on both lines would
+    make 9 + 9 = 18 "territorialised". The rule refuses it, whatever the figures, and an
+    accepted pooling that shares a collectivité no longer holds."""
+    from workshop.domain.planning import pooling as rule
+
+    plan = build(need(1, theme(15, max_group=20, poolable=False), {(1, Y2): 5, (2, Y2): 4}))
+    [line] = plan.below
+    copy = rule.check(line, {1: 5, 2: 4}, 9, NAMES)
+    assert (copy.ok, copy.code, copy.shared, copy.total) == (False, rule.SHARED, (1, 2), 18)
+    assert str(copy.why) == "agents de Cysoing, Orchies sur les deux lignes : ils seraient comptés deux fois"
+    one = rule.check(line, {2: 3, 7: 5}, 8, NAMES)  # Cysoing in both: refused even if 9 + 8 = 17
+    assert one.code == rule.SHARED and one.shared == (2,)
+    assert rule.check(line, {7: 6}, 6, NAMES).ok
+    assert rule.check(line, {7: 5}, 5, NAMES).code == rule.UNDER
+    assert rule.check(line, {7: 12}, 12, NAMES).code == rule.OVER
+    accepted = Pooling(1, LineKey(1, Y2), "Pévèle-Carembault", 9, "Copie", LineKey(40, Y2),
+                       (("Cysoing", 4), ("Orchies", 5)), frozenset({1, 2}))
+    plan = build(need(1, theme(15, max_group=20, poolable=False), {(1, Y2): 5, (2, Y2): 4}),
+                 poolings=[accepted])
+    [lapsed] = plan.lapsed_poolings
+    assert "ils seraient comptés deux fois" in str(lapsed.why)
+    assert [ln.pooling for ln in plan.all_lines] == [None] and not plan.below[0].territorialised

@@ -32,6 +32,7 @@ from workshop.domain.planning.model import (
     PlanInput,
     StalePin,
 )
+from workshop.domain.planning.pooling import check as pooling_check
 
 # A pool entry: (year asked, collectivité, trainees, year of the line it was carried from or 0).
 Entry = tuple[int, int, int, int]
@@ -105,22 +106,17 @@ def _pool(below: list[Line], territorial: list[Line],
                 else msg("plus aucune demande sous le seuil ici pour ce thème et cette année")
             lapsed.append(LapsedPooling(pooling, why))
             continue
-        theirs, threshold = pooling.their_total, line.theme.threshold
-        total = line.total + theirs
+        theirs = pooling.their_total
+        verdict = pooling_check(line, pooling.their_ids, theirs, data.names)
         if not theirs:
             why = msg("%(partner)s n'a plus de demande sous le seuil pour ce thème et cette année",
                       partner=pooling.partner)
-        elif total < threshold:
-            why = msg("%(ours)s + %(theirs)s = %(total)s, sous le seuil de %(threshold)s",
-                      ours=line.total, theirs=theirs, total=total, threshold=threshold)
-        elif total > line.theme.max_group:
-            why = msg("%(total)s stagiaires dépassent le groupe maximal de %(max)s",
-                      total=total, max=line.theme.max_group)
         else:
-            why = None
+            why = verdict.why  # a collectivité on both lines, below the threshold, above a group
         if why is not None:
             lapsed.append(LapsedPooling(pooling, why))
             continue
+        total = verdict.total
         line.territorialised, line.groups, line.pooling = True, [total], pooling
         line.missing, line.pooled_with, line.tried_until = 0, (), None
         _pool_host(line, pooling, data)

@@ -188,6 +188,7 @@ class Pooling:
     seance_title: str
     their_key: "LineKey"
     theirs: tuple[tuple[str, int], ...] = ()  # (collectivité name, trainees), their line now
+    their_ids: frozenset[int] = frozenset()  # the collectivités with agents on their line now
 
     @property
     def their_total(self) -> int:
