@@ -85,6 +85,36 @@ def merge_dots(target: Mapping[int, int], source: Mapping[int, int], cap: int) -
     return MergedDots(dots, returned)
 
 
+Step = tuple[str, Mapping]  # ("set" | "add" | "at_most", {key: figure})
+
+
+def replay(start: Mapping, steps: Iterable[Step], combine) -> dict:
+    """A kept need's figures recomputed from its history, without what is no longer merged.
+
+    `start`: the figures before the first merge still in force (key -> figure); `steps`, in
+    order: ("set", ...) what a person set (a vote, a declaration: the figure becomes it),
+    ("add", ...) a duplicate still merged (`combine(figure, theirs)`: up to the cap for dots,
+    the larger for agents), ("at_most", ...) a limit applied since (dots given back, the cap
+    a merge applied). Every key met is in the result (0 when nothing is left).
+
+    >>> replay({7: 1}, [("add", {7: 2}), ("at_most", {7: 2}), ("set", {8: 1})],
+    ...        lambda a, b: a + b)
+    {7: 2, 8: 1}
+    """
+    figures = dict(start)
+    for kind, given in steps:
+        for key, n in given.items():
+            if kind == "set":
+                figures[key] = n
+            elif kind == "add":
+                figures[key] = combine(figures.get(key, 0), n)
+            elif kind == "at_most":
+                figures[key] = min(figures.get(key, 0), n)
+            else:
+                raise ValueError(kind)
+    return figures
+
+
 @dataclass(frozen=True)
 class Fit:
     kept: dict[int, int]  # need -> dots that stay
