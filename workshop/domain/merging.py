@@ -150,6 +150,40 @@ def fit(allocations: Iterable[tuple[int, int]], budget: int, cap: int) -> Fit:
 
 
 @dataclass(frozen=True)
+class Merges:
+    """Where each merged need of a file ends (`merge_roots`)."""
+
+    roots: dict  # merged need -> the need its chain ends on (not merged itself)
+    loops: list  # needs merged into themselves, directly or through a cycle (in file order)
+
+
+def merge_roots(merged_into: Mapping) -> Merges:
+    """Follow each need's `merged_into` to the need that holds its figures now.
+
+    A chain a -> b -> c (nested merges) ends on c: a and b both map to c. A need merged
+    into itself, or into a cycle (a -> b -> a), ends nowhere: it is in `loops`, and so is
+    every need whose chain runs into a cycle (their figures would count on no need).
+
+    >>> merge_roots({"a": "b", "b": "c", "c": None, "d": "d", "e": "f", "f": "e", "g": "e"})
+    Merges(roots={'a': 'c', 'b': 'c'}, loops=['d', 'e', 'f', 'g'])
+    """
+    roots: dict = {}
+    loops: list = []
+    for need, into in merged_into.items():
+        if into is None:
+            continue
+        seen = {need}
+        while merged_into.get(into) is not None and into not in seen:
+            seen.add(into)
+            into = merged_into[into]
+        if into in seen:
+            loops.append(need)
+        else:
+            roots[need] = into
+    return Merges(roots, loops)
+
+
+@dataclass(frozen=True)
 class Candidate:
     """A need as the duplicate finder reads it."""
 
