@@ -29,8 +29,10 @@ def test_the_issue_case_hide_vote_show_then_merge_and_unmerge(room):
 
     # Both phones are told, with the budget the server now counts.
     for device in (phone, other_tab):
-        told = device.wait_for("3 gommettes vous sont rendues : le besoin « Accueil » est revenu "
-                               "au tableau.")
+        told = device.wait_for("Le besoin « Accueil » est revenu au tableau. 3 gommettes que "
+                               "vous y aviez n'y sont pas remises : elles ne tiennent plus dans "
+                               "votre budget de 5 gommettes, au plus 3 par besoin.")
+        assert "rendue" not in told  # the budget line says all are placed: none was given back
         assert left_of(told) == 0
         assert f'id="need-{a}-mine" class="mine" data-count="0"' in told
     state = room.state()
@@ -77,9 +79,44 @@ def test_a_lower_budget_is_told_on_the_phone(room):
     assert room.facilitator.post(f"/seances/{seance}/reglages", dot_budget=4, max_dots_per_need=3,
                                  weighting="participant",
                                  tallies_visible="false").status_code == 200
-    told = phone.wait_for("1 gommette vous est rendue : le budget est maintenant de 4 gommettes, "
-                          "au plus 3 par besoin.")
+    told = phone.wait_for("1 gommette est retirée de vos besoins : le budget est maintenant de "
+                          "4 gommettes, au plus 3 par besoin.")
     assert left_of(told) == 0
     assert f'id="need-{b}-mine" class="mine" data-count="1"' in told
-    english.wait_for("1 dot is given back to you: the budget is now 4 dots, at most 3 per need.")
+    english.wait_for("1 dot is taken off your needs: the budget is now 4 dots, at most 3 per need.")
     assert sum(v["dots"] for v in room.state()["votes"]) == 4
+
+
+def test_a_separated_need_gets_back_what_fits_and_the_notice_says_so(room):
+    """Issue 14 item 2, tester's case: after an un-merge a dot is put back on the separated
+    need (it uses budget) and one does not fit: the notice says that, not "given back", in
+    French and English, with the budget line that goes with it."""
+    seance = room.server.seance_id
+    room.phase("recueil")
+    phone = room.phone()
+    theme = theme_id(room)
+    a, b, c = (phone.call("add_need", {"theme_id": theme, "title": t})["need_id"]
+               for t in ("Paie", "Paye", "CACES"))
+    room.phase("vote")
+    english = room.phone(token=phone.token, language="en")
+    phone.call("vote", {"need_id": a, "dots": 3})
+    assert phone.call("vote", {"need_id": b, "dots": 2})["left"] == 0
+    assert room.facilitator.post(f"/seances/{seance}/regrouper", target_id=a,
+                                 source_id=b).status_code == 200
+    told = phone.wait_for("2 gommettes vous sont rendues : « Paye » a été regroupé avec « Paie »")
+    assert left_of(told) == 2  # given back to the budget: the budget line says 2 to place
+    assert phone.call("vote", {"need_id": c, "dots": 1})["left"] == 1
+
+    assert room.facilitator.post(f"/seances/{seance}/besoins/{b}/separer").status_code == 200
+    told = phone.wait_for("Le besoin « Paye » est revenu au tableau, séparé de « Paie », avec 1 "
+                          "de vos gommettes. 1 gommette que vous y aviez n'y est pas remise : elle "
+                          "ne tient plus dans votre budget de 5 gommettes, au plus 3 par besoin.")
+    assert left_of(told) == 0 and "Toutes vos gommettes sont posées (5)" in told
+    assert "rendue" not in told
+    assert f'id="need-{b}-mine" class="mine" data-count="1"' in told
+    told = english.wait_for('The need "Paye" is back on the board, separated from "Paie", with 1 '
+                            'of your dots. 1 dot you had on it is not put back: it no longer fits '
+                            'in your budget of 5 dots, at most 3 per need.')
+    assert "All your dots are placed (5)" in told and "given back" not in told
+    state = room.state()
+    assert {n["id"]: n["dots"] for n in state["needs"]} == {a: 3, b: 1, c: 1}

@@ -341,3 +341,98 @@ def test_merge_and_unmerge_on_postgresql(pg):
         assert stored(db, p) == {target.id: 1, source.id: 2}
         assert figures(db, source) == {(p.collectivite_id, 2027): 5}
         assert figures(db, target) == {(p.collectivite_id, 2027): 5}
+
+
+# --- several needs merged into one, then separated (the tester's case) ------------------
+
+
+def whole(db, seance, people, needs):
+    """Every need's figures and every participant's dots on them, as stored."""
+    return ({n.id: figures(db, n) for n in needs},
+            {x.id: {n.id: stored(db, x).get(n.id, 0) for n in needs} for x in people})
+
+
+def three_duplicates(db, seance):
+    """Needs 1, 2, 7 of the issue: P has 1/2/2 dots on them, Orchies and Cysoing figures."""
+    p, q = factories.participant(db, seance, "Orchies"), factories.participant(db, seance, "Cysoing")
+    needs = [factories.need(db, seance, t) for t in ("Paie", "Paye", "La paie")]
+    o, c = p.collectivite_id, q.collectivite_id
+    for need, who, year, agents in ((0, p, 2027, 5), (1, p, 2027, 4), (2, p, 2028, 6),
+                                    (1, q, 2027, 3), (2, q, 2027, 8), (0, q, 2028, 2)):
+        board.declare(db, seance, who, needs[need].id, year, agents)
+    factories.phase(db, seance, "vote")
+    for need, who, dots in ((0, p, 1), (1, p, 2), (2, p, 2), (0, q, 1), (2, q, 1)):
+        factories.ok(board.vote(db, seance, who, needs[need].id, dots))
+    return (p, q), needs, (o, c)
+
+
+def total_agents(db, seance):
+    return sum(sum(v.by_year.values()) for v in board.snapshot(db, seance).needs)
+
+
+@pytest.mark.parametrize("order", [(1, 2), (2, 1)])
+@pytest.mark.parametrize("how", ["ticked", "one_after_the_other"])
+def test_merging_three_then_separating_each_restores_every_figure_and_dot(
+        db, seance, facilitator, published, order, how):
+    """Issue 14 item 3, tester's case: merge [1, 2, 7] keeping 1 (ticked together, or 2 then
+    7 into 1), then "Séparer" each, in either order: every need is back as it was, nothing
+    doubled, nobody's dots moved to a need they did not choose, and "0 changed since"."""
+    people, needs, _ = three_duplicates(db, seance)
+    before, agents_before = whole(db, seance, people, needs), total_agents(db, seance)
+    kept, *duplicates = needs
+    if how == "ticked":
+        assert len(factories.ok(board.merge_many(db, seance, kept.id,
+                                                 [n.id for n in needs], facilitator.id))) == 2
+    else:
+        for duplicate in duplicates:
+            factories.ok(board.merge(db, seance, kept.id, duplicate.id, facilitator.id))
+    p, q = people
+    assert stored(db, p) == {kept.id: 3}  # 1 + 2 + 2, at most 3: 2 went back to P's budget
+    assert total_agents(db, seance) <= agents_before
+
+    first = factories.ok(board.unmerge(db, seance, needs[order[0]].id, facilitator.id))
+    assert first.kept == 0 and not first.returned
+    assert total_agents(db, seance) <= agents_before
+    second = factories.ok(board.unmerge(db, seance, needs[order[1]].id, facilitator.id))
+    assert second.kept == 0 and not second.returned
+
+    assert whole(db, seance, people, needs) == before
+    assert stored(db, p) == {needs[0].id: 1, needs[1].id: 2, needs[2].id: 2}
+    assert total_agents(db, seance) == agents_before
+    for event in factories.events(db, seance, "need.unmerged"):
+        assert event.payload["dots"]["kept"] == [] and event.payload["demand"]["kept"] == []
+
+
+def test_separating_one_of_two_merges_removes_exactly_its_contribution(db, seance, facilitator):
+    """Un-merging 2 while 7 stays merged into 1: need 1 holds what 1 and 7 make together."""
+    (p, q), needs, (o, c) = three_duplicates(db, seance)
+    kept, second, third = needs
+    factories.ok(board.merge_many(db, seance, kept.id, [second.id, third.id], facilitator.id))
+    factories.ok(board.unmerge(db, seance, second.id, facilitator.id))
+    assert figures(db, kept) == {(o, 2027): 5, (o, 2028): 6, (c, 2027): 8, (c, 2028): 2}
+    assert figures(db, second) == {(o, 2027): 4, (c, 2027): 3}
+    assert stored(db, p) == {kept.id: 3, second.id: 2}  # 1 + 2 on the merged need, 2 back on 2
+    assert stored(db, q) == {kept.id: 2}
+
+
+def test_later_choices_on_the_kept_need_stay_whatever_the_order(db, seance, facilitator):
+    """A participant's vote and a declaration on the merged need, made after both merges,
+    stay when each duplicate is separated; what nobody touched comes back exactly."""
+    (p, q), needs, (o, c) = three_duplicates(db, seance)
+    kept, second, third = needs
+    factories.ok(board.merge(db, seance, kept.id, second.id, facilitator.id))
+    factories.ok(board.merge(db, seance, kept.id, third.id, facilitator.id))
+    factories.ok(board.vote(db, seance, q, kept.id, 3))  # q changes the merged need
+    factories.phase(db, seance, "regroupement")
+    factories.ok(board.declare(db, seance, p, kept.id, 2027, 9))  # a later figure
+    factories.phase(db, seance, "vote")
+
+    first = factories.ok(board.unmerge(db, seance, third.id, facilitator.id))
+    assert first.kept == 1  # q's dots (q had 1 on 7; Orchies 2027 was not on 7)
+    second_ = factories.ok(board.unmerge(db, seance, second.id, facilitator.id))
+    assert second_.kept == 1  # Orchies 2027, declared since on the merged need (2 had it)
+    assert figures(db, kept) == {(o, 2027): 9, (c, 2028): 2}
+    assert figures(db, second) == {(o, 2027): 4, (c, 2027): 3}
+    assert figures(db, third) == {(o, 2028): 6, (c, 2027): 8}
+    assert stored(db, p) == {kept.id: 1, second.id: 2, third.id: 2}
+    assert stored(db, q) == {kept.id: 3, third.id: 1}

@@ -9,7 +9,13 @@ checks, against the tables and the event log:
   holds none (nothing is counted twice);
 - the totals the board shows (`board.snapshot`) are the totals stored;
 - replaying the event log gives the stored dots and figures (every change,
-  returned dots included, is recorded).
+  returned dots included, is recorded);
+- merges and un-merges alone (one need or several into one, `merge` and
+  `merge_many`, nested, un-merged in any order) never grow the agents nor a
+  participant's dots, never put dots on a need the participant did not choose,
+  and once every merge made since is undone, every need's figures, every
+  participant's dots and every merge are exactly as before (checked against a
+  snapshot taken before the first of those merges).
 """
 
 from collections import defaultdict
@@ -31,6 +37,7 @@ from sqlalchemy import text
 from sqlmodel import select
 
 from tests import factories
+from workshop.domain.rules import Refusal
 from workshop.models import Event
 from workshop.schemas import SeanceSettings
 from workshop.services import board, seances
@@ -51,6 +58,9 @@ class BoardMachine(RuleBasedStateMachine):
         self.seance = None
         self.people = []
         self.added = 0
+        # Merges and un-merges only since `clean[0]` (the stored state, `_state`); `clean[1]`:
+        # the needs merged since, still merged. None: something else happened.
+        self.clean = None
 
     @initialize(target=needs, budget=st.integers(2, 5), cap=st.integers(1, 3))
     def a_room(self, budget, cap):
@@ -69,34 +79,94 @@ class BoardMachine(RuleBasedStateMachine):
     @rule(target=needs)
     def add_need(self):
         self.added += 1
+        self.clean = None
         return factories.need(self.db, self.seance, "Besoin ajouté").id
 
     @rule(ballots=st.lists(st.tuples(st.integers(0, 4), needs, st.integers(0, 3)), min_size=1,
                            max_size=6))
     def vote(self, ballots):
         """A few votes together, as the group commit stores them (`cast_many`)."""
+        self.clean = None
         board.cast_many(self.db, [board.Ballot(self.seance.id, self.people[who].id, need, dots)
                                   for who, need, dots in ballots])
 
     @rule(who=st.integers(0, 4), need=needs, year=st.sampled_from(YEARS), agents=st.integers(0, 20))
     def declare(self, who, need, year, agents):
+        self.clean = None
         board.declare(self.db, self.seance, self.people[who], need, year, agents)
 
     @rule(need=needs)
     def hide(self, need):
+        self.clean = None
         board.set_hidden(self.db, self.seance, need, True, self.owner.id)
 
     @rule(need=needs)
     def show(self, need):
+        self.clean = None
         board.set_hidden(self.db, self.seance, need, False, self.owner.id)
 
     @rule(kept=needs, duplicate=needs)
     def merge(self, kept, duplicate):
-        board.merge(self.db, self.seance, kept, duplicate, self.owner.id)
+        before = self._before_merging()
+        self._merged(before, board.merge(self.db, self.seance, kept, duplicate, self.owner.id))
+
+    @rule(kept=needs, ticked=st.lists(needs, min_size=1, max_size=4))
+    def merge_many(self, kept, ticked):
+        """The merge panel's ticked needs joining the one kept: several into one need."""
+        before = self._before_merging()
+        self._merged(before, board.merge_many(self.db, self.seance, kept, ticked, self.owner.id))
 
     @rule(need=needs)
     def unmerge(self, need):
-        board.unmerge(self.db, self.seance, need, self.owner.id)
+        self._unmerged(need, board.unmerge(self.db, self.seance, need, self.owner.id))
+
+    @precondition(lambda self: self.clean is not None and self.clean[1])
+    @rule(data=st.data())
+    def separate_everything_merged_since(self, data):
+        """"Séparer" on each need merged since the snapshot, in any order the nesting
+        allows: every figure and every dot is back as it was."""
+        pending = sorted(self.clean[1])
+        while pending:
+            need = data.draw(st.sampled_from(pending))
+            result = board.unmerge(self.db, self.seance, need, self.owner.id)
+            if isinstance(result, Refusal):
+                assert result.code == "regroupement_imbrique", result.code
+                continue
+            pending.remove(need)
+            self._unmerged(need, result)
+        assert self.clean is not None and self.clean[1] == set()
+        assert self._state() == self.clean[0]
+
+    def _before_merging(self):
+        return self._state() if self.clean is None else None
+
+    def _merged(self, before, result):
+        if isinstance(result, Refusal):
+            return  # nothing written
+        if self.clean is None:
+            self.clean = (before, set())
+        results = result if isinstance(result, list) else [result]
+        self.clean[1].update(r.source.id for r in results)
+
+    def _unmerged(self, need, result):
+        if isinstance(result, Refusal):
+            return
+        if self.clean is None or need not in self.clean[1]:
+            self.clean = None  # a merge made before the snapshot: not "nothing in between"
+            return
+        self.clean[1].discard(need)
+        if not self.clean[1]:
+            assert self._state() == self.clean[0]
+
+    def _state(self) -> tuple[dict, dict, dict]:
+        """Every stored dot (participant, need), figure (need, collectivité, year) and merge."""
+        self.db.expire_all()
+        return ({(p, n): d for p, n, d in self._rows(
+                    "SELECT participant_id, need_id, dots FROM vote WHERE seance_id = :s") if d > 0},
+                {(n, c, y): a for n, c, y, a in self._rows(
+                    "SELECT d.need_id, d.collectivite_id, d.year, d.agents FROM demand d "
+                    "JOIN need n ON n.id = d.need_id WHERE n.seance_id = :s") if a > 0},
+                dict(self._rows("SELECT id, merged_into_id FROM need WHERE seance_id = :s")))
 
     @rule(budget=st.integers(1, 5), cap=st.integers(1, 3))
     def vote_settings(self, budget, cap):
@@ -174,6 +244,36 @@ class BoardMachine(RuleBasedStateMachine):
             "ON n.id = d.need_id WHERE n.seance_id = :s") if a > 0}
         assert {k: v for k, v in votes.items() if v > 0} == stored_votes
         assert {k: v for k, v in demand.items() if v > 0} == stored_demand
+
+    @invariant()
+    def merges_alone_never_grow_nor_move_anything(self):
+        """Since the snapshot only merges and un-merges: a need holds at most what it and the
+        needs merged into it held (dots: their sum; agents: the larger per collectivité and
+        year), no dot is on a need whose group the participant had none on, and the total of
+        agents and each participant's dots never grow."""
+        if self.seance is None or self.clean is None:
+            return
+        votes0, demand0, _ = self.clean[0]
+        votes, demand, merged_into = self._state()
+
+        def root(need):
+            while merged_into.get(need) is not None:
+                need = merged_into[need]
+            return need
+
+        group_dots, group_agents = defaultdict(int), defaultdict(int)
+        for (pid, need), d in votes0.items():
+            group_dots[pid, root(need)] += d
+        for (need, c, y), a in demand0.items():
+            group_agents[root(need), c, y] = max(group_agents[root(need), c, y], a)
+        for (pid, need), d in votes.items():
+            assert d <= group_dots[pid, root(need)], ("dots moved or grew", pid, need, d)
+        for (need, c, y), a in demand.items():
+            assert a <= group_agents[root(need), c, y], ("agents grew", need, c, y, a)
+        assert sum(demand.values()) <= sum(demand0.values())
+        for pid in {pid for pid, _ in votes}:
+            assert sum(d for (p, _), d in votes.items() if p == pid) <= \
+                sum(d for (p, _), d in votes0.items() if p == pid)
 
 
 def replay(log) -> tuple[dict, dict]:

@@ -128,3 +128,45 @@ def test_a_reimport_lands_in_the_same_perimeter_never_a_copy(db, seance, facilit
     other = factories.facilitator(db)
     theirs = json_seance.load(db, json_seance.dump(db, seance), other.id)
     assert db.get(Perimetre, theirs.perimetre_id).name == name and theirs.perimetre_id != seance.perimetre_id
+def merged_file(db, seance, links: dict) -> dict:
+    """The séance's export with its needs' `merged_into` set as `links` says (ref -> ref)."""
+    data = json_seance.dump(db, seance)
+    for need in data["needs"]:
+        need["merged_into"] = links.get(need["ref"])
+    return data
+
+
+@pytest.mark.parametrize("links", [
+    {"n1": "n1"},  # merged into itself
+    {"n1": "n2", "n2": "n1"},  # a cycle
+    {"n3": "n1", "n1": "n2", "n2": "n1"},  # a chain running into a cycle
+])
+
+
+def test_impossible_merges_are_refused_and_nothing_is_written(db, seance, facilitator, links):
+    """Issue 14 (tester): such needs would vanish for good; the file is refused in French."""
+    data = merged_file(db, seance, links)
+    assert len(data["needs"]) >= 3
+    before = counts(db)
+    result = json_seance.load(db, data, facilitator.id)
+    assert result.code == "regroupement_en_boucle"
+    first = next(n for n in data["needs"] if n["ref"] in links)
+    assert result.message == (f"Ce fichier contient un regroupement impossible : le besoin "
+                           f"« {first['title']} » ({first['ref']}) est regroupé dans lui-même, "
+                           "directement ou par une boucle de besoins regroupés les uns dans les "
+                           "autres. Rien n'a été importé.")
+    assert counts(db) == before
+
+
+def test_a_chain_of_merges_is_flattened(db, seance, facilitator):
+    """Nested merges (n3 into n2, n2 into n1) import with both merged straight into n1, the
+    need their figures are on: each is shown merged into a need on the board."""
+    data = merged_file(db, seance, {"n3": "n2", "n2": "n1"})
+    titles = {n["ref"]: n["title"] for n in data["needs"]}
+    result = json_seance.load(db, data, facilitator.id)
+    assert isinstance(result, Seance)
+    needs = {n.title: n for n in db.exec(select(Need).where(Need.seance_id == result.id))}
+    kept = needs[titles["n1"]]
+    assert needs[titles["n2"]].merged_into_id == kept.id
+    assert needs[titles["n3"]].merged_into_id == kept.id
+    assert kept.merged_into_id is None

@@ -4,7 +4,7 @@ import json
 import pytest
 
 from tests import factories
-from workshop.services import board, plan
+from workshop.services import board, plan, seances
 
 
 @pytest.fixture
@@ -84,6 +84,8 @@ def test_import_through_the_form(logged_in, seance):
     (b"\x00\x01 not json", "pas du JSON lisible"),
     (json.dumps({"format": "autre"}).encode(), "pas un export de séance valide"),
 ])
+
+
 def test_bad_imports_are_refused_in_french(logged_in, body, message):
     response = logged_in.post("/seances/importer", data={"fichier": (io.BytesIO(body), "x.json")},
                               content_type="multipart/form-data", follow_redirects=True)
@@ -109,3 +111,21 @@ def test_importing_a_seance_twice_through_the_form_keeps_one_perimeter(logged_in
     assert db.exec(select(func.count()).select_from(Perimetre)).one() == perimetres_before
     copies = db.exec(select(Seance).where(Seance.title == seance.title)).all()
     assert len(copies) == 3 and {s.perimetre_id for s in copies} == {seance.perimetre_id}
+@pytest.mark.parametrize("links", [{"n1": "n1"}, {"n1": "n2", "n2": "n1"}])
+def test_an_import_with_a_need_merged_into_itself_or_a_cycle_is_refused(logged_in, db, seance,
+                                                                       facilitator, links):
+    """Issue 14 (tester): `needs[0].merged_into = "n1"` for n1, or n1 -> n2 -> n1: refused in
+    French through the form, no séance written."""
+    data = json.loads(logged_in.get(f"/seances/{seance.id}/seance.json",
+                                    follow_redirects=True).data)
+    for need in data["needs"]:
+        need["merged_into"] = links.get(need["ref"])
+    owned = len(seances.owned(db, facilitator.id))
+    response = logged_in.post("/seances/importer",
+                              data={"fichier": (io.BytesIO(json.dumps(data).encode()), "s.json")},
+                              content_type="multipart/form-data", follow_redirects=True)
+    page = response.get_data(as_text=True).replace("&#39;", "'").replace("&#34;", '"')
+    assert response.status_code == 200
+    assert "Ce fichier contient un regroupement impossible : le besoin" in page
+    assert "Rien n'a été importé." in page
+    assert len(seances.owned(db, facilitator.id)) == owned

@@ -335,6 +335,56 @@ def test_merge_panel_suggests_duplicates_and_merges_the_ticked_needs(logged_in, 
     assert "Séparer « La gestion des conflits »" in text(done)
 
 
+def test_ticking_three_needs_then_separating_each_restores_the_board(logged_in, db, seance):
+    """Tester's case through the doors: `regrouper-coches` with 3 needs, then "Séparer"
+    each: nothing doubles (board total agents as before), nobody's dots move, and nobody is
+    told of figures "changed since"; the notice names the figures of every need."""
+    factories.phase(db, seance, "recueil")
+    orchies, cysoing = (factories.participant(db, seance, n) for n in ("Orchies", "Cysoing"))
+    needs = [factories.need(db, seance, t) for t in ("Paie", "Paye", "La paie")]
+    for need, who, agents in ((0, orchies, 5), (1, orchies, 4), (2, orchies, 7), (1, cysoing, 3)):
+        board.declare(db, seance, who, needs[need].id, 2027, agents)
+    factories.phase(db, seance, "vote")
+    for need, dots in ((0, 1), (1, 2), (2, 2)):
+        board.vote(db, seance, orchies, needs[need].id, dots)
+
+    def totals():
+        db.expire_all()
+        state = logged_in.get(f"/seances/{seance.id}/etat.json").get_json()
+        return (sum(n["agents"] for n in state["needs"]),
+                {v["need_id"]: v["dots"] for v in state["votes"] if v["dots"]})
+
+    before = totals()
+    assert before[0] == 19
+    merged = logged_in.post(f"/seances/{seance.id}/regrouper-coches",
+                            data={"target_id": needs[0].id, "need_ids": [n.id for n in needs]})
+    assert merged.status_code == 200
+    assert ("Déclaré sur plusieurs des besoins regroupés pour la même année, le plus grand "
+            "chiffre est gardé : Orchies 2027 : 5, 4 et 7 → 7.") in text(merged)
+    assert "deux besoins" not in text(merged)
+    assert totals()[0] == 10  # Orchies 7 + Cysoing 3
+    for need in (needs[2], needs[1]):
+        undone = logged_in.post(f"/seances/{seance.id}/besoins/{need.id}/separer")
+        assert undone.status_code == 200 and "Regroupement défait" in text(undone)
+        assert "depuis le regroupement" not in text(undone)
+    assert totals() == before
+    assert board.mine(db, seance, orchies).allocation == {needs[0].id: 1, needs[1].id: 2,
+                                                          needs[2].id: 2}
+
+
+def test_the_merge_panel_tells_apart_needs_with_the_same_title(logged_in, db, seance):
+    factories.phase(db, seance, "recueil")
+    orchies = factories.participant(db, seance, "Orchies")
+    by_hand = factories.need(db, seance, "Paie")
+    from_phone = factories.need(db, seance, "Paie", by=orchies)
+    panel = text(logged_in.get(f"/seances/{seance.id}/regrouper"))
+    first = f"Garder « Paie (n° {by_hand.id}) »"
+    second = f"Garder « Paie (Orchies, n° {from_phone.id}) »"
+    assert panel.count(first) == 2 and panel.count(second) == 2  # the suggestion, the pick list
+    assert "Garder « Paie »" not in panel
+    assert f'<label for="pick-{from_phone.id}">Paie (Orchies, n° {from_phone.id})</label>' in panel
+
+
 def test_proxy_opens_the_phone_page_for_the_collectivite(logged_in, db, seance):
     bachy = factories.collectivite_id(db, seance, "Bachy")
     response = logged_in.post(f"/seances/{seance.id}/procuration", data={"collectivite_id": bachy})

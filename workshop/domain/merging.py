@@ -85,6 +85,36 @@ def merge_dots(target: Mapping[int, int], source: Mapping[int, int], cap: int) -
     return MergedDots(dots, returned)
 
 
+Step = tuple[str, Mapping]  # ("set" | "add" | "at_most", {key: figure})
+
+
+def replay(start: Mapping, steps: Iterable[Step], combine) -> dict:
+    """A kept need's figures recomputed from its history, without what is no longer merged.
+
+    `start`: the figures before the first merge still in force (key -> figure); `steps`, in
+    order: ("set", ...) what a person set (a vote, a declaration: the figure becomes it),
+    ("add", ...) a duplicate still merged (`combine(figure, theirs)`: up to the cap for dots,
+    the larger for agents), ("at_most", ...) a limit applied since (dots given back, the cap
+    a merge applied). Every key met is in the result (0 when nothing is left).
+
+    >>> replay({7: 1}, [("add", {7: 2}), ("at_most", {7: 2}), ("set", {8: 1})],
+    ...        lambda a, b: a + b)
+    {7: 2, 8: 1}
+    """
+    figures = dict(start)
+    for kind, given in steps:
+        for key, n in given.items():
+            if kind == "set":
+                figures[key] = n
+            elif kind == "add":
+                figures[key] = combine(figures.get(key, 0), n)
+            elif kind == "at_most":
+                figures[key] = min(figures.get(key, 0), n)
+            else:
+                raise ValueError(kind)
+    return figures
+
+
 @dataclass(frozen=True)
 class Fit:
     kept: dict[int, int]  # need -> dots that stay
@@ -117,6 +147,40 @@ def fit(allocations: Iterable[tuple[int, int]], budget: int, cap: int) -> Fit:
         if dots > keep:
             returned[need_id] = dots - keep
     return Fit(kept, returned)
+
+
+@dataclass(frozen=True)
+class Merges:
+    """Where each merged need of a file ends (`merge_roots`)."""
+
+    roots: dict  # merged need -> the need its chain ends on (not merged itself)
+    loops: list  # needs merged into themselves, directly or through a cycle (in file order)
+
+
+def merge_roots(merged_into: Mapping) -> Merges:
+    """Follow each need's `merged_into` to the need that holds its figures now.
+
+    A chain a -> b -> c (nested merges) ends on c: a and b both map to c. A need merged
+    into itself, or into a cycle (a -> b -> a), ends nowhere: it is in `loops`, and so is
+    every need whose chain runs into a cycle (their figures would count on no need).
+
+    >>> merge_roots({"a": "b", "b": "c", "c": None, "d": "d", "e": "f", "f": "e", "g": "e"})
+    Merges(roots={'a': 'c', 'b': 'c'}, loops=['d', 'e', 'f', 'g'])
+    """
+    roots: dict = {}
+    loops: list = []
+    for need, into in merged_into.items():
+        if into is None:
+            continue
+        seen = {need}
+        while merged_into.get(into) is not None and into not in seen:
+            seen.add(into)
+            into = merged_into[into]
+        if into in seen:
+            loops.append(need)
+        else:
+            roots[need] = into
+    return Merges(roots, loops)
 
 
 @dataclass(frozen=True)

@@ -346,8 +346,10 @@ class Broadcaster:
         self.counts(seance_id, source_id, target_id)
 
     def returned(self, seance_id: int, returned) -> None:
-        """Dots given back (`services.board.fitting.Returned`): each of those participants'
-        phones says how many and why, with their budget and dots on the needs that changed."""
+        """Dots that no longer fit (`services.board.fitting.Returned`): each of those
+        participants' phones says what became of them and why (given back to the budget, or
+        not put back on a need that came back), with their budget and dots on the needs that
+        changed (`phone/_returned.html`)."""
         with self._rendering(), session_scope() as db:
             seance = db.get(Seance, seance_id)
             people = list(db.exec(select(Participant).where(
@@ -357,8 +359,8 @@ class Broadcaster:
                 given = returned.by_participant[participant.id]
                 self._localised(partial(participant_room, participant.id), partial(
                     render_template, "phone/_returned.html", seance=seance, returned=returned,
-                    n=returned.count(participant.id), mine=mines[participant.id],
-                    needs=sorted(given), oob=True))
+                    n=returned.count(participant.id), given=given,
+                    mine=mines[participant.id], needs=sorted(given), oob=True))
         self.counts(seance_id, *returned.touched, dots_only=True)
 
     def personal(self, seance_id: int, need_id: int, board=None, also=(),

@@ -19,7 +19,7 @@ from sqlalchemy import delete, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from workshop.domain import codes
+from workshop.domain import codes, merging
 from workshop.domain.limits import IMPORT_SLICE_ROWS
 from workshop.domain.messages import Text, msg
 from workshop.domain.rules import Refusal
@@ -46,6 +46,14 @@ INCOHERENT = Refusal("import_incoherent", "Ce fichier contient des doublons inco
                                           "(un même effectif ou vote deux fois).")
 
 
+def _merge_loop(need: dict) -> Refusal:
+    return Refusal("regroupement_en_boucle",
+                   "Ce fichier contient un regroupement impossible : le besoin « %(title)s » "
+                   "(%(ref)s) est regroupé dans lui-même, directement ou par une boucle de "
+                   "besoins regroupés les uns dans les autres. Rien n'a été importé.",
+                   title=need["title"], ref=need["ref"])
+
+
 def _quiet(percent: int, step: Text) -> None:
     return None
 
@@ -62,9 +70,15 @@ def create(db: Session, data: dict, owner_id: int, progress: Progress = _quiet) 
                        codes=", ".join(unknown))
     if _duplicates(data):
         return INCOHERENT
+    # A need merged into itself or into a cycle would vanish for good (its figures counted
+    # on no need): refused. A chain (nested merges) is flattened: each merged need is
+    # merged straight into the need its chain ends on (docs/export-format.md).
+    merges = merging.merge_roots({n["ref"]: n["merged_into"] for n in data["needs"]})
+    if merges.loops:
+        return _merge_loop(next(n for n in data["needs"] if n["ref"] == merges.loops[0]))
     written = _Written()
     try:
-        return _create(db, data, owner_id, themes, progress, written)
+        return _create(db, data, owner_id, themes, progress, written, merges.roots)
     except IntegrityError:
         db.rollback()
         _remove(db, written)
@@ -98,7 +112,7 @@ def _slices(rows: list, size: int = IMPORT_SLICE_ROWS) -> Iterable[list]:
 
 
 def _create(db: Session, data: dict, owner_id: int, themes: dict, progress: Progress,
-            written: _Written) -> Seance:
+            written: _Written, roots: dict[str, str]) -> Seance:
     total = max(1, len(data["participants"]) + 2 * len(data["needs"]) + len(data["demands"])
                 + len(data["votes"]) + len(data["plan_adjustments"]))
     done = 0
@@ -167,7 +181,7 @@ def _create(db: Session, data: dict, owner_id: int, themes: dict, progress: Prog
     for part in _slices(merged):
         for n in part:
             db.execute(update(Need).where(col(Need.id) == n_id[n["ref"]])
-                       .values(merged_into_id=n_id[n["merged_into"]]))
+                       .values(merged_into_id=n_id[roots[n["ref"]]]))
         wrote(len(part))
     done += len(data["needs"]) - len(merged)
     for part in _slices(data["demands"]):

@@ -5,6 +5,7 @@ changed. The service tells the live layer (services/changes.py): no view here
 broadcasts.
 """
 
+from collections import Counter
 from types import SimpleNamespace
 
 from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
@@ -165,7 +166,25 @@ def merge_form(seance_id: int):
     duplicates = merging.likely_duplicates(
         merging.Candidate(v.need.id, v.need.theme_id, v.need.title) for v in needs)
     return render_template("pilotage/_panel.html", seance=seance, need=None, needs=needs,
-                           duplicates=duplicates, titles={v.need.id: v.need.title for v in needs})
+                           duplicates=duplicates, titles=merge_labels(get_session(), needs))
+
+
+def merge_labels(db, needs) -> dict[int, str]:
+    """need id -> how the merge panel names it: its title, and for needs of one theme whose
+    titles are the same, who added it and its number ("Paie (Orchies, n° 12)"), so that
+    "Garder « … »" says which one (the panel groups needs by theme)."""
+    def same(need):
+        return need.theme_id, " ".join(need.title.split()).casefold()
+
+    seen = Counter(same(v.need) for v in needs)
+    alike = [v.need for v in needs if seen[same(v.need)] > 1]
+    by = board.authors(db, [n.id for n in alike])
+    labels = {v.need.id: v.need.title for v in needs}
+    for need in alike:
+        labels[need.id] = _("%(title)s (%(author)s, n° %(id)s)", title=need.title,
+                            author=by[need.id], id=need.id) if need.id in by else \
+            _("%(title)s (n° %(id)s)", title=need.title, id=need.id)
+    return labels
 
 
 @bp.get("/besoins/<int:need_id>/modifier")
@@ -241,15 +260,28 @@ def merged_notice(results) -> str:
         given=sum(r.returned.count(p) for r in results if r.returned
                   for p in r.returned.by_participant))
     if result.overlaps:
-        cells = "; ".join(_("%(name)s %(year)s : %(a)s et %(b)s → %(kept)s",
-                            name=result.names.get(o.collectivite_id, o.collectivite_id),
-                            year=o.year, a=o.target, b=o.source, kept=o.kept)
-                          for o in result.overlaps)
-        said.append(ngettext("Déclaré sur les deux besoins pour la même année, le plus grand "
-                             "chiffre est gardé : %(list)s.",
-                             "Déclarés sur les deux besoins pour la même année, les plus "
-                             "grands chiffres sont gardés : %(list)s.",
-                             len(result.overlaps), list=cells))
+        # One collectivité and year on several of the needs: each need's figure once, in the
+        # order merged (a merge's `target` figure is the need kept's so far, already listed
+        # when an earlier merge brought it), and the one kept.
+        figures: dict[tuple[int, int], list[int]] = {}
+        for o in result.overlaps:
+            figures.setdefault((o.collectivite_id, o.year), [o.target]).append(o.source)
+        cells = "; ".join(_("%(name)s %(year)s : %(figures)s → %(kept)s",
+                            name=result.names.get(c, c), year=y, figures=_and(values),
+                            kept=max(values))
+                          for (c, y), values in figures.items())
+        if len(results) == 1:
+            said.append(ngettext("Déclaré sur les deux besoins pour la même année, le plus grand "
+                                 "chiffre est gardé : %(list)s.",
+                                 "Déclarés sur les deux besoins pour la même année, les plus "
+                                 "grands chiffres sont gardés : %(list)s.",
+                                 len(figures), list=cells))
+        else:
+            said.append(ngettext("Déclaré sur plusieurs des besoins regroupés pour la même année, "
+                                 "le plus grand chiffre est gardé : %(list)s.",
+                                 "Déclarés sur plusieurs des besoins regroupés pour la même année, "
+                                 "les plus grands chiffres sont gardés : %(list)s.",
+                                 len(figures), list=cells))
     given = result.given
     if given:
         said.append(ngettext(
@@ -257,6 +289,14 @@ def merged_notice(results) -> str:
             "%(num)d gommettes au-delà du maximum par besoin sont rendues à leurs participants.",
             given))
     return " ".join(said)
+
+
+def _and(values) -> str:
+    """"5 et 4", "5, 4 et 7": figures listed in a sentence."""
+    values = [str(v) for v in values]
+    if len(values) < 2:
+        return "".join(values)
+    return _("%(list)s et %(last)s", list=", ".join(values[:-1]), last=values[-1])
 
 
 @bp.post("/besoins/<int:need_id>/separer")

@@ -15,6 +15,7 @@ from workshop.services.board.reads import (
     Mine,
     NeedView,
     People,
+    authors,
     concerned,
     declaring,
     demand_of,
@@ -47,7 +48,7 @@ from workshop.services.board.writes import (
 
 __all__ = [
     "BAD_CATEGORY", "DETAILS_MAX", "TITLE_MAX", "Ballot", "Board", "MergeResult", "Mine", "NeedView",
-    "People",
+    "People", "authors",
     "Refusal", "VoteResult", "add_need", "cast_many", "concerned", "declare", "declaring", "demand_of",
     "edit", "horizon", "merge", "merge_many", "mine", "mine_many", "open_need", "ours", "ours_for", "ours_of",
     "set_hidden", "snapshot", "spent", "theme_rule", "themes", "UnmergeResult", "unmerge", "vote",

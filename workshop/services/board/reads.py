@@ -271,3 +271,15 @@ def declaring(db: Session, need_id: int) -> set[int]:
 
 def themes(db: Session) -> list[Theme]:
     return list(db.exec(select(Theme).where(Theme.active).order_by(Theme.domain, Theme.name)))
+
+
+def authors(db: Session, need_ids) -> dict[int, str]:
+    """need id -> the name of the collectivité of the participant who added it (needs a
+    facilitator added have none). One query."""
+    ids = sorted(set(need_ids))
+    if not ids:
+        return {}
+    return dict(db.exec(select(Need.id, Collectivite.name)
+                        .join(Participant, Participant.id == Need.author_id)
+                        .join(Collectivite, Collectivite.id == Participant.collectivite_id)
+                        .where(Need.id.in_(ids))).all())

@@ -348,29 +348,98 @@ class UnmergeResult:
     kept: int = 0  # figures and dots changed on the merged need since the merge, left there
 
 
-def _touched_since(db: Session, seance: Seance, after_event: int,
-                   target_id: int) -> tuple[set[int], set[Cell]]:
-    """Participants whose dots, and (collectivité, year) whose agents, on the need kept
-    changed after the merge event `after_event`: read from the event log."""
+PEOPLE = ("vote.set", "demand.declared")  # changes people make (participant, proxy)
+
+
+@dataclass
+class _History:
+    """What the event log says of a need kept, for an un-merge (`_history`)."""
+
+    undone: Event  # the `need.merged` being undone
+    first: Event  # the first merge still in force (its `target` figures: the start)
+    events: list[Event]  # from `first` on, in order: merges, people's changes, dots given back
+    active: set[int]  # the `need.merged` event ids still in force (`undone` among them)
+
+
+def _history(db: Session, seance: Seance, target_id: int, source_id: int) -> _History | None:
+    """The need kept's log, from the last moment nothing was merged into it: every merge
+    into it (and which are still in force: an un-merge names its `merge_event_id`), the
+    votes and declarations on it, the dots given back from it. None: the merge of
+    `source_id` left no trace (an imported séance)."""
+    on_target = Event.payload["need_id"].as_integer() == target_id  # JSON, both bases
+    log = db.exec(select(Event).where(
+        Event.seance_id == seance.id,
+        or_(and_(Event.kind.in_(PEOPLE), on_target),
+            Event.kind.in_(("vote.returned", "need.merged", "need.unmerged"))))
+        .order_by(Event.id)).all()
+    active: dict[int, Event] = {}
+    first: Event | None = None
+    kept: list[Event] = []
+    for event in log:
+        p = event.payload
+        if event.kind in PEOPLE or (event.kind == "vote.returned"
+                                    and str(target_id) in p.get("returned", {})):
+            kept.append(event)
+        elif event.kind == "need.merged" and p.get("target_id") == target_id and "dots" in p:
+            if not active:
+                first, kept = event, []  # nothing merged before: the history starts here
+            active[event.id] = event
+            kept.append(event)
+        elif event.kind == "need.unmerged" and p.get("target_id") == target_id:
+            active.pop(p.get("merge_event_id"), None)
+    undone = next((e for e in reversed(active.values())
+                   if e.payload.get("source_id") == source_id), None)
+    if undone is None or first is None:
+        return None
+    return _History(undone, first, kept, set(active))
+
+
+def _recomputed(history: _History, target_id: int) -> tuple[dict[int, int], dict[Cell, int]]:
+    """The need kept's dots (participant -> dots) and agents ((collectivité, year) ->
+    agents) as if the undone merge had not happened: from the figures before the first merge
+    still in force, the duplicates still merged added (dots up to the cap a merge applied,
+    agents the larger), what people set since, the dots given back since (a limit)."""
+    start = history.first.payload
+    dots: list[merging.Step] = []
+    agents: list[merging.Step] = []
+    for event in history.events:
+        p = event.payload
+        if event.kind == "need.merged":
+            if event.id == history.undone.id or event.id not in history.active:
+                continue
+            dots.append(("add", {int(k): v for k, v in p["dots"]["source"].items()}))
+            dots.append(("at_most", {int(k): p["dots"]["merged"][k]
+                                     for k in p["dots"].get("returned", {})}))
+            agents.append(("add", _uncells(p["demand"]["source"])))
+        elif event.kind == "vote.set":
+            dots.append(("set", {_participant(event): p["dots"]}))
+        elif event.kind == "demand.declared":
+            agents.append(("set", {(p["collectivite_id"], p["year"]): p["agents"]}))
+        elif event.kind == "vote.returned":
+            key = str(target_id)
+            dots.append(("at_most", {p["participant_id"]: p["before"][key] - p["returned"][key]}))
+    return (merging.replay({int(k): v for k, v in start["dots"]["target"].items()}, dots,
+                           lambda a, b: a + b),
+            merging.replay(_uncells(start["demand"]["target"]), agents, max))
+
+
+def _participant(event: Event) -> int:
+    return int(event.actor.split(":", 1)[1])
+
+
+def _changed_by_people(history: _History) -> tuple[set[int], set[Cell]]:
+    """Participants whose dots, and (collectivité, year) whose agents, on the need kept a
+    person changed (a vote, a declaration: a participant or a proxy) after the undone
+    merge. Later merges, un-merges and dots given back are not people's choices."""
     people: set[int] = set()
     cells: set[Cell] = set()
-    on_target = Event.payload["need_id"].as_integer() == target_id  # JSON, both bases
-    for event in db.exec(select(Event).where(
-            Event.seance_id == seance.id, Event.id > after_event,
-            or_(and_(Event.kind.in_(("vote.set", "demand.declared")), on_target),
-                Event.kind.in_(("vote.returned", "need.merged", "need.unmerged"))))):
-        p = event.payload
-        if event.kind == "vote.set" and p.get("need_id") == target_id:
-            people.add(int(event.actor.split(":", 1)[1]))
-        elif event.kind == "vote.returned" and str(target_id) in p.get("returned", {}):
-            people.add(p["participant_id"])
-        elif event.kind == "demand.declared" and p.get("need_id") == target_id:
-            cells.add((p["collectivite_id"], p["year"]))
-        elif event.kind in ("need.merged", "need.unmerged") and p.get("target_id") == target_id:
-            people |= {int(k) for k in p["dots"]["merged" if event.kind == "need.merged"
-                                                  else "target"]}
-            cells |= set(_uncells(p["demand"]["merged" if event.kind == "need.merged"
-                                              else "target"]))
+    for event in history.events:
+        if event.id <= history.undone.id:
+            continue
+        if event.kind == "vote.set":
+            people.add(_participant(event))
+        elif event.kind == "demand.declared":
+            cells.add((event.payload["collectivite_id"], event.payload["year"]))
     return people, cells
 
 
@@ -378,16 +447,21 @@ def unmerge(db: Session, seance: Seance, source_id: int,
             facilitator_id: int) -> UnmergeResult | Refusal:
     """Undo the merge of `source_id`: both needs back with their own figures and dots.
 
-    From the `need.merged` event (nothing was deleted). The rule when people acted
-    on the merged need since (docs/architecture.md, "Un-merge"):
+    From the event log (nothing was deleted). The rule (docs/architecture.md, "Un-merge"):
     - the duplicate gets back its dots and agents from before the merge;
-    - on the need kept, a participant's dots, and a collectivité's agents for a
-      year, that nobody changed since the merge go back to their value before
-      it; those changed since (a vote, a declaration, a later merge into it,
-      dots returned) stay as they are now: the later choice wins;
+    - the need kept loses exactly the duplicate's contribution, whatever other needs were
+      merged into it and whatever the order of the un-merges: its figures are recomputed
+      from before the first merge still in force, with the duplicates still merged, what
+      people set since and the dots given back since (`_recomputed`);
+    - a participant's dots, or a collectivité's agents for a year, that a person changed on
+      the merged need after this merge (a vote, a declaration) stay as they are: the later
+      choice wins, and `kept` counts those the duplicate had a share in. Later merges,
+      un-merges and dots given back are no one's choice: they do not count as changes;
     - then every concerned participant's dots are fitted to the budget and cap
-      (`fitting.refit`), the duplicate giving way: what no longer fits goes
-      back to the participant, who is told.
+      (`fitting.refit`), the duplicate giving way: what no longer fits goes back to the
+      participant, who is told.
+    With nothing done in between, a merge then its un-merge leave every need and every
+    participant's dots exactly as before (tests/services/test_board_invariants.py).
     A merge whose need kept was itself merged since is undone after that one.
     Refusals: `besoin_inconnu`, `besoin_non_regroupe`, `regroupement_imbrique`,
     `regroupement_sans_trace`.
@@ -402,26 +476,25 @@ def unmerge(db: Session, seance: Seance, source_id: int,
         return Refusal("regroupement_imbrique",
                        "« %(target)s » a depuis été regroupé dans un autre besoin : "
                        "séparez d'abord ce regroupement-là.", target=target.title)
-    merged = next((e for e in db.exec(select(Event).where(
-        Event.seance_id == seance.id, Event.kind == "need.merged").order_by(Event.id.desc()))
-        if e.payload.get("source_id") == source.id and e.payload.get("target_id") == target.id
-        and "dots" in e.payload), None)
-    if merged is None:
-        return NO_TRACE
-    p = merged.payload
     actor = events.facilitator_actor(facilitator_id)
     fitting.lock(db, _voters(db, target.id, source.id))
-    touched_people, touched_cells = _touched_since(db, seance, merged.id, target.id)
+    history = _history(db, seance, target.id, source.id)
+    if history is None:
+        return NO_TRACE
+    p = history.undone.payload
+    touched_people, touched_cells = _changed_by_people(history)
     target_votes, source_votes = _votes(db, target.id), _votes(db, source.id)
     target_demand, source_demand = _demand(db, target.id), _demand(db, source.id)
-    before_t = {int(k): v for k, v in p["dots"]["target"].items()}
-    dots_t = {pid: before_t.get(pid, 0) for pid in map(int, p["dots"]["merged"])
-              if pid not in touched_people}
     dots_s = {int(k): v for k, v in p["dots"]["source"].items()}
-    agents_t0 = _uncells(p["demand"]["target"])
-    agents_t = {cell: agents_t0.get(cell, 0) for cell in _uncells(p["demand"]["merged"])
-                if cell not in touched_cells}
     agents_s = _uncells(p["demand"]["source"])
+    dots_r, agents_r = _recomputed(history, target.id)
+    dots_t = {pid: n for pid, n in dots_r.items() if pid not in touched_people}
+    dots_t |= {pid: 0 for pid in target_votes if pid not in dots_r and pid not in touched_people}
+    agents_t = {cell: n for cell, n in agents_r.items() if cell not in touched_cells}
+    agents_t |= {cell: 0 for cell in target_demand
+                 if cell not in agents_r and cell not in touched_cells}
+    kept_people = sorted(touched_people & {pid for pid, n in dots_s.items() if n > 0})
+    kept_cells = sorted(touched_cells & {cell for cell, n in agents_s.items() if n > 0})
     was = ({pid: v.dots for pid, v in target_votes.items()},
            {c: d.agents for c, d in target_demand.items()})
 
@@ -431,25 +504,24 @@ def unmerge(db: Session, seance: Seance, source_id: int,
     _set_demand(db, source_demand, source.id, agents_s)
     source.merged_into_id = None
     db.add(source)
-    kept = (sum(1 for pid in map(int, p["dots"]["merged"]) if pid in touched_people)
-            + sum(1 for cell in _uncells(p["demand"]["merged"]) if cell in touched_cells))
     events.record(db, "need.unmerged", actor, seance_id=seance.id, target_id=target.id,
-                  source_id=source.id, merge_event_id=merged.id,
+                  source_id=source.id, merge_event_id=history.undone.id,
                   dots={"target": _ids({k: v.dots for k, v in target_votes.items()
                                         if v.dots > 0}),
-                        "source": _ids(dots_s), "kept": sorted(touched_people)},
+                        "source": _ids(dots_s), "kept": kept_people},
                   demand={"target": _cells({c: d.agents for c, d in target_demand.items()
                                             if d.agents > 0}),
-                          "source": _cells(agents_s), "kept": sorted(touched_cells)})
+                          "source": _cells(agents_s), "kept": [list(c) for c in kept_cells]})
     returned = fitting.refit(db, seance, actor, fitting.returned_for("unmerged", seance,
                                                                       (source, target)),
-                             set(dots_s) | set(was[0]), last=(source.id,))
+                             set(dots_s) | set(was[0]) | set(dots_t), last=(source.id,))
     db.commit()
     after = reads.snapshot(db, seance)
     people = sorted({pid for pid, n in dots_t.items() if was[0].get(pid, 0) != n} | set(dots_s))
     places = sorted({c for c, _ in agents_s} | {c for (c, y), n in agents_t.items()
                                                 if was[1].get((c, y), 0) != n})
-    result = UnmergeResult(target, source, people, places, after, returned, kept)
+    result = UnmergeResult(target, source, people, places, after, returned,
+                           len(kept_people) + len(kept_cells))
     publish(Change("need.unmerged", seance.id, (source.id, target.id), built=result))
     fitting.publish_returned(seance.id, returned)
     return result
