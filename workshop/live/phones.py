@@ -28,7 +28,7 @@ from workshop.live.connections import Identity, connections
 from workshop.live.presence import presence
 from workshop.models import Participant, Seance
 from workshop.schemas import DemandInput, NeedInput
-from workshop.services import board, participants
+from workshop.services import board, events, participants
 from workshop.services.actions import Action
 
 log = logging.getLogger(__name__)
@@ -43,6 +43,10 @@ def connect(auth: dict) -> Refusal | None:
     participant = participants.by_token(get_session(), token if isinstance(token, str) else None)
     if participant is None:
         return UNKNOWN_PARTICIPANT
+    # A change made between the page's render and this connection reached rooms the socket
+    # was not in yet: then the phone catches up now, as after a reconnection.
+    # (A client that does not say what it has seen, a script, is taken at its word.)
+    missed = "seen" in auth and auth["seen"] != events.last_id(get_session(), participant.seance_id)
     locale = language()  # the page's: pushed fragments and acks come in it
     connections.add(request.sid, Identity("phone", participant.seance_id, participant.id,
                                           participant.collectivite_id, locale))
@@ -53,8 +57,8 @@ def connect(auth: dict) -> Refusal | None:
     participants.seen(get_session(), participant)
     presence.changed(participant.seance_id)
     dispatch.presence_changed(participant.seance_id)
-    if not auth.get("fresh"):
-        # A reconnection: whatever happened meanwhile, the phone catches up in one swap.
+    if not auth.get("fresh") or missed:
+        # A reconnection, or a change the page missed: the phone catches up in one swap.
         emit(EVENT, _full_board(participant))
     return None
 

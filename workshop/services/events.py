@@ -2,9 +2,9 @@
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import bindparam, func, text
 from sqlalchemy.engine import Dialect
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from workshop.models import Event
 from workshop.services.prepared import Prepared
@@ -48,3 +48,9 @@ def insert_many(raw, dialect: Dialect, rows: list[dict]) -> None:
 
 def facilitator_actor(facilitator_id: int) -> str:
     return f"facilitator:{facilitator_id}"
+
+
+def last_id(db: Session, seance_id: int) -> int:
+    """The id of the séance's latest event row (0 when none): a page rendered after it has
+    seen every change until then (a phone's socket compares it when it connects)."""
+    return db.exec(select(func.max(Event.id)).where(Event.seance_id == seance_id)).one() or 0

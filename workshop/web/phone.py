@@ -16,7 +16,7 @@ from workshop.extensions import csrf, limiter
 from workshop.i18n import parse, say
 from workshop.identity import PARTICIPANT_COOKIE as COOKIE
 from workshop.schemas import Join
-from workshop.services import board, participants, perimetres, seances
+from workshop.services import board, events, participants, perimetres, seances
 
 bp = Blueprint("phone", __name__, url_prefix="/j")
 COOKIE_DAYS = 30
@@ -108,10 +108,12 @@ def seance(code: str):
     participant = participants.by_token(db, request.cookies.get(COOKIE.format(seance_.id)))
     if participant is None or participant.seance_id != seance_.id:
         return render_template("phone/join.html", seance=seance_, errors={}, values={})
+    seen = events.last_id(db, seance_.id)  # what this page shows, for the socket's catch-up
+    db.refresh(seance_)
     return render_template("phone/board.html", seance=seance_, participant=participant,
                            collectivite=participants.collectivite(db, participant),
                            board=board.snapshot(db, seance_), mine=board.mine(db, seance_, participant),
-                           themes=board.themes(db))
+                           themes=board.themes(db), seen=seen)
 
 
 @bp.get("/<code>/collectivites")

@@ -28,7 +28,7 @@ from workshop.schemas import (
     TimerInput,
     form_data,
 )
-from workshop.services import board, participants, perimetres, seances
+from workshop.services import board, events, participants, perimetres, seances
 from workshop.services import state as state_service
 from workshop.web import current_facilitator, invalid, login_required, online, outcome, owned_or_404
 from workshop.web.screen import join_urls
@@ -341,7 +341,10 @@ def proxy_page(seance_id: int, participant_id: int):
     participant = participants.proxy_of(db, seance, participant_id)
     if participant is None:
         abort(404)
+    seen = events.last_id(db, seance.id)  # what this page shows, for the socket's catch-up
+    db.refresh(seance)
     return render_template("phone/board.html", seance=seance, participant=participant,
                            collectivite=participants.collectivite(db, participant),
                            board=board.snapshot(db, seance), mine=board.mine(db, seance, participant),
-                           themes=board.themes(db), live_auth={"token": participant.token})
+                           themes=board.themes(db), live_auth={"token": participant.token},
+                           seen=seen)
