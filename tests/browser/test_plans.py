@@ -68,7 +68,9 @@ def test_a_big_plan_shows_its_reading_progress_then_its_preview(browser, live_se
         perimetre_id = db.get(Seance, live_server.seance_id).perimetre_id
     engine.dispose()
     big = Path(live_server.log).with_name("gros-plan.csv")
-    big.write_bytes(csv_bytes(rows(5000)))
+    # Near the limit (20,000 rows), so that even a fast machine takes seconds to read it and
+    # the page has to show its progress (a small file's preview comes within the first second).
+    big.write_bytes(csv_bytes(rows(19_500)))
     page = browser.new_context(viewport={"width": 1400, "height": 900}, locale="fr-FR").new_page()
     errors = []
     page.on("pageerror", lambda e: errors.append(str(e)))
@@ -81,15 +83,15 @@ def test_a_big_plan_shows_its_reading_progress_then_its_preview(browser, live_se
     page.get_by_label("Collectivité du fichier").select_option(label="Orchies")
     page.get_by_role("button", name="Voir l'aperçu").click()
 
-    # The worker reads the 5,000 rows: the page shows the bar and how far it has read.
+    # The worker reads the rows: the page shows the bar and how far it has read.
     expect(page.locator("#preview-job progress")).to_be_visible()
     expect(page.locator("#preview-job .job-step")).to_contain_text("lignes lues", timeout=60_000)
     screenshot(page, "plans-preview-progress")
     assert audit(page) == []
     # Once read, the page goes to the preview by itself.
-    expect(page.locator("#preview-counts")).to_contain_text("5000 lignes comprises, 0 refusée",
+    expect(page.locator("#preview-counts")).to_contain_text("19500 lignes comprises, 0 refusée",
                                                             timeout=90_000)
-    expect(page.locator("#rows-not-shown")).to_contain_text("4700 autres lignes ne sont pas affichées")
+    expect(page.locator("#rows-not-shown")).to_contain_text("19200 autres lignes ne sont pas affichées")
     expect(page.locator("#columns-0 select").nth(2)).to_have_value("agents")
     screenshot(page, "plans-preview-big")
     assert errors == []
