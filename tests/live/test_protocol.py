@@ -59,12 +59,13 @@ def test_a_round_from_phone_to_screen(room):
     assert chloe.call("vote", {"need_id": need, "dots": 2})["ok"]
     assert room.state()["needs"][0]["dots"] == 5
 
-    # Tallies hidden until revealed: the screen shows no dots, then shows them.
-    assert "5 gommettes" not in screen.html[-1]
+    # Tallies hidden until revealed: the screen shows no need's dots (only the participation
+    # line's total, "5 gommettes sur 15"), then shows them.
+    assert 'class="card-dots"' not in screen.html[-1]
     assert room.facilitator.post(f"/seances/{room.server.seance_id}/reglages", dot_budget=5,
                                  max_dots_per_need=3, weighting="participant",
                                  tallies_visible="true").status_code == 200
-    screen.wait_for("5 gommettes")
+    assert "5 gommettes</strong>" in screen.wait_for('class="card-dots"')
 
 
 def test_each_phone_gets_the_room_in_its_own_language(room):
