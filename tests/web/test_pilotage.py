@@ -396,7 +396,10 @@ def test_proxy_opens_the_phone_page_for_the_collectivite(logged_in, db, seance):
     assert logged_in.get_cookie(f"p_{seance.id}") is None
     html = logged_in.get(response.location).get_data(as_text=True)
     assert "Saisie pour : Bachy" in text(logged_in.get(response.location))
-    assert f'data-live=\'{{"token": "{stand_in.token}"}}\'' in html
+    import json
+    import re
+    auth = json.loads(re.search(r"data-live='([^']+)'", html).group(1))
+    assert auth["token"] == stand_in.token and isinstance(auth["seen"], int)
     again = logged_in.post(f"/seances/{seance.id}/procuration", data={"collectivite_id": bachy})
     assert again.status_code == 302
     assert len(db.exec(select(Participant)).all()) == 1
