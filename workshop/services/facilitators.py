@@ -5,6 +5,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from workshop.domain.rules import Refusal
 from workshop.models import Facilitator
+from workshop.offloop import off_loop
 from workshop.services import events
 
 MIN_PASSWORD = 8
@@ -28,7 +29,7 @@ def add(db: Session, email: str, name: str, password: str) -> Facilitator | Refu
         return Refusal("email_pris", "Un compte existe déjà pour cette adresse.", "email")
     # scrypt, werkzeug's default: memory-hard, salted.
     facilitator = Facilitator(email=email, name=name.strip() or email,
-                              password_hash=generate_password_hash(password))
+                              password_hash=off_loop(generate_password_hash, password))
     db.add(facilitator)
     db.flush()
     events.record(db, "facilitator.added", "system", facilitator_id=facilitator.id)
@@ -41,9 +42,9 @@ def authenticate(db: Session, email: str, password: str) -> Facilitator | Refusa
         select(Facilitator).where(Facilitator.email == email.strip().lower())
     ).first()
     if facilitator is None or not facilitator.active:
-        check_password_hash(_DUMMY_HASH, password)
+        off_loop(check_password_hash, _DUMMY_HASH, password)
         return WRONG_LOGIN
-    if not check_password_hash(facilitator.password_hash, password):
+    if not off_loop(check_password_hash, facilitator.password_hash, password):
         return WRONG_LOGIN
     return facilitator
 
@@ -56,7 +57,7 @@ def set_password(db: Session, email: str, password: str) -> Facilitator | Refusa
     if len(password) < MIN_PASSWORD:
         return Refusal("mot_de_passe_court",
                        "Le mot de passe doit compter au moins %(min)s caractères.", min=MIN_PASSWORD)
-    facilitator.password_hash = generate_password_hash(password)
+    facilitator.password_hash = off_loop(generate_password_hash, password)
     facilitator.session_epoch += 1  # whoever was logged in with the old password is out
     db.add(facilitator)
     events.record(db, "facilitator.password_reset", "system", facilitator_id=facilitator.id)

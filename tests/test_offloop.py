@@ -1,0 +1,58 @@
+"""Long C calls off the serving loop (`workshop/offloop.py`): under gevent a password check
+runs on a real thread while the loop serves the others (in a fresh interpreter: gevent
+patches it)."""
+
+import json
+import subprocess
+import sys
+
+from workshop.offloop import off_loop
+
+SCRIPT = """
+from gevent import monkey; monkey.patch_all()
+import json, sys
+import gevent
+from workshop.offloop import off_loop
+from workshop.services import facilitators
+from werkzeug.security import generate_password_hash
+
+original_ident = monkey.get_original("_thread", "get_ident")
+hashed = generate_password_hash("a password long enough")  # before the loop serves anyone
+ticks = []
+
+def ticking():  # another greenlet: a phone's vote, say
+    while True:
+        ticks.append(1)
+        gevent.sleep(0.001)
+
+ticker = gevent.spawn(ticking)
+gevent.sleep(0.01)
+before = len(ticks)
+ok = [off_loop(facilitators.check_password_hash, hashed, "a password long enough")
+      for _ in range(3)]
+during = len(ticks) - before
+print(json.dumps({"ok": ok, "ticks_during": during,
+                  "main": original_ident(), "pool": off_loop(original_ident)}))
+"""
+
+
+def test_outside_gevent_the_call_runs_here_and_its_errors_come_back():
+    assert off_loop(sum, [1, 2, 3]) == 6
+    try:
+        off_loop(int, "pas un nombre")
+    except ValueError as error:
+        assert "pas un nombre" in str(error)
+    else:
+        raise AssertionError("the call's error was lost")
+
+
+def test_under_gevent_a_password_check_leaves_the_loop_to_the_others():
+    done = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    figures = json.loads(done.stdout.splitlines()[-1])
+    assert figures["ok"] == [True, True, True]
+    assert figures["pool"] != figures["main"]  # a real thread did the work
+    # Three scrypt checks take hundreds of ms: the other greenlet ran meanwhile (held in the
+    # loop, it could not have ticked at all).
+    assert figures["ticks_during"] >= 3

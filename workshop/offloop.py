@@ -1,0 +1,40 @@
+"""A C call that takes the CPU for a long time, run off the serving loop.
+
+Some library calls compute in C for hundreds of milliseconds without a pause
+(a password's scrypt hash: about 300 ms at werkzeug's default cost). Under
+gevent such a call holds the one loop every phone shares: a facilitator
+logging in would freeze the room for that long (found by `bench/load.py`'s
+loop watch: "the loop was held 378 ms" in `web/auth.login`). When the call
+releases the GIL (hashlib's scrypt and PBKDF2 do, as most C hashing does),
+gevent's thread pool runs it on a real thread while the loop serves the
+others; the calling greenlet waits for it without holding anything.
+
+Outside gevent (the tests' threads, the command line) the call simply runs.
+"""
+
+from collections.abc import Callable
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+def _gevent_loop() -> bool:
+    """Whether this process serves with gevent (its `threading` patched)."""
+    try:
+        from gevent import monkey
+    except ImportError:  # pragma: no cover - gevent is a dependency
+        return False
+    return monkey.is_module_patched("threading")
+
+
+def off_loop(call: Callable[..., T], *args) -> T:
+    """`call(*args)`, on one of gevent's real threads when the loop is gevent's, else here.
+
+    For C calls that release the GIL (hashing); a pure-Python call would gain nothing. What it
+    raises is raised here.
+    """
+    if not _gevent_loop():
+        return call(*args)
+    import gevent
+
+    return gevent.get_hub().threadpool.apply(call, args)
