@@ -9,7 +9,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 ROLES = ("elu", "dgs", "secretaire", "rh", "encadrant", "agent", "autre")
-NEED_INFO = re.compile(r'id="need-(\d+)-info"')
+NEED_INFO = re.compile(r'id="need-(\d+)-(?:info|votes)"')
 # "1 234 gommettes": the screen writes numbers in its language's way, with a thousands
 # separator (a narrow no-break space in French, a comma in English) from 1,000 on.
 DOTS = re.compile(r"(\d{1,3}(?:[\u202f\u00a0 ,.]\d{3})+|\d+)\s+gommettes?\b")

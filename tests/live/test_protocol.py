@@ -251,3 +251,27 @@ def test_a_need_without_a_theme_is_refused_in_french(room):
     ack = phone.call("add_need", {"theme_id": "", "title": "Sans thème"})
     assert (ack["ok"], ack["message"]) == (False, "Choisissez un thème.")
     assert room.state()["needs"] == []
+
+
+def test_a_vote_reaches_other_phones_as_the_need_dots_line_alone(room):
+    """Dots moved, nothing else of the need did: the phones get its dots line (a few hundred
+    bytes), not the whole need with its years; a declaration still sends the whole need."""
+    room.phase("recueil")
+    voter, watcher = room.phone(), room.phone(room.server.members[3])
+    need = voter.call("add_need", {"theme_id": theme_id(room), "title": "Gestion du stress"})["need_id"]
+    room.phase("vote")
+    assert room.facilitator.post(f"/seances/{room.server.seance_id}/reglages", dot_budget=5,
+                                 max_dots_per_need=3, weighting="participant",
+                                 tallies_visible="true").status_code == 200
+    watcher.wait_for("<strong>Total : 0 gommette</strong>")  # the reveal: every need, whole
+    watcher.html.clear()
+    assert voter.call("vote", {"need_id": need, "dots": 3})["ok"]
+    pushed = watcher.wait_for("<strong>Total : 3 gommettes</strong>")
+    assert f'id="need-{need}-votes" class="need-votes" hx-swap-oob="true"' in pushed
+    assert f'id="need-{need}-info"' not in pushed and "year-bar" not in pushed
+    assert len(pushed.encode()) < 1000
+    # Agents declared change the need's figures: the whole need goes out again.
+    room.phase("recueil")
+    watcher.html.clear()
+    assert voter.call("declare", {"need_id": need, "year": 2027, "agents": 4})["ok"]
+    assert "year-bar" in watcher.wait_for(f'id="need-{need}-info"')

@@ -273,13 +273,17 @@ class Broadcaster:
                 board = board_service.snapshot(db, seance)
                 self._screens(db, seance, board)
                 self._localised(partial(facilitator_room, seance_id), facilitator_html, board)
-            changed = needs | (dots if seance.tallies_visible else set())
-            if changed or every_need:  # dots moved but hidden: phones have nothing new to show
+            # Dots moved but hidden: phones have nothing new to show. Dots alone (votes): each
+            # moved need's dots line, not the whole need (a few hundred bytes, not a few KB,
+            # to a thousand phones on venue Wi-Fi each PHONE_SECONDS).
+            dots = set(dots) - set(needs) if seance.tallies_visible and not every_need else set()
+            if needs or dots or every_need:
                 board = board or board_service.snapshot(db, seance)
-                views = [v for v in board.needs if every_need or v.need.id in changed]
-                if views:
+                views = [v for v in board.needs if every_need or v.need.id in needs]
+                moved = [v for v in board.needs if v.need.id in dots]
+                if views or moved:
                     self._localised(partial(phones_room, seance_id), partial(
-                        render, "live/_infos.html", views=views, seance=seance))
+                        _phone_counts, views, moved, seance))
         log.debug("flush séance %s: %.1f ms", seance_id, (time.perf_counter() - started) * 1000)
 
     def plan(self, seance_id: int, draft=None) -> None:
@@ -460,6 +464,15 @@ class Broadcaster:
 
     def _emit(self, room: str, html: str) -> None:
         socketio.emit(EVENT, html, to=room)
+
+
+def _phone_counts(views, moved, seance) -> str:
+    """What phones are pushed when counts change: whole needs whose agents changed (`views`),
+    and only the dots line of those where dots alone moved (`moved`)."""
+    html = render("live/_infos.html", views=views, seance=seance) if views else ""
+    if moved:
+        html += render("live/_votes.html", views=moved, seance=seance)
+    return html
 
 
 def _personal_html(view, seance, mine, with_budget: bool) -> str:
