@@ -56,3 +56,38 @@ def test_under_gevent_a_password_check_leaves_the_loop_to_the_others():
     # Three scrypt checks take hundreds of ms: the other greenlet ran meanwhile (held in the
     # loop, it could not have ticked at all).
     assert figures["ticks_during"] >= 3
+
+
+ENCODE = """
+from gevent import monkey; monkey.patch_all()
+import json
+import gevent
+from workshop import create_app
+from workshop.web import json_giving_way
+
+app = create_app({"TESTING": True, "DATABASE_URL": "sqlite://", "SECRET_KEY": "test"})
+ticks = []
+
+def ticking():
+    while True:
+        ticks.append(1)
+        gevent.sleep(0)
+
+data = {"votes": [{"participant_id": i, "need_id": i % 7, "dots": 1} for i in range(20000)]}
+with app.app_context():
+    ticker = gevent.spawn(ticking)
+    gevent.sleep(0)
+    before = len(ticks)
+    body = json_giving_way(data, slice_s=0.001).get_data(as_text=True)
+    during = len(ticks) - before
+print(json.dumps({"same": json.loads(body) == data, "ticks_during": during}))
+"""
+
+
+def test_the_state_json_gives_the_loop_back_while_it_encodes():
+    done = subprocess.run([sys.executable, "-c", ENCODE], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    figures = json.loads(done.stdout.splitlines()[-1])
+    assert figures["same"] is True
+    assert figures["ticks_during"] >= 2  # held in one go, the other greenlet never runs

@@ -10,6 +10,9 @@ gevent's thread pool runs it on a real thread while the loop serves the
 others; the calling greenlet waits for it without holding anything.
 
 Outside gevent (the tests' threads, the command line) the call simply runs.
+
+Python work that keeps the GIL gains nothing on a thread: it gives the loop back between its
+parts instead (`give_way`).
 """
 
 from collections.abc import Callable
@@ -38,3 +41,12 @@ def off_loop(call: Callable[..., T], *args) -> T:
     import gevent
 
     return gevent.get_hub().threadpool.apply(call, args)
+
+
+def give_way() -> None:
+    """Let the loop run whatever waits (phones' votes), then come back: between the parts of a
+    long piece of Python work done in a request. Nothing outside gevent."""
+    if _gevent_loop():
+        import gevent
+
+        gevent.sleep(0)

@@ -377,9 +377,36 @@ class Ours:
                 return t, board_counts(html)
         return None
 
+    # The dots that count, as stored: on the séance's needs still on the board (the product's
+    # rule, `services/board/reads._vote_totals`; its `etat.json` says the same).
+    STORED = ("SELECT vote.need_id, SUM(vote.dots) FROM vote JOIN need ON need.id = vote.need_id "
+              "WHERE vote.seance_id = {p} AND vote.dots > 0 AND need.hidden = {false} "
+              "AND need.merged_into_id IS NULL GROUP BY vote.need_id")
+
     async def stored(self) -> tuple[int, dict[int, int]]:
-        state = await asyncio.to_thread(self.fac.state, self.seance_id)
-        return state["totals"]["dots"], {n["id"]: n["dots"] for n in state["needs"]}
+        """Dots stored, in total and per need, read from the database itself when the harness
+        knows it: `etat.json` builds the séance's whole state in a request (about 60 ms of the
+        server's loop for 1,000 participants, several times that under load), and the harness
+        asks before and after every step, so its own question delayed the votes it measured
+        (the search's first votes of each step waited behind it)."""
+        per_need = await asyncio.to_thread(self._stored_rows)
+        if per_need is None:
+            state = await asyncio.to_thread(self.fac.state, self.seance_id)
+            return state["totals"]["dots"], {n["id"]: n["dots"] for n in state["needs"]}
+        return sum(per_need.values()), per_need
+
+    def _stored_rows(self) -> dict[int, int] | None:
+        if self.pg is not None:
+            rows = self.pg.execute(self.STORED.format(p="%s", false="false"),
+                                   (self.seance_id,)).fetchall()
+            return {need: int(dots) for need, dots in rows}
+        db = self._event_db()
+        if db is None:
+            return None
+        with db:
+            rows = db.execute(self.STORED.format(p="?", false="0"), (self.seance_id,)).fetchall()
+        db.close()
+        return {need: int(dots) for need, dots in rows}
 
     def event_mark(self) -> int | None:
         if self.pg is not None:

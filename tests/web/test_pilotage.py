@@ -510,3 +510,14 @@ def test_pilotage_needs_a_login(client, db, seance, method, path, data):
     response = getattr(client, method)(f"/seances/{seance.id}{path}", data=data)
     assert response.status_code == 302 and response.location.startswith("/connexion")
     assert kinds(db, seance) == ["seance.created"]
+
+
+def test_the_state_is_built_in_parts_that_give_the_loop_back(db, seance):
+    """`etat.json` on a big séance takes tens of ms: the service pauses between its parts (the
+    live server's pause gives the loop back to the phones) and answers the same."""
+    from workshop.services import state as state_service
+
+    pauses = []
+    built = state_service.seance_state(db, seance, pause=lambda: pauses.append(1))
+    assert len(pauses) >= 4
+    assert built == state_service.seance_state(db, seance)

@@ -1,5 +1,7 @@
 """A séance's full state as plain data (JSON), for its facilitator, scripts and load tests."""
 
+from collections.abc import Callable
+
 from sqlmodel import Session, select
 
 from workshop.domain.planning import Line, NeedStatus, Plan
@@ -63,13 +65,23 @@ def plan_data(plan: Plan) -> dict:
     }
 
 
-def seance_state(db: Session, seance: Seance) -> dict:
+def seance_state(db: Session, seance: Seance, pause: Callable[[], None] = lambda: None) -> dict:
+    """The state as JSON-ready data (docs/protocol.md). `pause` is called between its parts
+    (a thousand participants' séance: a few tens of ms each): the live server passes one that
+    gives its loop back to the phones (`offloop.give_way`)."""
     snapshot = board.snapshot(db, seance)
+    pause()
     # The dots that count: on the needs of the board (a hidden need's stay stored, freed).
     votes = db.exec(select(Vote.participant_id, Vote.need_id, Vote.dots).join(Need)
                     .where(Vote.seance_id == seance.id, Vote.dots > 0, Need.hidden.is_(False),
                            Need.merged_into_id.is_(None))).all()
-    people = db.exec(select(Participant).where(Participant.seance_id == seance.id)).all()
+    pause()
+    people = db.exec(select(Participant.id, Participant.collectivite_id, Participant.role,
+                            Participant.is_proxy)
+                     .where(Participant.seance_id == seance.id).order_by(Participant.id)).all()
+    pause()
+    plan = plan_data(plan_service.build(db, seance, snapshot)[0])
+    pause()
 
     def need(view: board.NeedView) -> dict:
         return {
@@ -99,9 +111,9 @@ def seance_state(db: Session, seance: Seance) -> dict:
         "needs": [need(v) for v in snapshot.ranked],
         "hidden": [need(v) for v in snapshot.hidden],
         "merged": [{"source": s.id, "target": t.id} for s, t in snapshot.merged],
-        "participants": [{"id": p.id, "collectivite_id": p.collectivite_id, "role": p.role,
-                          "proxy": p.is_proxy} for p in people],
+        "participants": [{"id": pid, "collectivite_id": collectivite, "role": role,
+                          "proxy": proxy} for pid, collectivite, role, proxy in people],
         "votes": [{"participant_id": p, "need_id": n, "dots": d} for p, n, d in votes],
         "totals": {"dots": sum(d for _, _, d in votes), "participants": len(people)},
-        "plan": plan_data(plan_service.build(db, seance, snapshot)[0]),
+        "plan": plan,
     }

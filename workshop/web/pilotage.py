@@ -8,7 +8,7 @@ broadcasts.
 from collections import Counter
 from types import SimpleNamespace
 
-from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
@@ -17,6 +17,7 @@ from workshop.domain import merging, phases
 from workshop.domain.phases import LABELS as PHASE_LABELS
 from workshop.domain.rules import Refusal
 from workshop.i18n import Labels, parse
+from workshop.offloop import give_way
 from workshop.schemas import (
     MemberRef,
     MergeInput,
@@ -30,7 +31,15 @@ from workshop.schemas import (
 )
 from workshop.services import board, events, participants, perimetres, seances
 from workshop.services import state as state_service
-from workshop.web import current_facilitator, invalid, login_required, online, outcome, owned_or_404
+from workshop.web import (
+    current_facilitator,
+    invalid,
+    json_giving_way,
+    login_required,
+    online,
+    outcome,
+    owned_or_404,
+)
 from workshop.web.screen import join_urls
 
 bp = Blueprint("pilotage", __name__, url_prefix="/seances/<int:seance_id>")
@@ -85,7 +94,8 @@ def page(seance_id: int):
 @login_required
 def state(seance_id: int):
     """The séance's full state, for scripts and load tests (docs/protocol.md)."""
-    return jsonify(state_service.seance_state(get_session(), _seance(seance_id)))
+    return json_giving_way(state_service.seance_state(get_session(), _seance(seance_id),
+                                                      pause=give_way))
 
 
 def _revision() -> int | None:
