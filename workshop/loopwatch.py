@@ -2,18 +2,24 @@
 
 Two instruments, both on in `workshop serve`:
 
-- gevent's own blocking monitor (`gevent.config.monitor_thread`, a thread
-  that checks every `max_blocking_time` whether the loop switched): a
-  greenlet that holds the loop longer than MAX_BLOCKING_S is logged with its
-  stack (gevent's EventLoopBlocked event, logged at WARNING by `_blocked`).
 - a probe greenlet that asks to wake every PROBE_S and notes how late it
   wakes: its worst lateness is the longest block seen, in milliseconds (and,
   counting only the loop thread's CPU meanwhile, the longest busy block: on
-  a loaded machine the process may simply not be scheduled). It
-  also sees what the monitor cannot: a C call that keeps the GIL (password
-  hashing, a parser in C) never lets the monitor's thread look, so only the
-  probe logs it, without a stack, right after (WARNING, the request log next
-  to it says which).
+  a loaded machine the process may simply not be scheduled). Each wake is a
+  heartbeat.
+- a watcher on a real thread that looks every MAX_BLOCKING_S / 2 whether the
+  heartbeat is older than MAX_BLOCKING_S: then the loop is held, and the
+  stack of the loop's thread (what holds it) is logged at WARNING, once per
+  block. This is what gevent's own blocking monitor (`monitor_thread`) does,
+  without its report of every greenlet in the process: that report walks
+  the whole heap (`gc.get_objects`) and formats every greenlet's stack,
+  which with a thousand phones connected was 110,000 lines and hundreds of
+  milliseconds holding the GIL, so that the monitor itself stalled the loop
+  it watched (seen in `bench/load.py`'s server log).
+
+A C call that keeps the GIL (a parser in C) never lets the watcher look: only
+the probe sees it, right after (WARNING, without a stack; the request log next
+to it says which).
 
 `stats()` gives both; GET /sante/boucle answers them as JSON to a client on
 the same machine (the benchmarks), never through a proxy (404 otherwise);
@@ -29,17 +35,35 @@ PROBE_S = 0.01
 
 _state = {"threshold_ms": MAX_BLOCKING_S * 1000, "longest_ms": 0.0, "window_ms": 0.0,
           "longest_busy_ms": 0.0, "window_busy_ms": 0.0, "blocked": 0,
-          "window_blocked": 0, "late": 0, "since": None, "on": False}
+          "window_blocked": 0, "late": 0, "since": None, "on": False, "beat": None}
 
 
-def _blocked(event) -> None:
-    from gevent.events import EventLoopBlocked
+STACK_FRAMES = 30  # the innermost frames of the loop thread's stack, when it is held
 
-    if isinstance(event, EventLoopBlocked):
+
+def _watch(loop_thread: int, max_blocking_s: float, sleep) -> None:
+    """On a real thread: log the loop thread's stack once per block longer than max_blocking_s."""
+    import sys
+    import traceback
+
+    reported = None
+    while True:
+        sleep(max_blocking_s / 2)
+        beat = _state["beat"]
+        if beat is None or reported == beat:
+            continue
+        held = time.perf_counter() - beat
+        if held <= max_blocking_s:
+            continue
+        reported = beat
+        frame = sys._current_frames().get(loop_thread)
+        stack = "".join(traceback.format_stack(frame)[-STACK_FRAMES:]) if frame else "?"
         _state["blocked"] += 1
         _state["window_blocked"] += 1
-        log.warning("the loop was held more than %.0f ms by %r:\n%s", event.blocking_time * 1000,
-                    event.greenlet, "\n".join(event.info))
+        # One greenlet computing, or many in a row: either way nobody else was served; the
+        # stack says what the loop's thread is doing now.
+        log.warning("the loop was held more than %.0f ms (%.0f ms so far); its thread is in:\n%s",
+                    max_blocking_s * 1000, held * 1000, stack)
 
 
 def _probe() -> None:
@@ -47,6 +71,7 @@ def _probe() -> None:
 
     while True:
         asked, cpu = time.perf_counter(), time.thread_time()
+        _state["beat"] = asked
         gevent.sleep(PROBE_S)
         late = (time.perf_counter() - asked - PROBE_S) * 1000
         # The loop thread's own CPU meanwhile: near `late` when a greenlet computed; far below
@@ -66,20 +91,16 @@ def _probe() -> None:
 
 def start(max_blocking_s: float = MAX_BLOCKING_S) -> None:
     """Turn both on, in a process whose loop is gevent's (after monkey patching)."""
-    import warnings
-
     import gevent
-    import gevent.events
-    from gevent._monitor import MonitorWarning
+    from gevent import monkey
 
-    # The monitor would also watch memory if psutil were there: not wanted, not said at each start.
-    warnings.filterwarnings("ignore", category=MonitorWarning)
-    gevent.config.max_blocking_time = max_blocking_s
-    gevent.config.monitor_thread = True
-    gevent.events.subscribers.append(_blocked)
-    gevent.get_hub().start_periodic_monitoring_thread()
+    start_thread = monkey.get_original("_thread", "start_new_thread")
+    real_sleep = monkey.get_original("time", "sleep")
+    loop_thread = monkey.get_original("_thread", "get_ident")()
+    _state.update(on=True, since=time.time(), threshold_ms=max_blocking_s * 1000,
+                  beat=time.perf_counter())
     gevent.spawn(_probe)
-    _state.update(on=True, since=time.time(), threshold_ms=max_blocking_s * 1000)
+    start_thread(_watch, (loop_thread, max_blocking_s, real_sleep))
 
 
 def stats(reset: bool = False) -> dict:
