@@ -8,12 +8,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from sqlalchemy import case, func
+from sqlalchemy import func, text
 from sqlmodel import Session, select
 
 from workshop.domain import phases, rules, tally
 from workshop.domain.planning import NeedDemand, NeedStatus, ThemeRule, need_status
 from workshop.models import Collectivite, Demand, Need, Participant, Seance, Theme, Vote
+from workshop.services.prepared import Prepared
 
 
 def horizon(seance: Seance) -> range:
@@ -74,6 +75,26 @@ class Board:
         return sum(p.count for p in self.people)
 
 
+# The vote summed up by the database (see `_vote_totals`), compiled once and run on the
+# driver's cursor (`prepared`): the live layer asks up to ten times a second while a room
+# votes, and SQLAlchemy's per-call work (building, caching, wrapping the rows) cost as much as
+# SQLite running them.
+_COUNTED = ("vote.dots > 0 AND need.hidden = :false AND need.merged_into_id IS NULL")
+_TOTALS = Prepared(text(
+    "SELECT participant.collectivite_id, vote.need_id, SUM(vote.dots), COUNT(*) FROM vote "
+    "JOIN participant ON participant.id = vote.participant_id "
+    "JOIN need ON need.id = vote.need_id "
+    f"WHERE vote.seance_id = :seance AND {_COUNTED} "
+    "GROUP BY participant.collectivite_id, vote.need_id"))
+_VOTERS = Prepared(text(
+    "SELECT participant.collectivite_id, COUNT(*), "
+    "COUNT(CASE WHEN participant.is_proxy THEN participant.id END) FROM participant "
+    "WHERE participant.seance_id = :seance AND EXISTS (SELECT 1 FROM vote "
+    "JOIN need ON need.id = vote.need_id "
+    f"WHERE vote.participant_id = participant.id AND {_COUNTED}) "
+    "GROUP BY participant.collectivite_id"))
+
+
 def _vote_totals(db: Session, seance_id: int) -> tally.Totals:
     """The vote summed up by the database, on visible needs only (hidden ones release their dots).
 
@@ -83,19 +104,12 @@ def _vote_totals(db: Session, seance_id: int) -> tally.Totals:
     row count is a count of voters), and the voters of each collectivité (a
     participant counts once, whatever they voted for).
     """
-    counted = (Vote.dots > 0, Need.hidden.is_(False), Need.merged_into_id.is_(None))
-    rows = db.exec(
-        select(Participant.collectivite_id, Vote.need_id, func.sum(Vote.dots), func.count())
-        .select_from(Vote).join(Participant, Participant.id == Vote.participant_id)
-        .join(Need, Need.id == Vote.need_id).where(Vote.seance_id == seance_id, *counted)
-        .group_by(Participant.collectivite_id, Vote.need_id)).all()
-    voted = select(Vote.id).join(Need, Need.id == Vote.need_id) \
-        .where(Vote.participant_id == Participant.id, *counted).exists()
+    connection = db.connection()
+    raw, dialect = connection.connection.dbapi_connection, connection.dialect
+    params = {"seance": seance_id, "false": False}
+    rows = _TOTALS.run(raw, dialect, params).fetchall()
     # Per collectivité: who voted, and how many of them are proxies (the screen's participation).
-    voters = db.exec(select(Participant.collectivite_id, func.count(),
-                            func.count(case((Participant.is_proxy, Participant.id))))
-                     .where(Participant.seance_id == seance_id, voted)
-                     .group_by(Participant.collectivite_id)).all()
+    voters = _VOTERS.run(raw, dialect, params).fetchall()
     total = tally.Totals(collectivite_voters={c: n for c, n, _ in voters},
                          proxy_voters=sum(p for _, _, p in voters))
     for collectivite, need, dots, people in rows:
