@@ -2,6 +2,7 @@
 the longest block is measured (in a fresh interpreter: gevent patches it)."""
 
 import json
+import re
 import subprocess
 import sys
 
@@ -47,3 +48,37 @@ def test_the_server_answers_its_loop_figures_on_the_machine_only(live_server):
     proxied = requests.get(f"{live_server.url}/sante/boucle", headers={"X-Forwarded-For": "203.0.113.9"},
                            timeout=10)
     assert proxied.status_code == 404
+
+
+GC_SCRIPT = """
+from gevent import monkey; monkey.patch_all()
+import gc, json, logging, sys
+import gevent
+logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+from workshop import loopwatch
+loopwatch.start()
+loopwatch.settle_heap()
+frozen, thresholds = gc.get_freeze_count(), gc.get_threshold()
+loopwatch.GC_LOG_MS = 0.0  # log every collection from here on
+garbage = []
+for _ in range(20000):
+    cycle = {}
+    cycle["self"] = cycle  # reference cycles: only the collector frees them
+    garbage.append(cycle)
+del garbage
+gc.collect()
+print(json.dumps({"frozen": frozen, "thresholds": thresholds, **loopwatch.stats()}))
+"""
+
+
+def test_the_server_settles_its_heap_and_times_each_collection():
+    done = subprocess.run([sys.executable, "-c", GC_SCRIPT], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    figures = json.loads(done.stdout.splitlines()[-1])
+    assert figures["frozen"] > 10000  # the modules' objects, out of the collector's walk
+    assert tuple(figures["thresholds"]) == (7000, 10, 100)
+    assert figures["longest_gc_ms"] > 0 and figures["slow_gcs_logged"] >= 1
+    assert re.search(r"a garbage collection \(generation 2, \d+ objects freed\) held the loop",
+                     done.stderr)
+    assert "Traceback" not in done.stderr

@@ -31,6 +31,7 @@ def main(argv: list[str] | None = None) -> None:
 
     jobs_queue.warm(app)  # its storage opened now, not by the first export someone asks for
     worker = _start_worker() if app.config.get("WORKER", "child") == "child" else None
+    loopwatch.settle_heap()
     # A clean exit on SIGTERM (systemd, a test): stop accepting, close the sockets, return.
     import gevent
 
