@@ -83,3 +83,25 @@ def test_rendering_gives_url_for_and_a_fresh_g(bare):
         assert g.marker == "request's"
     with internals.rendering(app):  # outside any request too (a background flush)
         assert url_for("somewhere") == "/somewhere"
+
+
+def test_members_are_the_room_s_sids_and_a_list_of_them_is_an_address(bare):
+    """`members` reads the manager's table; `emit(to=[sid, ...])` (python-socketio's list of
+    rooms: each sid is a room of its own) is how a push to a thousand phones goes out in
+    slices (live/broadcast.py, `_emit`)."""
+    app, socketio = bare
+
+    @socketio.on("connect")
+    def connect(auth=None):
+        join_room("s1:phones:fr")
+
+    clients = [socketio.test_client(app) for _ in range(3)]
+    sids = internals.members(socketio, "s1:phones:fr")
+    assert len(sids) == 3 and len(set(sids)) == 3
+    assert internals.members(socketio, "s2:phones:fr") == []
+    socketio.emit("html", "<p>slice</p>", to=sids[:2])
+    got = [[m["args"][0] for m in c.get_received() if m["name"] == "html"] for c in clients]
+    assert sorted(map(len, got)) == [0, 1, 1]
+    assert all(g == ["<p>slice</p>"] for g in got if g)
+    for client in clients:
+        client.disconnect()

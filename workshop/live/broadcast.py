@@ -25,6 +25,7 @@ of its page.
 """
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from functools import partial
@@ -53,6 +54,7 @@ PHONE_SECONDS = 0.75
 # COST_FACTOR times the last flush's duration when that is longer (see Broadcaster._wait).
 COST_FACTOR = 3
 EVENT = "html"
+EMIT_SLICE = 100  # sockets sent one push before the loop serves the others (see _emit)
 
 
 def language() -> str:
@@ -93,6 +95,20 @@ def participant_room(participant_id: int, locale: str) -> str:
 YIELD_SECONDS = 0.02
 
 
+# Wall time the current greenlet spent giving the loop back (`give_way`): not part of what a
+# flush costs the loop. Greenlet-local under gevent (monkey-patched `threading.local`).
+_away = threading.local()
+# A flush due while another of the same séance is rendering or sending looks again this soon.
+RETRY_SECONDS = 0.02
+
+
+def give_way() -> None:
+    """Let the loop serve whatever waits (votes to store and acknowledge), then come back."""
+    started = time.monotonic()
+    socketio.sleep(0)
+    _away.seconds = getattr(_away, "seconds", 0.0) + time.monotonic() - started
+
+
 def render(name: str, **context) -> str:
     """`render_template`, giving the serving loop back every YIELD_SECONDS of rendering.
 
@@ -108,7 +124,7 @@ def render(name: str, **context) -> str:
     for piece in template.generate(context):
         pieces.append(piece)
         if time.perf_counter() - mark > YIELD_SECONDS:
-            socketio.sleep(0)
+            give_way()
             mark = time.perf_counter()
     return "".join(pieces)
 
@@ -159,6 +175,7 @@ class Broadcaster:
         self._flushed: dict[int, float] = {}  # when each séance's last flush started
         self._phones_flushed: dict[int, float] = {}
         self._flushing: set[int] = set()  # séances whose flush is rendering now
+        self._phones_sending: set[int] = set()  # séances whose phones' push is going out
         self._cost: dict[int, float] = {}  # how long each séance's last flush took (s)
 
     def init_app(self, app) -> None:
@@ -205,8 +222,8 @@ class Broadcaster:
         150 ms makes the screens refresh every 450 ms, not every 100 ms)."""
         period = max(period, COST_FACTOR * self._cost.get(seance_id, 0.0))
         wait = max(flushed.get(seance_id, -period) + period - time.monotonic(), 0.0)
-        # A flush is rendering now: look again a period later, not at once and again.
-        return max(wait, FLUSH_SECONDS) if seance_id in self._flushing else wait
+        # A flush is rendering or sending now: look again shortly, not at once and again.
+        return max(wait, RETRY_SECONDS) if seance_id in self._flushing else wait
 
     def _later(self, seance_id: int, wait: float) -> None:
         socketio.sleep(wait)
@@ -225,7 +242,7 @@ class Broadcaster:
         One flush of a séance at a time: a render gives the loop back as it goes (`render`),
         so a flush due meanwhile waits for the one running, never sends an older board after
         a newer one."""
-        if seance_id in self._flushing:
+        if seance_id in self._flushing or (phones and seance_id in self._phones_sending):
             if phones:
                 self._schedule_phones(seance_id)
             else:
@@ -233,13 +250,26 @@ class Broadcaster:
             return
         self._flushing.add(seance_id)
         started = time.monotonic()
+        _away.seconds = 0.0
+        outbox: list[tuple[str, str]] = []  # the phones' pushes, sent once the flush is done
         try:
-            self._flush_now(seance_id, phones)
+            self._flush_now(seance_id, phones, outbox)
         finally:
             self._flushing.discard(seance_id)
-            self._cost[seance_id] = time.monotonic() - started
+            # What the flush cost the loop: its time, less what it gave back to the others.
+            self._cost[seance_id] = time.monotonic() - started - _away.seconds
+        if outbox:
+            # A thousand phones take a while to send to (in slices, `_emit`): the screens'
+            # next flush need not wait for it, the phones' next one does (never an older
+            # figure after a newer one).
+            self._phones_sending.add(seance_id)
+            try:
+                for room, html in outbox:
+                    self._emit(room, html)
+            finally:
+                self._phones_sending.discard(seance_id)
 
-    def _flush_now(self, seance_id: int, phones: bool) -> None:
+    def _flush_now(self, seance_id: int, phones: bool, outbox: list) -> None:
         screens = seance_id in self._dirty
         self._dirty.discard(seance_id)
         now = time.monotonic()
@@ -257,14 +287,16 @@ class Broadcaster:
         if not (screens or phones):
             return
         try:
-            self.flush(seance_id, screens, needs, dots, every)
+            self.flush(seance_id, screens, needs, dots, every, outbox)
         except Exception:  # a failed render must not kill the next ones
             log.exception("flush failed for séance %s", seance_id)
 
     def flush(self, seance_id: int, screens: bool = True, needs: frozenset[int] = frozenset(),
-              dots: frozenset[int] = frozenset(), every_need: bool = False) -> None:
+              dots: frozenset[int] = frozenset(), every_need: bool = False,
+              outbox: list | None = None) -> None:
         """One board snapshot, rendered for the screens and the facilitator (one render each,
-        per room) and for the phones (only the needs whose figures they show)."""
+        per room) and for the phones (only the needs whose figures they show; into `outbox`,
+        (room, html) pairs for the caller to send, when given)."""
         started = time.perf_counter()
         with self._rendering(), session_scope() as db:
             seance = db.get(Seance, seance_id)
@@ -283,7 +315,7 @@ class Broadcaster:
                 moved = [v for v in board.needs if v.need.id in dots]
                 if views or moved:
                     self._localised(partial(phones_room, seance_id), partial(
-                        _phone_counts, views, moved, seance))
+                        _phone_counts, views, moved, seance), outbox=outbox)
         log.debug("flush séance %s: %.1f ms", seance_id, (time.perf_counter() - started) * 1000)
 
     def plan(self, seance_id: int, draft=None) -> None:
@@ -427,8 +459,10 @@ class Broadcaster:
             # Everyone's dots left, from one query (a phase change must not stall the room).
             spent = board_service.spent(db, seance_id)
             budgets: dict[tuple[str, int], str] = {}  # a few fragments for a thousand phones
-            for participant_id in db.exec(select(Participant.id)
-                                          .where(Participant.seance_id == seance_id)):
+            people = db.exec(select(Participant.id).where(Participant.seance_id == seance_id))
+            for i, participant_id in enumerate(people.all(), start=1):
+                if i % EMIT_SLICE == 0:  # a thousand phones' budgets: the loop serves between
+                    give_way()
                 left = rules.dots_left(seance.dot_budget, spent.get(participant_id, 0))
                 for locale in LANGUAGES:
                     if not self._heard(participant_room(participant_id, locale)):
@@ -452,18 +486,35 @@ class Broadcaster:
             return True
         return internals.has_members(socketio, room)
 
-    def _localised(self, room: Callable[[str], str], render: Callable[..., str], *args) -> None:
+    def _localised(self, room: Callable[[str], str], render: Callable[..., str], *args,
+                   outbox: list | None = None) -> None:
         """A fragment rendered (`render(*args)`) in each language someone reads it in, to
-        that language's room."""
+        that language's room (or, given `outbox`, appended to it as (room, html) to send)."""
         for locale in LANGUAGES:
             if not self._heard(room(locale)):
                 continue
             with force_locale(locale):
                 html = render(*args)
-            self._emit(room(locale), html)
+            if outbox is not None:
+                outbox.append((room(locale), html))
+            else:
+                self._emit(room(locale), html)
 
     def _emit(self, room: str, html: str) -> None:
-        socketio.emit(EVENT, html, to=room)
+        """To everyone in `room`. A big room (a thousand phones) is sent to EMIT_SLICE sockets
+        at a time, giving the loop back between two slices: sending one push to a thousand
+        sockets is some 40 ms of the loop, during which no vote was stored or acknowledged.
+        With several processes (Redis) the room is one message to all of them."""
+        if self.app.config.get("REDIS_URL"):
+            socketio.emit(EVENT, html, to=room)
+            return
+        sids = internals.members(socketio, room)
+        if len(sids) <= EMIT_SLICE:
+            socketio.emit(EVENT, html, to=room)
+            return
+        for start in range(0, len(sids), EMIT_SLICE):
+            socketio.emit(EVENT, html, to=sids[start:start + EMIT_SLICE])
+            give_way()
 
 
 def _phone_counts(views, moved, seance) -> str:

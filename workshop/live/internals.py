@@ -36,6 +36,12 @@ def has_members(socketio: SocketIO, room: str, namespace: str = "/") -> bool:
     return room in socketio.server.manager.rooms.get(namespace, {})
 
 
+def members(socketio: SocketIO, room: str, namespace: str = "/") -> list[str]:
+    """The session ids of this process's sockets in `room` (the same manager table as
+    `has_members`; each sid is also a room of its own, which `emit(to=[...])` takes)."""
+    return list(socketio.server.manager.rooms.get(namespace, {}).get(room, {}))
+
+
 @contextmanager
 def rendering(app) -> Iterator[None]:
     """Contexts to render a partial outside any request (a broadcast, a vote's ack): an app
