@@ -28,6 +28,7 @@ the same machine (the benchmarks), never through a proxy (404 otherwise);
 
 import logging
 import time
+from collections import deque
 
 log = logging.getLogger(__name__)
 MAX_BLOCKING_S = 0.1  # the product's budget is 50 ms a greenlet; log from twice that
@@ -37,6 +38,10 @@ _state = {"threshold_ms": MAX_BLOCKING_S * 1000, "longest_ms": 0.0, "window_ms":
           "longest_busy_ms": 0.0, "window_busy_ms": 0.0, "blocked": 0,
           "window_blocked": 0, "late": 0, "since": None, "on": False, "beat": None,
           "gc_started": None, "gc_longest_ms": 0.0, "gc_window_ms": 0.0, "gc_slow": 0}
+# Messages from other threads (the watcher) and from collections (which run in whatever
+# thread allocates), logged by the probe in the loop's own thread: logging's locks are
+# gevent's once patched, and are not taken from a foreign thread. (deque.append is atomic.)
+_said: deque = deque()
 GC_LOG_MS = 50.0  # a garbage collection longer than this is logged (it holds the loop too)
 # gc.set_threshold in the server (CPython's defaults: 700, 10, 10): young collections every
 # 7,000 net allocations instead of 700, and a full one considered after 100 middle ones
@@ -59,8 +64,8 @@ def _gc(phase: str, info: dict) -> None:
     _state["gc_window_ms"] = max(_state["gc_window_ms"], took)
     if took > GC_LOG_MS:
         _state["gc_slow"] += 1
-        log.warning("a garbage collection (generation %s, %s objects freed) held the loop %.0f ms",
-                    info.get("generation"), info.get("collected"), took)
+        _said.append(("a garbage collection (generation %s, %s objects freed) held the loop "
+                       "%.0f ms", (info.get("generation"), info.get("collected"), took)))
 
 
 def settle_heap() -> None:
@@ -105,8 +110,8 @@ def _watch(loop_thread: int, max_blocking_s: float, sleep) -> None:
         _state["window_blocked"] += 1
         # One greenlet computing, or many in a row: either way nobody else was served; the
         # stack says what the loop's thread is doing now.
-        log.warning("the loop was held more than %.0f ms (%.0f ms so far); its thread is in:\n%s",
-                    max_blocking_s * 1000, held * 1000, stack)
+        _said.append(("the loop was held more than %.0f ms (%.0f ms so far); its thread is in:\n%s",
+                      (max_blocking_s * 1000, held * 1000, stack)))
 
 
 def _probe() -> None:
@@ -116,6 +121,9 @@ def _probe() -> None:
         asked, cpu = time.perf_counter(), time.thread_time()
         _state["beat"] = asked
         gevent.sleep(PROBE_S)
+        while _said:  # what the watcher thread and the collector saw, logged from the loop
+            message, args = _said.popleft()
+            log.warning(message, *args)
         late = (time.perf_counter() - asked - PROBE_S) * 1000
         # The loop thread's own CPU meanwhile: near `late` when a greenlet computed; far below
         # it when the machine did not run the process (or a C call waited, e.g. on a lock).
