@@ -6,7 +6,8 @@ import json
 import subprocess
 import sys
 
-from workshop.offloop import off_loop
+from workshop import offloop
+from workshop.offloop import joined_giving_way, off_loop
 
 SCRIPT = """
 from gevent import monkey; monkey.patch_all()
@@ -46,6 +47,23 @@ def test_outside_gevent_the_call_runs_here_and_its_errors_come_back():
         raise AssertionError("the call's error was lost")
 
 
+def test_joining_pieces_pauses_once_per_slice_of_work_and_keeps_the_text(monkeypatch):
+    clock = iter(range(0, 1000))  # each reading of the clock: one more second of work
+    monkeypatch.setattr(offloop.time, "perf_counter", lambda: next(clock))
+    monkeypatch.setattr(offloop, "SLICE_SECONDS", 2.5)
+    pauses = []
+    text = joined_giving_way((f"{i}," for i in range(9)), pause=lambda: pauses.append(1))
+    assert text == "0,1,2,3,4,5,6,7,8,"
+    # One reading at the start, then one per piece (and one more after each pause): a pause
+    # falls after every third second of work.
+    assert len(pauses) == 3
+
+
+def test_outside_gevent_giving_way_does_nothing_and_joining_is_a_join():
+    offloop.give_way()
+    assert joined_giving_way(iter(["a", "b", "c"])) == "abc"
+
+
 def test_under_gevent_a_password_check_leaves_the_loop_to_the_others():
     done = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True,
                           timeout=120)
@@ -63,9 +81,11 @@ from gevent import monkey; monkey.patch_all()
 import json
 import gevent
 from workshop import create_app
+from workshop import offloop
 from workshop.web import json_giving_way
 
 app = create_app({"TESTING": True, "DATABASE_URL": "sqlite://", "SECRET_KEY": "test"})
+offloop.SLICE_SECONDS = 0.001
 ticks = []
 
 def ticking():
@@ -78,7 +98,7 @@ with app.app_context():
     ticker = gevent.spawn(ticking)
     gevent.sleep(0)
     before = len(ticks)
-    body = json_giving_way(data, slice_s=0.001).get_data(as_text=True)
+    body = json_giving_way(data).get_data(as_text=True)
     during = len(ticks) - before
 print(json.dumps({"same": json.loads(body) == data, "ticks_during": during}))
 """

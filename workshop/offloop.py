@@ -15,7 +15,8 @@ Python work that keeps the GIL gains nothing on a thread: it gives the loop back
 parts instead (`give_way`).
 """
 
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -50,3 +51,27 @@ def give_way() -> None:
         import gevent
 
         gevent.sleep(0)
+
+
+# Pieces of work are joined giving the loop back at least this often (seconds of work): a big
+# board (500 needs on the facilitator's page) takes a tenth of a second or more to render, a
+# thousand participants' votes tens of ms to encode, and every phone's vote waits behind them.
+SLICE_SECONDS = 0.02
+
+
+def joined_giving_way(pieces: Iterable[str], pause: Callable[[], None] = give_way) -> str:
+    """`"".join(pieces)`, calling `pause` each time SLICE_SECONDS went into producing them.
+
+    `pieces` is a lazy producer (Jinja's `Template.generate`, a JSON encoder's `iterencode`):
+    the work happens while it is consumed, so pausing between pieces cuts that work into
+    slices the loop can interleave with votes. `pause` is `give_way` unless the caller counts
+    the time it gave back (the live broadcaster does).
+    """
+    out: list[str] = []
+    mark = time.perf_counter()
+    for piece in pieces:
+        out.append(piece)
+        if time.perf_counter() - mark > SLICE_SECONDS:
+            pause()
+            mark = time.perf_counter()
+    return "".join(out)

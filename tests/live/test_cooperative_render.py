@@ -15,6 +15,7 @@ import gevent
 from sqlmodel import Session
 from workshop import create_app, migrate
 from workshop.db import make_engine
+from workshop import offloop
 from workshop.live import broadcast, internals
 from workshop.models import Seance
 from workshop.services import board, reference
@@ -35,7 +36,7 @@ with Session(engine, expire_on_commit=False) as db:
 engine.dispose()
 app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "x",
                   "ASYNC_MODE": "gevent"})
-broadcast.YIELD_SECONDS = 0  # give the loop back after every piece: no machine is too fast
+offloop.SLICE_SECONDS = 0  # give the loop back after every piece: no machine is too fast
 ticks, during = [], []
 rendering = []
 

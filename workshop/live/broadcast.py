@@ -35,6 +35,7 @@ from flask import current_app, render_template
 from flask_babel import force_locale, get_locale
 from sqlmodel import select
 
+from workshop import offloop
 from workshop.config import LANGUAGES
 from workshop.db import session_scope
 from workshop.domain import rules
@@ -89,12 +90,6 @@ def participant_room(participant_id: int, locale: str) -> str:
 
 # --- what each audience is sent: the one set of rules, for pushes and catch-ups ---------
 
-# A render gives the loop back at least this often (seconds of rendering): a big board (500
-# needs on the facilitator's page) takes a tenth of a second or more to render, and every
-# phone's vote waits behind it otherwise.
-YIELD_SECONDS = 0.02
-
-
 # Wall time the current greenlet spent giving the loop back (`give_way`): not part of what a
 # flush costs the loop. Greenlet-local under gevent (monkey-patched `threading.local`).
 _away = threading.local()
@@ -103,30 +98,24 @@ RETRY_SECONDS = 0.02
 
 
 def give_way() -> None:
-    """Let the loop serve whatever waits (votes to store and acknowledge), then come back."""
+    """Let the loop serve whatever waits (votes to store and acknowledge), then come back,
+    counting the time away (`_away`)."""
     started = time.monotonic()
-    socketio.sleep(0)
+    offloop.give_way()
     _away.seconds = getattr(_away, "seconds", 0.0) + time.monotonic() - started
 
 
 def render(name: str, **context) -> str:
-    """`render_template`, giving the serving loop back every YIELD_SECONDS of rendering.
+    """`render_template`, giving the serving loop back between slices of rendering.
 
-    Jinja renders piece by piece (`Template.generate`); between pieces, once YIELD_SECONDS
-    have passed, the greenlet sleeps for nothing, so the votes and pages waiting run. The
-    contexts (app, request, forced locale) are this greenlet's own and stay as they are.
+    Jinja renders piece by piece (`Template.generate`); `offloop.joined_giving_way` lets the
+    votes and pages waiting run between pieces. The contexts (app, request, forced locale) are
+    this greenlet's own and stay as they are.
     """
     app = current_app._get_current_object()
     template = app.jinja_env.get_or_select_template(name)
     app.update_template_context(context)
-    pieces: list[str] = []
-    mark = time.perf_counter()
-    for piece in template.generate(context):
-        pieces.append(piece)
-        if time.perf_counter() - mark > YIELD_SECONDS:
-            give_way()
-            mark = time.perf_counter()
-    return "".join(pieces)
+    return offloop.joined_giving_way(template.generate(context), pause=give_way)
 
 
 

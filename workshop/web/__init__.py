@@ -1,7 +1,6 @@
 """HTTP blueprints. A view parses, calls one service, renders a page or its partial."""
 
 import json
-import time
 from functools import wraps
 from urllib.parse import urlsplit
 
@@ -11,7 +10,7 @@ from workshop.db import get_session
 from workshop.domain.messages import joined
 from workshop.domain.rules import Refusal
 from workshop.identity import current_facilitator
-from workshop.offloop import give_way
+from workshop.offloop import joined_giving_way
 from workshop.services import perimetres as _perimetres
 from workshop.services import seances as _seances
 
@@ -68,20 +67,14 @@ def download(body: bytes, mimetype: str, name: str) -> Response:
         "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
 
 
-def json_giving_way(data, slice_s: float = 0.02) -> Response:
-    """`jsonify(data)`, encoded piece by piece, giving the serving loop back every `slice_s`
-    seconds of encoding (a thousand participants' votes are tens of ms of it)."""
+def json_giving_way(data) -> Response:
+    """`jsonify(data)`, encoded piece by piece, giving the serving loop back between slices of
+    encoding (`offloop.joined_giving_way`; a thousand participants' votes are tens of ms)."""
     provider = current_app.json
     encoder = json.JSONEncoder(default=provider.default, ensure_ascii=provider.ensure_ascii,
                                sort_keys=provider.sort_keys, separators=(",", ":"))
-    pieces: list[str] = []
-    mark = time.perf_counter()
-    for piece in encoder.iterencode(data):
-        pieces.append(piece)
-        if time.perf_counter() - mark > slice_s:
-            give_way()
-            mark = time.perf_counter()
-    return Response("".join(pieces) + "\n", mimetype=provider.mimetype)
+    body = joined_giving_way(encoder.iterencode(data))
+    return Response(body + "\n", mimetype=provider.mimetype)
 
 
 def invalid(errors: dict[str, str], code: str = "saisie_invalide") -> Refusal:
