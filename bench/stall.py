@@ -50,6 +50,8 @@ from harness.measures import percentiles  # noqa: E402
 from harness.targets import Facilitator  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
+# Phones arriving together (joining, then connecting their socket) in the room's arrival.
+ARRIVING_AT_ONCE = 50
 now = time.perf_counter
 
 # Run inside the app's code (--app-dir): the big séance, its JSON export, a plan file.
@@ -148,6 +150,7 @@ class Bench:
         self.screen_pushes: list[float] = []
         self.phase = "setup"
         self.phases: dict[str, dict] = {}
+        self.arrival: dict = {}
         self.server: subprocess.Popen | None = None
         self.rss: dict[str, list] = {}
 
@@ -220,22 +223,37 @@ class Bench:
         self.join_code = state["seance"]["join_code"]
         self.needs = [n["id"] for n in state["needs"]]
         self.dots_before = state["totals"]["dots"]
-        semaphore = asyncio.Semaphore(50)
+        semaphore = asyncio.Semaphore(ARRIVING_AT_ONCE)
+        joins, connects = [], []
 
         async def join(i: int) -> LiteSocket:
             async with semaphore:
                 who = {"collectivite_id": members[i % len(members)], "role": "agent"}
+                started = now()
                 async with http.post(f"{self.url}/j/{self.join_code}/participants", json=who) as r:
                     token = (await r.json())["token"]
+                joins.append(now() - started)
                 client = LiteSocket(http, lambda _frame: None, lambda *_: None)
+                started = now()
                 await client.connect(self.url, {"token": token, "fresh": True})
+                connects.append(now() - started)
                 return client
 
+        # The arrival is its own window of the loop watch: a thousand phones joining and
+        # connecting ARRIVING_AT_ONCE at a time keep the loop busy with many short requests,
+        # which is not what the phases measure.
+        await asyncio.to_thread(self.loop_stats, True)
         started = now()
         self.phones = list(await asyncio.gather(*(join(i) for i in range(self.args.phones))))
         self.screen = LiteSocket(http, lambda _frame: self.screen_pushes.append(now()), lambda *_: None)
         await self.screen.connect(self.url, {"screen": self.screen_token, "fresh": True})
-        log(f"{len(self.phones)} phones joined and connected in {now() - started:.0f} s; "
+        took = now() - started
+        loop = await asyncio.to_thread(self.loop_stats, False)
+        self.arrival = {"phones": len(self.phones), "at_once": ARRIVING_AT_ONCE, "s": round(took, 1),
+                        "join_ms": percentiles(joins), "connect_ms": percentiles(connects),
+                        "longest_block_ms": (loop or {}).get("window_longest_block_ms", "n/a"),
+                        "longest_busy_ms": (loop or {}).get("window_longest_busy_ms", "n/a")}
+        log(f"{len(self.phones)} phones joined and connected in {took:.0f} s; "
             f"{len(self.needs)} needs on the board")
 
     async def voting(self, stop: asyncio.Event) -> None:
@@ -407,7 +425,11 @@ class Bench:
         for v in sorted(self.votes, key=lambda v: v.sent):
             if v.ack and v.ack.get("ok"):
                 last[v.phone] = v.ack["dots"]
+        during = [row["longest_block_ms"] for row in rows.values()
+                  if isinstance(row["longest_block_ms"], (int, float))]
         return {"acknowledged_dots": self.dots_before + sum(last.values()), "phases": rows,
+                "arrival": self.arrival,
+                "longest_block_phases_ms": max(during, default="n/a"),
                 "longest_block_ms": (loop or {}).get("longest_block_ms", "n/a"),
                 "longest_busy_ms": (loop or {}).get("longest_busy_ms", "n/a"),
                 "server_rss_end_mb": rss_mb(self.server.pid), "worker_rss_end_mb": rss_mb(self.worker_pid()),
@@ -441,7 +463,14 @@ def print_report(report: dict) -> None:
               f"{row['longest_block_ms']!s:>7} {row['longest_busy_ms']!s:>7} {row['job_s']:>6} "
               f"{row['server_rss_mb']!s:>7} "
               f"{row['worker_rss_mb']!s:>7}  {row['detail']}")
-    print(f"\nlongest loop block over the run: {report['longest_block_ms']} ms "
+    arrival = report["arrival"]
+    print(f"\narrival: {arrival['phones']} phones joined and connected, {arrival['at_once']} at a "
+          f"time, in {arrival['s']} s: join p95/max {arrival['join_ms']['p95']}/"
+          f"{arrival['join_ms']['max']} ms, connect p95/max {arrival['connect_ms']['p95']}/"
+          f"{arrival['connect_ms']['max']} ms, longest loop block {arrival['longest_block_ms']} ms "
+          f"({arrival['longest_busy_ms']} ms computing)")
+    print(f"longest loop block during the phases: {report['longest_block_phases_ms']} ms")
+    print(f"longest loop block over the run: {report['longest_block_ms']} ms "
           f"({report['longest_busy_ms']} ms computing); server RSS at the end "
           f"{report['server_rss_end_mb']} MB, worker {report['worker_rss_end_mb']} MB")
     print(f"dots on the voting séance: {report['stored_dots']} stored, {report['acknowledged_dots']} as the "

@@ -400,6 +400,26 @@ def test_say_translates_refusals_and_sentences_in_any_language(app):
     assert i18n.say(refusal) == refusal.message  # outside the application: French
 
 
+def test_a_plural_writes_its_count_as_the_language_writes_numbers(app):
+    """Templates and the Python side (flashes) alike: `%(num)d` and `%(num)s` both."""
+    from flask_babel import force_locale
+
+    page = app.jinja_env.from_string(
+        '{{ ngettext("%(num)d ligne comprise", "%(num)d lignes comprises", n) }}')
+    with app.test_request_context("/"):
+        for locale, rows, needs in (
+                ("fr", "1\u202f234 lignes comprises", "12\u202f000 besoins importés depuis « a.csv »."),
+                ("en", "1,234 rows understood", "12,000 needs imported from “a.csv”.")):
+            with force_locale(locale):
+                assert page.render(n=1234) == rows
+                assert i18n.ngettext("%(num)s besoin importé depuis « %(file)s ».",
+                                     "%(num)s besoins importés depuis « %(file)s ».", 12000,
+                                     file="a.csv") == needs
+        with force_locale("fr"):
+            assert page.render(n=1) == "1 ligne comprise"
+            assert i18n.counted("%(num)d sur %(total)s", 1500) == "1\u202f500 sur %(total)s"
+
+
 @pytest.fixture
 def logged_in_english(client, facilitator):
     client.post("/connexion", data={"email": facilitator.email, "password": factories.PASSWORD})

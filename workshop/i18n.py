@@ -121,9 +121,32 @@ def _whole(n: int, locale: str) -> str:
     return babel_format_decimal(n, locale=locale)
 
 
+def counted(text: str, num) -> str:
+    """A plural sentence with its count (`%(num)d` or `%(num)s`) written as the language
+    writes numbers: "1 234 lignes comprises", not "1234". Other placeholders stay."""
+    if type(num) is not int:
+        return text
+    shown = decimal(num)
+    return text.replace("%(num)d", shown).replace("%(num)s", shown)
+
+
+def ngettext(singular: str, plural: str, num: int, **variables) -> str:
+    """Flask-Babel's `ngettext`, the count written as the language writes numbers
+    (`counted`): the one plural of the Python side (flashes, notices)."""
+    return counted(get_translations().ungettext(singular, plural, num), num) % variables
+
+
 def init_app(app) -> None:
-    """The templates' `decimalformat` filter is `decimal` (after Flask-Babel's init_app)."""
+    """The templates' `decimalformat` filter is `decimal`, and their `ngettext` writes its count
+    as the language does (`counted`) (after Flask-Babel's init_app, which installs them)."""
     app.jinja_env.filters["decimalformat"] = decimal
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: get_translations().ugettext(s),
+        ngettext=lambda s, p, n: counted(get_translations().ungettext(s, p, n), n),
+        newstyle=True,
+        # Installed together (Jinja replaces all four): as Flask-Babel installs them.
+        pgettext=lambda c, s: get_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: counted(get_translations().unpgettext(c, s, p, n), n))
 
 
 class Labels(Mapping):

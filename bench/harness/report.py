@@ -95,7 +95,8 @@ def summary(ours: dict, baseline: dict | None, args) -> dict:
             and bool(ours["burst"]["consistent"])
     if "search" in ours and baseline and "search" in baseline:
         a, b = ours["search"]["max_rate"], baseline["search"]["max_rate"]
-        checks["max rate >= half the baseline's"] = bool(a and b and a >= b / 2)
+        # Issue 18: the highest rate stays at least the bare relay's, in the same run.
+        checks["max rate >= the baseline's"] = bool(a and b and a >= b)
     return {"table": table, "checks": checks}
 
 

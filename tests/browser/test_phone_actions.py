@@ -80,8 +80,10 @@ def test_a_proxy_tab_acts_for_its_own_collectivite_after_a_reconnection(browser,
     # The page speaks to the facilitator, not to "your" collectivité.
     # (In the vote phase the agents line itself is folded away: read the wording's own style.)
     shown = "e => getComputedStyle(e).display"
-    assert cappelle.locator(".ours-proxy").first.evaluate(shown) != "none"
-    assert cappelle.locator(".ours-phone").first.evaluate(shown) == "none"  # the hidden twin
+    assert cappelle.locator(".for-proxy").first.evaluate(shown) != "none"
+    assert cappelle.locator(".for-phone").first.evaluate(shown) == "none"  # the hidden twin
+    help_text = cappelle.locator(".phase-help").inner_text()  # what is shown, not the markup
+    assert "les gommettes de cette collectivité" in help_text and "vos gommettes" not in help_text
     screenshot(cappelle, "proxy-tab-cappelle")
     # A Wi-Fi blip: the server goes and comes back; both tabs reconnect.
     live_server.process.stop()

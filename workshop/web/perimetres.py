@@ -4,12 +4,11 @@ from itertools import groupby
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
 
 from workshop.db import get_session
 from workshop.domain import rules
 from workshop.domain.rules import Refusal
-from workshop.i18n import parse, say
+from workshop.i18n import ngettext, parse, say
 from workshop.schemas import EpciRef, HandCollectivite, MemberRef, PerimetreCreate, form_data
 from workshop.services import perimetres
 from workshop.web import current_facilitator, is_htmx, login_required, outcome, owned_or_404, page_or_partial

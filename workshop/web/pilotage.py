@@ -10,13 +10,12 @@ from types import SimpleNamespace
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
 
 from workshop.db import get_session
 from workshop.domain import merging, phases
 from workshop.domain.phases import LABELS as PHASE_LABELS
 from workshop.domain.rules import Refusal
-from workshop.i18n import Labels, parse
+from workshop.i18n import Labels, ngettext, parse
 from workshop.offloop import give_way
 from workshop.schemas import (
     MemberRef,

@@ -3,7 +3,7 @@
 from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale, ngettext
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from workshop import worker
@@ -11,7 +11,7 @@ from workshop.db import get_session
 from workshop.domain.rules import Refusal
 from workshop.exports import csv_files, xlsx
 from workshop.exports.tables import Table
-from workshop.i18n import parse, say
+from workshop.i18n import ngettext, parse, say
 from workshop.models import Job, PlanImport
 from workshop.schemas import PLAN_FILE_MAX, SeanceCreate, form_id
 from workshop.services import jobs, perimetres, plan_preview
