@@ -44,6 +44,20 @@ def test_the_zip_holds_one_pdf_per_collectivite_and_the_csv_tables(logged_in, db
     assert archive.read("tableaux/iel.csv").startswith("\ufeff".encode())
 
 
+def test_every_button_of_the_export_page_makes_its_file(logged_in, seance):
+    """Each button, pressed as htmx does, starts its job and offers its file (the two "Plan de
+    formation mutualisé" buttons were refused with a 404 and did nothing)."""
+    page = logged_in.get(f"/seances/{seance.id}/exports").get_data(as_text=True)
+    forms = re.findall(r'<form method="post" action="[^"]*/travaux".*?</form>', page, re.S)
+    assert len(forms) >= 8
+    for form in forms:
+        fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', form))
+        fields.pop("csrf_token", None)
+        partial = ask(logged_in, seance.id, **fields)
+        response = logged_in.get(f"/travaux/{job_id(partial)}/fichier")
+        assert response.status_code == 200 and response.data, fields
+
+
 def test_a_finished_file_is_found_again_on_the_export_page(logged_in, seance):
     first = job_id(ask(logged_in, seance.id, "synthese_pdf"))
     page = logged_in.get(f"/seances/{seance.id}/exports").get_data(as_text=True)

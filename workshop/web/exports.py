@@ -107,7 +107,9 @@ def start_job(seance_id: int):
     return redirect(url_for("jobs.show", job_id=job.id), 303)
 
 
-SEANCE_JOBS = ("synthese_pdf", "classeur_xlsx", "seance_json", "extraits_zip")
+# The export page's files of the whole séance, made from the séance alone (no parameter).
+SEANCE_JOBS = ("synthese_pdf", "classeur_xlsx", "pfm_docx", "pfm_pdf", "seance_json",
+               "extraits_zip")
 
 
 def _member_id(seance, raw: str) -> int:
