@@ -168,15 +168,19 @@ def test_participation_counts_each_voter_once_and_the_dots_on_the_board():
     ballots = [Ballot(10, TOWN, 1, 3), Ballot(10, TOWN, 2, 2), Ballot(11, TOWN, 1, 0),
                Ballot(12, VILLAGE, 2, 1)]
     result = participation(totals(ballots), people=24, budget=5)
-    assert (result.voted, result.participants, result.dots, result.possible) == (2, 24, 6, 120)
+    assert (result.voted, result.participants, result.proxies, result.dots, result.possible) == \
+        (2, 24, 0, 6, 120)
 
 
 def test_participation_never_reads_more_voters_than_participants():
     from workshop.domain.tally import Totals, participation
 
-    # Two proxies voted for collectivités without phones: they count as participants too.
+    # Two proxies voted for collectivités without phones: said apart, their dots possible too.
     total = Totals(dots={1: 7}, collectivite_voters={TOWN: 3, VILLAGE: 1}, proxy_voters=2)
     result = participation(total, people=2, budget=5)
-    assert (result.voted, result.participants, result.possible) == (4, 4, 20)
+    assert (result.voted, result.participants, result.proxies, result.possible) == (2, 2, 2, 20)
+    # More voters than people said (a count taken a moment earlier): never "3 of 2".
+    result = participation(Totals(collectivite_voters={TOWN: 3}), people=2, budget=5)
+    assert (result.voted, result.participants, result.possible) == (3, 3, 15)
     assert participation(Totals(), people=0, budget=5) == participation(Totals(), 0, 5)
     assert participation(Totals(), people=0, budget=5).possible == 0

@@ -598,10 +598,12 @@ def test_the_snapshot_says_who_voted_from_the_ranking_totals(db, seance, facilit
     factories.ok(board.vote(db, seance, cysoing, a.id, 2))
     factories.ok(board.vote(db, seance, stand_in, c.id, 1))
     shown = board.snapshot(db, seance).participation
-    # Three people in the room and the proxy that voted; 7 dots of 4 × 5.
-    assert (shown.voted, shown.participants, shown.dots, shown.possible) == (3, 4, 7, 20)
+    # Three people in the room, two of whom voted, and the proxy that voted (said apart);
+    # 7 dots of (3 + 1) × 5.
+    assert (shown.voted, shown.participants, shown.proxies, shown.dots, shown.possible) == \
+        (2, 3, 1, 7, 20)
     board.set_hidden(db, seance, c.id, True, facilitator.id)  # hidden: its dots go back
     shown = board.snapshot(db, seance).participation
-    assert (shown.voted, shown.participants, shown.dots) == (2, 3, 6)
+    assert (shown.voted, shown.participants, shown.proxies, shown.dots) == (2, 3, 0, 6)
     snapshot = board.snapshot(db, seance)
     assert shown.dots == sum(v.dots for v in snapshot.needs)

@@ -461,7 +461,7 @@ def test_state_json(logged_in, db, seance):
     assert state["merged"] == []
     assert sorted((p["id"], p["proxy"]) for p in state["participants"]) == sorted(
         [(orchies.id, False), (cysoing.id, False), (stand_in.id, True)])
-    assert state["totals"] == {"dots": 6, "participants": 3}
+    assert state["totals"] == {"dots": 6, "participants": 2, "proxies": 1}  # as the screen says
     assert sorted((v["participant_id"], v["need_id"], v["dots"]) for v in state["votes"]) == sorted(
         [(orchies.id, second.id, 3), (cysoing.id, second.id, 1), (cysoing.id, first.id, 2)])
 

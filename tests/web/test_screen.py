@@ -61,6 +61,20 @@ def test_the_screen_shows_the_board_and_the_people(client, db, seance):
     assert codes.display(seance.join_code) in page and "QR code vers" in page
 
 
+def test_a_proxy_that_votes_is_said_apart_from_the_people_in_the_room(client, db, seance):
+    """The room's count stays the people's (3, as the other phases and etat.json say); the
+    proxy is said apart and its dots are possible too."""
+    factories.phase(db, seance, "recueil")
+    people = [factories.participant(db, seance, name) for name in ("Orchies", "Orchies", "Cysoing")]
+    need = factories.need(db, seance, "Gestes et postures", "hs-gestes-postures")
+    factories.phase(db, seance, "vote")
+    factories.ok(board.vote(db, seance, people[0], need.id, 3))
+    factories.ok(board.vote(db, seance, factories.proxy(db, seance, "Bachy"), need.id, 2))
+    page = unescape(client.get(f"/ecran/{seance.screen_token}").get_data(as_text=True))
+    assert "1 participant sur 3 a voté · 1 saisie pour une collectivité · 5 gommettes sur 20" \
+        in " ".join(re.sub(r"<[^>]+>", "", page).split())
+
+
 def test_the_vote_says_who_voted_and_the_results_are_a_ranked_chart(client, db, seance):
     factories.phase(db, seance, "recueil")
     people = [factories.participant(db, seance, name) for name in ("Orchies", "Orchies", "Cysoing")]

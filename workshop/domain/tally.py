@@ -108,15 +108,20 @@ def display_score(score: Fraction) -> int | float:
 
 @dataclass(frozen=True)
 class Participation:
-    """How much of the room has voted: "18 participants sur 24 ont voté · 81 gommettes sur 120".
+    """How much of the room has voted: "18 participants sur 24 ont voté · 2 saisies pour des
+    collectivités · 81 gommettes sur 130".
 
-    voted: participants with at least one dot on a visible need; participants: the people in
-    the room plus the facilitator's proxies that voted (a proxy that has not voted is no one
-    waiting); dots: dots on visible needs; possible: participants × the budget.
+    Participants are the people who joined with their own phone, on every surface (the screen,
+    the facilitator's page, etat.json, the exports); the facilitator's proxies (entries for a
+    collectivité without a phone) are said apart. voted: participants with at least one dot on
+    a visible need; participants: the people in the room; proxies: the proxies that voted;
+    dots: dots on visible needs (proxies' included); possible: (participants + proxies) × the
+    budget, so that dots never exceed it.
     """
 
     voted: int
     participants: int
+    proxies: int
     dots: int
     possible: int
 
@@ -124,10 +129,11 @@ class Participation:
 def participation(total: Totals, people: int, budget: int) -> Participation:
     """The vote's participation from the totals the ranking reads (no count of its own).
 
-    `people`: participants in the room (proxies excluded; the proxies that voted come from
-    `total.proxy_voters`); `budget`: dots per participant (the séance's setting). Every voter
-    is counted once (one collectivité each), so voted <= participants whatever the inputs.
+    `people`: participants in the room (proxies excluded); `budget`: dots per participant (the
+    séance's setting). Every voter is counted once (one collectivité each), so voted <=
+    participants whatever the inputs.
     """
-    voted = sum(total.collectivite_voters.values())
-    participants = max(people + total.proxy_voters, voted)
-    return Participation(voted, participants, sum(total.dots.values()), participants * budget)
+    voted = sum(total.collectivite_voters.values()) - total.proxy_voters
+    participants = max(people, voted)
+    return Participation(voted, participants, total.proxy_voters, sum(total.dots.values()),
+                         (participants + total.proxy_voters) * budget)

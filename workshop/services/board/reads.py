@@ -64,7 +64,7 @@ class Board:
     categories: dict[int, tuple[str, ...]] = field(default_factory=dict)
     # Who has voted, from the same totals as the ranking (tally.participation): the screen's
     # "18 participants sur 24 ont voté · 81 gommettes sur 120".
-    participation: tally.Participation = tally.Participation(0, 0, 0, 0)
+    participation: tally.Participation = tally.Participation(0, 0, 0, 0, 0)
 
     @property
     def ranked(self) -> list[NeedView]:
