@@ -75,6 +75,29 @@ def test_a_proxy_that_votes_is_said_apart_from_the_people_in_the_room(client, db
         in " ".join(re.sub(r"<[^>]+>", "", page).split())
 
 
+def test_the_screen_shows_ranks_only_on_cards_in_rank_order(client, db, seance):
+    """Back in the recueil after the results were shown, the cards return to their order of
+    arrival: their rank badges (1, 6, 2, ...) went with them and read as a bug."""
+    factories.phase(db, seance, "recueil")
+    voter = factories.participant(db, seance, "Orchies")
+    needs = [factories.need(db, seance, f"Besoin {i}") for i in range(3)]
+    factories.phase(db, seance, "vote")
+    factories.ok(board.vote(db, seance, voter, needs[2].id, 3))
+    factories.ok(board.vote(db, seance, voter, needs[0].id, 1))
+    factories.ok(seances.update_settings(db, seance, SeanceSettings(
+        dot_budget=5, max_dots_per_need=3, weighting="participant", tallies_visible=True),
+        seance.owner_id))
+
+    def ranks() -> list[str]:
+        page = client.get(f"/ecran/{seance.screen_token}").get_data(as_text=True)
+        return re.findall(r'<p class="screen-rank"><span class="sr-only">rang </span>(\d+)</p>',
+                          page)
+
+    assert ranks() == ["1", "2"]  # the vote, tallies shown: cards ranked, badges in order
+    factories.phase(db, seance, "recueil")
+    assert ranks() == []  # oldest first again: no badge
+
+
 def test_the_vote_says_who_voted_and_the_results_are_a_ranked_chart(client, db, seance):
     factories.phase(db, seance, "recueil")
     people = [factories.participant(db, seance, name) for name in ("Orchies", "Orchies", "Cysoing")]

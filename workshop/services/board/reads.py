@@ -65,6 +65,9 @@ class Board:
     # Who has voted, from the same totals as the ranking (tally.participation): the screen's
     # "18 participants sur 24 ont voté · 81 gommettes sur 120".
     participation: tally.Participation = tally.Participation(0, 0, 0, 0, 0)
+    # Whether `needs` is in rank order (vote and later phases, tallies shown): then, and only
+    # then, the screen's cards show their rank (numbers out of order read as a bug).
+    by_rank: bool = False
 
     @property
     def ranked(self) -> list[NeedView]:
@@ -183,7 +186,9 @@ def snapshot(db: Session, seance: Seance) -> Board:
             r.dots, r.voters
         view.ratio = float(r.score / top)
     ordered = [views[n.id] for n in visible]
-    if phases.PHASES.index(seance.phase) >= phases.PHASES.index("vote") and seance.tallies_visible:
+    by_rank = phases.PHASES.index(seance.phase) >= phases.PHASES.index("vote") \
+        and seance.tallies_visible
+    if by_rank:
         ordered.sort(key=lambda v: v.rank)
     return Board(
         seance=seance,
@@ -194,6 +199,7 @@ def snapshot(db: Session, seance: Seance) -> Board:
         demand=demand,
         categories=categories,
         participation=tally.participation(total, sum(p.count for p in people), seance.dot_budget),
+        by_rank=by_rank,
     )
 
 
