@@ -10,11 +10,13 @@ from datetime import date
 from typing import Annotated, ClassVar, Literal, TypeVar
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
     StringConstraints,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -43,8 +45,23 @@ from workshop.domain.limits import (  # the byte limits are re-exported for the 
 from workshop.domain.messages import Message, msg
 from workshop.domain.phases import PHASES
 from workshop.domain.rules import Refusal
+from workshop.domain.text import visible
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TITLE_MAX)]
+
+def _visible(value: str) -> str:
+    """A name or a title without the invisible characters around it (`text.visible`),
+    refused as missing when nothing visible is left. A NUL is left for `Input._no_nul` to
+    refuse (it is refused at every door, never trimmed away)."""
+    if "\x00" in value:
+        return value
+    trimmed = visible(value)
+    if not trimmed:
+        raise PydanticCustomError("string_too_short", "empty")
+    return trimmed
+
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TITLE_MAX),
+                 AfterValidator(_visible)]
 Year = Annotated[int, Field(ge=YEAR_MIN, le=YEAR_MAX)]
 Dots = Annotated[int, Field(ge=1, le=DOTS_MAX)]
 # A phone action's id, made by the phone (live.js): the same id twice takes effect once
@@ -116,6 +133,15 @@ class Input(BaseModel):
     # Messages for one field and error type, where the generic one says too little.
     messages: ClassVar[dict[tuple[str, str], Message]] = {}
 
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_bool_for_a_number(cls, value, info: ValidationInfo):
+        """`true` is not 1: a JSON boolean where a number is asked is refused (pydantic's lax
+        mode would read it as 1 or 0: a vote of `{"dots": true}` placed a dot)."""
+        if isinstance(value, bool) and _is_number(cls.model_fields[info.field_name].annotation):
+            raise PydanticCustomError("int_type", "number")
+        return value
+
     @field_validator("*", mode="after")
     @classmethod
     def _no_nul(cls, value):
@@ -124,6 +150,12 @@ class Input(BaseModel):
         if has_nul(value):
             raise ValueError("nul")
         return value
+
+
+def _is_number(annotation) -> bool:
+    """Whether a field asks for a whole number (`int`, `int | None`), not a boolean."""
+    kinds = (annotation, *getattr(annotation, "__args__", ()))
+    return int in kinds and bool not in kinds
 
 
 class Login(Input):

@@ -89,9 +89,9 @@ def test_a_big_plan_shows_its_reading_progress_then_its_preview(browser, live_se
     screenshot(page, "plans-preview-progress")
     assert audit(page) == []
     # Once read, the page goes to the preview by itself.
-    expect(page.locator("#preview-counts")).to_contain_text("19500 lignes comprises, 0 refusée",
+    expect(page.locator("#preview-counts")).to_contain_text("19\u202f500 lignes comprises, 0 refusée",
                                                             timeout=90_000)
-    expect(page.locator("#rows-not-shown")).to_contain_text("19200 autres lignes ne sont pas affichées")
+    expect(page.locator("#rows-not-shown")).to_contain_text("19\u202f200 autres lignes ne sont pas affichées")
     expect(page.locator("#columns-0 select").nth(2)).to_have_value("agents")
     screenshot(page, "plans-preview-big")
     assert errors == []

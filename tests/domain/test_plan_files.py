@@ -65,6 +65,15 @@ def test_rows_accepted_and_refused_with_their_line_numbers_and_reasons():
     assert str(by_line[10].error).startswith("année hors de l'horizon (de 2027 à 2029)")
 
 
+def test_a_title_of_invisible_characters_is_a_missing_title():
+    table = [["Thème", "Action", "Nombre d'agents", "Année"],
+             ["", "\u200b\u200b", "2", "2027"],
+             ["", "\ufeffFormation SST initiale\u200b", "4", "2027"]]
+    rows = {r.line: r for r in read(table, CATALOGUE, 2027)}
+    assert str(rows[2].error) == "intitulé de l'action manquant"
+    assert rows[3].accepted and rows[3].values["title"] == "Formation SST initiale"
+
+
 def test_theme_matching_exact_synonym_fuzzy_and_none():
     assert CATALOGUE.match("Budget et comptabilité en M57").method == "exact"
     assert CATALOGUE.match("", "recyclage caces R486").code == "hs-caces"

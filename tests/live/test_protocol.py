@@ -109,6 +109,26 @@ def test_bad_payloads_get_french_refusals_and_change_nothing(room):
     assert room.state()["totals"]["dots"] == 0
 
 
+def test_booleans_are_not_numbers_and_invisible_titles_are_not_titles(room):
+    """A JSON `true` where a number is asked, a title of zero-width spaces: refused in French,
+    nothing stored (the first placed a dot, the second a need without a visible title)."""
+    room.phase("recueil")
+    phone = room.phone()
+    for title in ("\u200b\u200b", "\ufeff \u2060", "\u00ad"):
+        ack = phone.call("add_need", {"theme_id": theme_id(room), "title": title})
+        assert ack["ok"] is False and ack["message"] == "Ce champ est obligatoire.", title
+    ack = phone.call("add_need", {"theme_id": theme_id(room), "title": "\u200bGestes et postures\u200b"})
+    assert ack["ok"] is True
+    need = ack["need_id"]
+    assert phone.call("declare", {"need_id": need, "year": 2027, "agents": True})["ok"] is False
+    room.phase("vote")
+    ack = phone.call("vote", {"need_id": need, "dots": True})
+    assert ack["ok"] is False and ack["message"] == "Entrez un nombre entier."
+    state = room.state()
+    assert state["totals"]["dots"] == 0 and [n["agents"] for n in state["needs"]] == [0]
+    assert [n["title"] for n in state["needs"]] == ["Gestes et postures"]  # trimmed
+
+
 def test_concurrent_votes_of_one_participant_never_exceed_the_budget(room):
     room.phase("recueil")
     first = room.phone()

@@ -68,7 +68,7 @@ def test_a_big_files_preview_runs_in_the_worker_with_progress_then_shows(one_at_
         time.sleep(0.3)
     assert answer.headers["HX-Redirect"] == where
     preview = me.http.get(live_server.url + where).text
-    assert "5000 lignes comprises, 0 refusée." in preview
+    assert "5\u202f000 lignes comprises, 0 refusée." in preview
     assert "autres lignes ne sont pas affichées ici" in preview  # the page shows 300 of them
     assert len(re.findall(r'<tr class="accepted"', preview)) == 300
     # The preview page is the facilitator's only: another one sees neither the job nor the page.
@@ -111,7 +111,7 @@ def test_a_cancelled_preview_stops_and_can_be_started_again(one_at_a_time, live_
     if second:  # still reading: its progress, then the preview
         assert second != job
         wait_for(me, second, "job-done", timeout=100)
-    assert "5000 lignes comprises" in me.http.get(live_server.url + where).text
+    assert "5\u202f000 lignes comprises" in me.http.get(live_server.url + where).text
 
 
 def test_an_import_whose_preview_changed_fails_in_french_and_imports_nothing(app, db, facilitator):

@@ -18,7 +18,7 @@ from rapidfuzz import fuzz, process
 from workshop.domain import limits
 from workshop.domain.messages import Message, Text, msg
 from workshop.domain.plan_columns import DETAIL_FIELDS, LABELS, NEED_FIELDS, Columns, words
-from workshop.domain.text import normalise
+from workshop.domain.text import normalise, visible
 
 TOTAL_WORDS = ("total", "sous total", "totaux", "ensemble")
 RECAP_WORDS = ("recap", "recapitulatif", "synthese", "total", "totaux", "bilan", "consolide")
@@ -254,11 +254,13 @@ def year(value, default: int) -> int | None | Message:
 
 
 def _text(value) -> str:
+    """A cell as text, without the invisible characters around it (`text.visible`): a cell
+    of zero-width spaces is an empty cell."""
     if value is None:
         return ""
     if isinstance(value, float) and value == int(value):
         return str(int(value))
-    return str(value).strip()
+    return visible(str(value))
 
 
 def parse(table: list[list], columns: Columns, start: int, catalogue: Catalogue, default_year: int,
