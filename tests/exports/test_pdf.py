@@ -35,8 +35,9 @@ def test_the_summary_pdf_says_the_figures_of_the_seance(app, gathered):
         assert str(year) in text
 
     ARTIFACTS.mkdir(exist_ok=True)
-    page = pypdfium2.PdfDocument(data)[0]
-    page.render(scale=1.5).to_pil().save(ARTIFACTS / "summary-page1.png")
+    document = pypdfium2.PdfDocument(data)
+    for number in (1, 2):  # the second: the needs' table, agents per year (whole words)
+        document[number - 1].render(scale=1.5).to_pil().save(ARTIFACTS / f"summary-page{number}.png")
 
 
 def test_a_collectivite_extract_holds_only_its_own(app, gathered):
@@ -49,3 +50,5 @@ def test_a_collectivite_extract_holds_only_its_own(app, gathered):
         n for n, per in gathered.demand.items() if collectivite_id in per}
     for view in extract.needs:
         assert view.need.title.split(" : ")[0] in text
+    ARTIFACTS.mkdir(exist_ok=True)  # to look at: its tables keep whole words ("Année")
+    pypdfium2.PdfDocument(data)[0].render(scale=1.5).to_pil().save(ARTIFACTS / "extract-page1.png")
