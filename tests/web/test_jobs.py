@@ -56,6 +56,7 @@ def test_every_button_of_the_export_page_makes_its_file(logged_in, seance):
         partial = ask(logged_in, seance.id, **fields)
         response = logged_in.get(f"/travaux/{job_id(partial)}/fichier")
         assert response.status_code == 200 and response.data, fields
+        assert response.headers["Content-Type"].count("charset") <= 1, fields
 
 
 def test_a_finished_file_is_found_again_on_the_export_page(logged_in, seance):

@@ -79,6 +79,9 @@ def file(job_id: str):
     response = send_file(path, mimetype=job.mimetype, download_name=job.filename, max_age=0,
                          as_attachment=not job.mimetype.startswith("text/html"))
     response.headers["Cache-Control"] = "no-store"
+    # The type the job said, as is: werkzeug adds a charset to a text type that has one
+    # already ("text/csv; charset=utf-8; charset=utf-8").
+    response.headers["Content-Type"] = job.mimetype
     return response
 
 

@@ -255,7 +255,7 @@ def extracts_zip(ctx: Context) -> Output:
     with zipfile.ZipFile(ctx.part, "w", zipfile.ZIP_DEFLATED) as archive:
         for i, member in enumerate(members):
             ctx.progress(30 + 60 * i // max(1, len(members)),
-                         _("Extrait de %(name)s (%(num)s sur %(total)s)", name=member.name,
+                         _("Extrait : %(name)s (%(num)s sur %(total)s)", name=member.name,
                            num=i + 1, total=len(members)))
             name, html = _extract_html(s, member.id)
             archive.writestr(f"extraits/{slug(name)}.pdf", pdf.render(html))
