@@ -109,6 +109,15 @@ def test_bad_payloads_get_french_refusals_and_change_nothing(room):
     assert room.state()["totals"]["dots"] == 0
 
 
+def test_an_unknown_event_is_refused_at_once(room):
+    phone = room.phone()
+    for event, payload in (("voter", {"need_id": 1, "dots": 1}), ("x" * 200, None)):
+        ack = phone.call(event, payload)
+        assert ack == {"ok": False, "code": "evenement_inconnu",
+                       "message": "Action inconnue : rien n'a été enregistré."}, event
+    assert phone.call("sync", None)["ok"] is True  # the known ones still answer
+
+
 def test_booleans_are_not_numbers_and_invisible_titles_are_not_titles(room):
     """A JSON `true` where a number is asked, a title of zero-width spaces: refused in French,
     nothing stored (the first placed a dot, the second a need without a visible title)."""

@@ -11,6 +11,7 @@ import logging
 from flask import request
 from flask_socketio import ConnectionRefusedError
 
+from workshop.domain.rules import Refusal
 from workshop.extensions import socketio
 from workshop.i18n import say
 from workshop.live import dispatch, facilitators, phones, screens
@@ -21,6 +22,9 @@ from workshop.live.presence import presence
 from workshop.live.votes import writer
 
 log = logging.getLogger(__name__)
+
+
+UNKNOWN_EVENT = Refusal("evenement_inconnu", "Action inconnue : rien n'a été enregistré.")
 
 
 def init_app(app) -> None:
@@ -60,6 +64,13 @@ def init_app(app) -> None:
             if who.participant_id is not None:
                 presence.changed(who.seance_id)
             dispatch.presence_changed(who.seance_id)
+
+    @socketio.on("*")
+    def unknown(event, *_args):
+        """An event no handler knows (a script's typo, an old page): refused at once, rather
+        than left for the client to time out on."""
+        log.info("unknown socket event %r", str(event)[:60])
+        return phones.refused(UNKNOWN_EVENT)
 
     @socketio.on_error_default
     def on_error(error):
