@@ -607,3 +607,15 @@ def test_the_snapshot_says_who_voted_from_the_ranking_totals(db, seance, facilit
     assert (shown.voted, shown.participants, shown.proxies, shown.dots) == (2, 3, 0, 6)
     snapshot = board.snapshot(db, seance)
     assert shown.dots == sum(v.dots for v in snapshot.needs)
+
+
+def test_themes_read_in_alphabetical_order_accents_aside(db):
+    from workshop.domain.text import normalise
+
+    listed = board.themes(db)
+    assert len(listed) > 20
+    keys = [(normalise(t.domain), normalise(t.name)) for t in listed]
+    assert keys == sorted(keys)
+    names = [t.name for t in listed]
+    accented = [n for n in names if n[0] in "ÉÈÊ"]
+    assert accented, "the catalogue has themes starting with an accented capital"

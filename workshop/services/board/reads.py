@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 
 from workshop.domain import phases, rules, tally
 from workshop.domain.planning import NeedDemand, NeedStatus, ThemeRule, need_status
+from workshop.domain.text import normalise
 from workshop.models import Collectivite, Demand, Need, Participant, Seance, Theme, Vote
 from workshop.services.prepared import Prepared
 
@@ -290,7 +291,11 @@ def declaring(db: Session, need_id: int) -> set[int]:
 
 
 def themes(db: Session) -> list[Theme]:
-    return list(db.exec(select(Theme).where(Theme.active).order_by(Theme.domain, Theme.name)))
+    """The active themes by domain then name, in the order a reader expects: accents and case
+    aside ("Élections" between "Eau" and "Espaces verts", not after "Voirie", where the
+    database's byte order put it)."""
+    rows = db.exec(select(Theme).where(Theme.active)).all()
+    return sorted(rows, key=lambda t: (normalise(t.domain), normalise(t.name)))
 
 
 def authors(db: Session, need_ids) -> dict[int, str]:
