@@ -84,6 +84,9 @@ def test_a_proxy_tab_acts_for_its_own_collectivite_after_a_reconnection(browser,
     assert cappelle.locator(".for-phone").first.evaluate(shown) == "none"  # the hidden twin
     help_text = cappelle.locator(".phase-help").inner_text()  # what is shown, not the markup
     assert "les gommettes de cette collectivité" in help_text and "vos gommettes" not in help_text
+    label = "e => getComputedStyle(e, '::before').content"
+    assert cappelle.locator(".mine-count").first.evaluate(label) == '"Gommettes posées : "'
+    assert cappelle.locator(".mine-label").first.evaluate(shown) == "none"
     screenshot(cappelle, "proxy-tab-cappelle")
     # A Wi-Fi blip: the server goes and comes back; both tabs reconnect.
     live_server.process.stop()
