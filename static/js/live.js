@@ -76,10 +76,20 @@
       } else {
         if (ack.html) swap(ack.html);
         if (event === "add_need" && ack.need_id) rememberAdded(ack.need_id);
-        if (element.tagName === "FORM" && element.hasAttribute("data-reset")) element.reset();
+        // Emptied once accepted, unless someone already typed the next entry meanwhile (an
+        // answer late on venue Wi-Fi must not wipe it).
+        if (element.tagName === "FORM" && element.hasAttribute("data-reset") && sameAsSent(element, payload)) element.reset();
         say(element.getAttribute("data-done") || "", "success");
       }
     });
+  }
+
+  function sameAsSent(form, payload) {
+    var same = true;
+    new FormData(form).forEach(function (value, key) {
+      if (key !== "action_id" && String(payload[key] === undefined ? "" : payload[key]) !== String(value)) same = false;
+    });
+    return same;
   }
 
   // --- Action ids (issue 14, item 5) ---------------------------------------------------

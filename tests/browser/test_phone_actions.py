@@ -49,6 +49,17 @@ def test_a_double_tap_on_ajouter_adds_one_need(browser, live_server):
     expect(page.locator("article.need")).to_have_count(2)
     titles = [n["title"] for n in live_server.facilitator().state(live_server.seance_id)["needs"]]
     assert sorted(titles) == ["Accueil des usagers difficiles", "Gestion des conflits"]
+    # The next need typed before the answer to the previous one came back (venue Wi-Fi; a
+    # test's fast hands): the answer no longer empties the form under the typing.
+    fill_need(page, "Bureautique : tableur")
+    page.locator("form[data-live='add_need']").evaluate(
+        "f => { f.requestSubmit(); f.querySelector('[name=title]').value = 'Gérer son stress'; }")
+    expect(page.locator("article.need")).to_have_count(3)
+    expect(page.get_by_role("status").filter(has_text="Besoin ajouté.")).to_be_visible()
+    expect(page.get_by_label("Intitulé")).to_have_value("Gérer son stress")
+    page.locator("form[data-live='add_need'] button[type=submit]").click()
+    expect(page.locator("article.need")).to_have_count(4)
+    expect(page.get_by_label("Intitulé")).to_have_value("")  # unchanged since sent: emptied
     context.close()
 
 
