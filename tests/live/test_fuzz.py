@@ -13,15 +13,17 @@ from tests import factories
 from tests.conftest import postgres_database
 from workshop import create_app, migrate
 from workshop.db import make_engine
+from workshop.domain.text import visible
 from workshop.extensions import socketio
-from workshop.models import Demand, Event, Facilitator, Participant, Vote
+from workshop.models import Demand, Event, Facilitator, Need, Participant, Vote
 from workshop.services import reference
 
 KEYS = ["need_id", "dots", "year", "agents", "theme_id", "title", "details", "x"]
 # What attackers send: NUL bytes, superscript and other-script digits, ids past the
 # database's integers (2**31 .. 2**63 and beyond), long runs.
 ODD_TEXT = st.sampled_from(["\x00", "a\x00b", "²", "٣", "99999999999999999999", str(2**31),
-                            str(2**63 - 1), str(2**63), "-1", "0", "1e9", " ", "\ud7ff", "é" * 300])
+                            str(2**63 - 1), str(2**63), "-1", "0", "1e9", " ", "\ud7ff", "é" * 300,
+                            "\u200b\u200b", "\ufeff\u2060", "\u00ad", "\u200bx\u200b"])
 HUGE_INT = st.sampled_from([2**31, 2**31 - 1, 2**40, 2**63 - 1, 2**63, 2**70, 10**20, -(2**63)])
 texts = st.text(max_size=300) | ODD_TEXT | st.text(alphabet="\x00²٣0123456789", max_size=30)
 scalars = (st.none() | st.booleans() | st.integers(-(10**15), 10**15) | HUGE_INT
@@ -101,6 +103,8 @@ def invariants(app, seance):
             last[(participant, event.payload["need_id"])] = event.payload["dots"]
         rows = {(v.participant_id, v.need_id): v.dots for v in db.exec(select(Vote))}
         assert {k: v for k, v in rows.items() if v} == {k: v for k, v in last.items() if v}
+        # Every need has a title one can see, nothing invisible around it.
+        assert all(title and visible(title) == title for title in db.exec(select(Need.title)))
 
 
 @settings(max_examples=250, deadline=None,
