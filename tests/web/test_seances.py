@@ -26,6 +26,14 @@ def test_create_a_seance_and_see_it_listed(logged_in, db, facilitator):
     assert "Co-conception 2027" in listing and "Pévèle" in listing
 
 
+def test_the_list_writes_its_dates_unambiguously_in_each_language(logged_in, db, facilitator):
+    factories.seance(db, facilitator, factories.perimetre(db, facilitator))  # 1 December 2026
+    assert "1 déc. 2026" in logged_in.get("/seances/").get_data(as_text=True)
+    logged_in.get("/langue/en")
+    listing = logged_in.get("/seances/").get_data(as_text=True)
+    assert "Dec 1, 2026" in listing and "12/1/26" not in listing
+
+
 def test_bad_seance_input_is_refused_field_by_field(logged_in, db, facilitator):
     perimetre = factories.perimetre(db, facilitator)
     bad = {**FORM, "perimetre_id": perimetre.id, "held_on": "31/02/2026", "horizon_years": "0",
