@@ -20,7 +20,7 @@ def test_the_progress_bar_then_the_pdf(page, live_server):
     page.get_by_role("button", name=re.compile("Tous les extraits en un ZIP")).click()
     zip_job = page.locator("#jobs .job").first
     expect(zip_job.locator("progress")).to_be_visible()
-    expect(zip_job.locator(".job-step")).to_contain_text("Extrait de", timeout=60_000)
+    expect(zip_job.locator(".job-step")).to_contain_text("Extrait : ", timeout=60_000)
 
     page.get_by_role("button", name="Synthèse PDF (A4)").click()
     pdf_job = page.locator("#jobs .job").first

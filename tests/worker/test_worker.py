@@ -56,7 +56,7 @@ def test_a_jobs_whole_life_through_the_real_worker(one_at_a_time, live_server):
     long_job = ask(me, seance, "extraits_zip")
     first = partial(me, long_job)
     assert 'hx-trigger="every 1s"' in first and "<progress" in first
-    running = wait_for(me, long_job, "Extrait de")  # the worker says what it is doing
+    running = wait_for(me, long_job, "Extrait : ")  # the worker says what it is doing
     assert re.search(r'<progress[^>]+value="([1-9]\d*)"', running)
     # While it runs, the next job waits its turn.
     waiting = ask(me, seance, "classeur_xlsx")
@@ -111,7 +111,7 @@ def test_the_worker_stops_with_its_server_and_its_cut_job_is_said_failed(live_se
 
     me = live_server.facilitator()
     job = ask(me, live_server.seance_id, "extraits_zip")
-    wait_for(me, job, "Extrait de")
+    wait_for(me, job, "Extrait : ")
     children = subprocess.run(["pgrep", "-P", str(live_server.process.process.pid)],
                               capture_output=True, text=True).stdout.split()
     assert children, "the server started no worker"
