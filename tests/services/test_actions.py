@@ -9,7 +9,8 @@ from sqlmodel import Session, select
 
 from tests import factories
 from tests.services.test_board import pg, seance  # noqa: F401 - fixtures
-from workshop.models import Need, Participant, PhoneAction, Seance, Vote
+from workshop.domain import clock
+from workshop.models import Need, Participant, PhoneAction, Seance, Vote, utcnow
 from workshop.services import actions, board, participants
 from workshop.services.actions import Action
 
@@ -53,8 +54,14 @@ def test_old_actions_are_forgotten_when_the_participant_comes_back(db, seance): 
     old.created_at = old.created_at - timedelta(hours=25)
     db.add(old)
     db.commit()
+    participants.seen(db, person)  # a connection right after joining: nothing written
+    assert sorted(db.exec(select(PhoneAction.action_id)).all()) == ["new", "old"]
+    person.last_seen_at = person.last_seen_at - participants.SEEN_EVERY  # back after a while
+    db.add(person)
+    db.commit()
     participants.seen(db, person)
     assert db.exec(select(PhoneAction.action_id)).all() == ["new"]
+    assert clock.as_utc(person.last_seen_at) > utcnow() - timedelta(seconds=5)
 
 
 def test_two_copies_racing_on_postgresql_add_one_need(pg):  # noqa: F811

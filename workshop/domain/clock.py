@@ -15,11 +15,14 @@ SEANCE_TIMEZONE_NAME = "Europe/Paris"
 SEANCE_TIMEZONE = ZoneInfo(SEANCE_TIMEZONE_NAME)
 
 
+def as_utc(instant: datetime) -> datetime:
+    """`instant` aware: SQLite gives naive datetimes back, which mean UTC here."""
+    return instant if instant.tzinfo else instant.replace(tzinfo=UTC)
+
+
 def local(instant: datetime) -> datetime:
     """`instant` (aware, or naive meaning UTC) as an aware datetime in the séance's zone."""
-    if instant.tzinfo is None:
-        instant = instant.replace(tzinfo=UTC)
-    return instant.astimezone(SEANCE_TIMEZONE)
+    return as_utc(instant).astimezone(SEANCE_TIMEZONE)
 
 
 def local_date(instant: datetime) -> date:

@@ -1,8 +1,10 @@
 """People in the room: join without an account, come back with a token, proxies."""
 
+from datetime import timedelta
+
 from sqlmodel import Session, select
 
-from workshop.domain import codes
+from workshop.domain import clock, codes
 from workshop.domain.rules import Refusal
 from workshop.domain.territories import ROLES
 from workshop.models import Collectivite, Participant, Seance, utcnow
@@ -110,9 +112,20 @@ def collectivite(db: Session, participant: Participant) -> Collectivite:
     return db.get(Collectivite, participant.collectivite_id)
 
 
+# A participant's connection is written down at most this often: a room arriving (a thousand
+# phones joining, then each connecting its socket at once) or phones reconnecting on venue
+# Wi-Fi would otherwise each write and commit, in the one writer's way of the votes.
+SEEN_EVERY = timedelta(minutes=5)
+
+
 def seen(db: Session, participant: Participant) -> None:
-    """The participant's socket connected: when, and their old action ids forgotten."""
-    participant.last_seen_at = utcnow()
+    """The participant's socket connected: when, and their old action ids forgotten; nothing
+    written if they were seen (or joined) less than SEEN_EVERY ago."""
+    now = utcnow()
+    if participant.last_seen_at is not None and \
+            now - clock.as_utc(participant.last_seen_at) < SEEN_EVERY:
+        return
+    participant.last_seen_at = now
     db.add(participant)
     actions.forget_old(db, participant.id)
     db.commit()

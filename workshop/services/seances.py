@@ -1,13 +1,13 @@
 """Séances: creation, listing, and the facilitator's controls (phase, settings, timer)."""
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import and_, false, func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from workshop.domain import codes, phases, rules
+from workshop.domain import clock, codes, phases, rules
 from workshop.domain.limits import TIMER_MINUTES_MAX
 from workshop.domain.rules import Refusal
 from workshop.models import Event, Facilitator, Participant, Perimetre, Seance, SeanceShare, utcnow
@@ -229,8 +229,8 @@ def extend_timer(db: Session, seance: Seance, minutes: int, actor_id: int,
         return refusal
     now = utcnow()
     ends = seance.timer_ends_at
-    start = ends if ends is not None and _aware(ends) > now else now
-    seance.timer_ends_at = min(_aware(start) + timedelta(minutes=minutes),
+    start = ends if ends is not None and clock.as_utc(ends) > now else now
+    seance.timer_ends_at = min(clock.as_utc(start) + timedelta(minutes=minutes),
                                now + timedelta(minutes=TIMER_MINUTES_MAX))
     db.add(seance)
     # Its own kind: the screen's ring keeps counting from when the countdown was set
@@ -242,16 +242,11 @@ def extend_timer(db: Session, seance: Seance, minutes: int, actor_id: int,
     return seance
 
 
-def _aware(moment):
-    """SQLite gives naive UTC datetimes back: make them aware."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def timer_minutes_left(seance: Seance) -> int | None:
     """Whole minutes left on the running countdown (rounded up), None when none runs."""
     if seance.timer_ends_at is None:
         return None
-    seconds = (_aware(seance.timer_ends_at) - utcnow()).total_seconds()
+    seconds = (clock.as_utc(seance.timer_ends_at) - utcnow()).total_seconds()
     return max(0, -(-int(seconds) // 60)) if seconds > 0 else None
 
 
