@@ -114,10 +114,9 @@ def seance_state(db: Session, seance: Seance, pause: Callable[[], None] = lambda
         "participants": [{"id": pid, "collectivite_id": collectivite, "role": role,
                           "proxy": proxy} for pid, collectivite, role, proxy in people],
         "votes": [{"participant_id": p, "need_id": n, "dots": d} for p, n, d in votes],
-        # Participants: the people with their own phone, as every surface counts them
-        # (tally.Participation); the facilitator's proxies apart.
-        "totals": {"dots": sum(d for _, _, d in votes),
-                   "participants": sum(1 for *_, proxy in people if not proxy),
+        # Participants: the people with their own phone, the board's count that every surface
+        # shows (tally.Participation); the facilitator's proxy entries apart.
+        "totals": {"dots": sum(d for _, _, d in votes), "participants": snapshot.participants,
                    "proxies": sum(1 for *_, proxy in people if proxy)},
         "plan": plan,
     }
